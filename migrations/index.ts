@@ -1,0 +1,12 @@
+// The one migration history, in order. Append only: a released migration is
+// never edited; a change is a new file listed at the end.
+import type { Knex } from 'knex';
+import * as initial from './0001_initial.ts';
+
+export interface Migration {
+  name: string;
+  up(db: Knex): Promise<void>;
+  down(db: Knex): Promise<void>;
+}
+
+export const migrations: readonly Migration[] = [initial];

@@ -1,0 +1,44 @@
+// The bot's side of a conversation: a member writes a command in a room the
+// bot is in, and the bot answers in that room. Answers are sent with a
+// transaction id derived from the command's event id, so processing the same
+// event twice (after a crash) still yields one answer.
+import type { CommandTable } from '../commands/table.ts';
+import { isCommandText } from '../commands/table.ts';
+import type { Reply } from '../commands/command.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { HomeserverClient } from '../matrix/client.ts';
+import { serverNameOf, type MatrixEvent } from '../matrix/event.ts';
+
+export interface ConversationOptions {
+  client: HomeserverClient;
+  table: CommandTable;
+  serverName: string;
+  admins: readonly string[];
+  /** Whether a user ID belongs to one of Hearth's own bots (they never command each other). */
+  isOwnBot: (userId: string) => boolean;
+  log: Logger;
+}
+
+export function replyContent(reply: Reply, inReplyTo: string): Record<string, unknown> {
+  return {
+    msgtype: 'm.notice',
+    body: reply.text,
+    ...(reply.html ? { format: 'org.matrix.custom.html', formatted_body: reply.html } : {}),
+    'm.relates_to': { 'm.in_reply_to': { event_id: inReplyTo } },
+  };
+}
+
+export function handleCommandMessages(options: ConversationOptions) {
+  return async (event: MatrixEvent): Promise<void> => {
+    const body = event.content.body;
+    if (typeof body !== 'string' || !isCommandText(body.trim()) || options.isOwnBot(event.sender)) return;
+    const reply: Reply = serverNameOf(event.sender) === options.serverName
+      ? await options.table.execute(
+        { sender: event.sender, roomId: event.room_id, eventId: event.event_id, isAdmin: options.admins.includes(event.sender) },
+        body.trim(),
+      )
+      : { text: `Hearth answers members of ${options.serverName} only.` };
+    await options.client.sendEvent(event.room_id, 'm.room.message', replyContent(reply, event.event_id), `reply.${event.event_id}`);
+    options.log.info('answered a command', { room_id: event.room_id, event_id: event.event_id, sender: event.sender });
+  };
+}

@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+// Hearth's command line: run the service, generate its registration and sample
+// config, or migrate its database.
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from './config/load.ts';
+import { buildRegistration, fillPlaceholderTokens, renderRegistration } from './config/registration.ts';
+import { renderSampleConfig } from './config/sample.ts';
+import { start } from './main.ts';
+import { openDatabase } from './store/database.ts';
+import { migrateToLatest } from './store/migrate.ts';
+
+const USAGE = `Usage: hearth <command> [options]
+
+Commands:
+  start -c <config>                      run Hearth
+  registration -c <config> -o <file>     write the homeserver's registration file
+                                         (fills placeholder tokens in the config first)
+  check-config -c <config>               validate a config file and exit
+  migrate -c <config>                    bring the database schema up to date and exit
+  sample-config                          print the documented sample config`;
+
+function configPath(values: { config?: string | undefined }): string {
+  if (!values.config) throw new UsageError('this command needs -c <config file>');
+  return values.config;
+}
+
+class UsageError extends Error {}
+
+async function runStart(path: string): Promise<void> {
+  const hearth = await start(loadConfig(path));
+  const shutdown = (signal: string): void => {
+    process.stderr.write(`received ${signal}, stopping\n`);
+    hearth.stop().then(() => process.exit(0), (error: unknown) => {
+      process.stderr.write(`error while stopping: ${String(error)}\n`);
+      process.exit(1);
+    });
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+}
+
+function runRegistration(path: string, output: string | undefined): void {
+  if (!output) throw new UsageError('registration needs -o <registration file>');
+  const filled = fillPlaceholderTokens(path);
+  const registration = buildRegistration(loadConfig(path));
+  writeFileSync(output, renderRegistration(registration), { mode: 0o600 });
+  process.stdout.write(`wrote ${output}${filled.length ? ` (generated ${filled.join(' and ')} in ${path})` : ''}\n`);
+}
+
+async function runMigrate(path: string): Promise<void> {
+  const db = openDatabase(loadConfig(path).database);
+  try {
+    const { applied } = await migrateToLatest(db);
+    process.stdout.write(applied.length ? `applied ${applied.join(', ')}\n` : 'the database is up to date\n');
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { config: { type: 'string', short: 'c' }, output: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const command = positionals[0];
+  if (values.help || command === undefined) {
+    process.stdout.write(USAGE + '\n');
+    return;
+  }
+  switch (command) {
+    case 'start': return runStart(configPath(values));
+    case 'registration': return runRegistration(configPath(values), values.output);
+    case 'check-config': loadConfig(configPath(values)); process.stdout.write('config is valid\n'); return;
+    case 'migrate': return runMigrate(configPath(values));
+    case 'sample-config': process.stdout.write(renderSampleConfig()); return;
+    default: throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof ConfigError) process.stderr.write(error.message + '\n');
+  else if (error instanceof UsageError) process.stderr.write(`hearth: ${error.message}\n\n${USAGE}\n`);
+  else process.stderr.write(`hearth: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(error instanceof UsageError ? 2 : 1);
+});

@@ -1,0 +1,77 @@
+// Turns the words after a command's name into typed arguments, or explains in
+// one line what is wrong.
+import { CommandError, ParsedArgs, usageOf, type ArgValue, type Command, type ParamSpec } from './command.ts';
+
+const USER_ID = /^@[^:\s]+:[A-Za-z0-9.-]+(:\d+)?$/;
+const SERVER_NAME = /^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d+)?$/;
+
+function convert(spec: ParamSpec, word: string): ArgValue {
+  switch (spec.kind) {
+    case 'word':
+    case 'text':
+      return word;
+    case 'user':
+      if (!USER_ID.test(word)) throw new CommandError(`${spec.name} must be a Matrix user ID like @alice:example.org, not "${word}"`);
+      return word;
+    case 'server':
+      if (!SERVER_NAME.test(word)) throw new CommandError(`${spec.name} must be a server name like example.org, not "${word}"`);
+      return word.toLowerCase();
+    case 'integer':
+      if (!/^-?\d+$/.test(word)) throw new CommandError(`${spec.name} must be a whole number, not "${word}"`);
+      return Number(word);
+  }
+}
+
+function convertOrExplain(command: Command, spec: ParamSpec, word: string): ArgValue {
+  try {
+    return convert(spec, word);
+  } catch (error) {
+    if (error instanceof CommandError) throw new CommandError(`${error.message}. Usage: ${usageOf(command)}`);
+    throw error;
+  }
+}
+
+function splitFlags(command: Command, words: readonly string[]): { positional: string[]; flags: Map<string, string | true> } {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i] ?? '';
+    if (!word.startsWith('--') || word.length === 2) {
+      positional.push(word);
+      continue;
+    }
+    const name = word.slice(2);
+    const spec = command.flags?.find((f) => f.name === name);
+    if (!spec) throw new CommandError(`unknown option --${name}. Usage: ${usageOf(command)}`);
+    if (!spec.choices) {
+      flags.set(name, true);
+      continue;
+    }
+    const value = words[++i];
+    if (value === undefined || !spec.choices.includes(value)) {
+      throw new CommandError(`--${name} takes one of ${spec.choices.join(', ')}. Usage: ${usageOf(command)}`);
+    }
+    flags.set(name, value);
+  }
+  return { positional, flags };
+}
+
+export function parseArguments(command: Command, words: readonly string[]): ParsedArgs {
+  const { positional, flags } = splitFlags(command, words);
+  const values = new Map<string, ArgValue>();
+  const specs = command.params;
+  for (const [index, spec] of specs.entries()) {
+    // A trailing text parameter takes the rest of the line.
+    const word = spec.kind === 'text' && index === specs.length - 1 ? positional.slice(index).join(' ') : positional[index];
+    if (word === undefined || word === '') {
+      if (spec.optional) continue;
+      throw new CommandError(`missing ${spec.name}. Usage: ${usageOf(command)}`);
+    }
+    values.set(spec.name, convertOrExplain(command, spec, word));
+  }
+  const last = specs.at(-1);
+  if (last?.kind !== 'text' && positional.length > specs.length) {
+    throw new CommandError(`too many arguments. Usage: ${usageOf(command)}`);
+  }
+  return new ParsedArgs(values, flags);
+}

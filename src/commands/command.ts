@@ -1,0 +1,92 @@
+// A command is data: its name, typed parameters, permission and help text. The
+// dispatcher and the help are both built from these records.
+
+export type Permission = 'member' | 'admin';
+export type ParamKind = 'word' | 'text' | 'user' | 'server' | 'integer';
+
+export interface ParamSpec {
+  name: string;
+  kind: ParamKind;
+  description: string;
+  optional?: boolean;
+}
+
+export interface FlagSpec {
+  name: string;
+  description: string;
+  /** Without choices the flag is a switch (present or absent). */
+  choices?: readonly string[];
+}
+
+export interface CommandContext {
+  sender: string;
+  roomId: string;
+  eventId: string;
+  isAdmin: boolean;
+}
+
+export interface Reply {
+  text: string;
+  html?: string;
+}
+
+export type ArgValue = string | number;
+
+export class ParsedArgs {
+  private readonly values: ReadonlyMap<string, ArgValue>;
+  private readonly flags: ReadonlyMap<string, string | true>;
+
+  constructor(values: ReadonlyMap<string, ArgValue>, flags: ReadonlyMap<string, string | true>) {
+    this.values = values;
+    this.flags = flags;
+  }
+
+  string(name: string): string {
+    const value = this.values.get(name);
+    if (typeof value !== 'string') throw new Error(`parameter ${name} is not a string`);
+    return value;
+  }
+
+  optionalString(name: string): string | undefined {
+    const value = this.values.get(name);
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  integer(name: string): number {
+    const value = this.values.get(name);
+    if (typeof value !== 'number') throw new Error(`parameter ${name} is not an integer`);
+    return value;
+  }
+
+  flag(name: string): string | true | undefined {
+    return this.flags.get(name);
+  }
+}
+
+export interface Command {
+  /** One or more words, e.g. "help" or "room create". */
+  name: string;
+  summary: string;
+  params: readonly ParamSpec[];
+  flags?: readonly FlagSpec[];
+  permission: Permission;
+  run(context: CommandContext, args: ParsedArgs): Promise<Reply>;
+}
+
+export function defineCommand(command: Command): Command {
+  return command;
+}
+
+/** A problem the member caused and can fix: shown to them as it is. */
+export class CommandError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CommandError';
+  }
+}
+
+export function usageOf(command: Command): string {
+  const params = command.params.map((p) => (p.optional ? `[${p.name}]` : `<${p.name}>`));
+  const flags = (command.flags ?? []).map((f) => (f.choices ? `[--${f.name} ${f.choices.join('|')}]` : `[--${f.name}]`));
+  return ['!' + command.name, ...params, ...flags].join(' ');
+}

@@ -1,0 +1,89 @@
+// The command table: finds the command a message names, checks permission,
+// parses arguments and runs it. Known problems become one-line answers;
+// anything else is logged with an id that the member is given.
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../logging/logger.ts';
+import { parseArguments } from './arguments.ts';
+import { CommandError, usageOf, type Command, type CommandContext, type Reply } from './command.ts';
+import { tokenize, TokenizeError } from './tokenize.ts';
+
+export const COMMAND_PREFIX = '!';
+
+export function isCommandText(body: string): boolean {
+  return body.startsWith(COMMAND_PREFIX) && body.length > 1 && !/^!\s/.test(body);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+export class CommandTable {
+  private readonly commands: readonly Command[];
+  private readonly log: Logger;
+
+  constructor(commands: readonly Command[], log: Logger) {
+    const names = new Set<string>();
+    for (const command of commands) {
+      if (names.has(command.name)) throw new Error(`two commands are named ${command.name}`);
+      names.add(command.name);
+    }
+    this.commands = commands;
+    this.log = log;
+  }
+
+  /** The longest command name that the words start with. */
+  find(words: readonly string[]): { command: Command; rest: string[] } | null {
+    let best: { command: Command; rest: string[] } | null = null;
+    for (const command of this.commands) {
+      const nameWords = command.name.split(' ');
+      const matches = nameWords.every((w, i) => words[i]?.toLowerCase() === w);
+      if (matches && (!best || nameWords.length > best.command.name.split(' ').length)) {
+        best = { command, rest: words.slice(nameWords.length) };
+      }
+    }
+    return best;
+  }
+
+  visibleTo(isAdmin: boolean): Command[] {
+    return this.commands.filter((c) => c.permission === 'member' || isAdmin);
+  }
+
+  helpFor(isAdmin: boolean): Reply {
+    const visible = this.visibleTo(isAdmin);
+    const lines = visible.map((c) => `${usageOf(c)} — ${c.summary}`);
+    const html = visible.map((c) => `<li><code>${escapeHtml(usageOf(c))}</code> — ${escapeHtml(c.summary)}</li>`);
+    return {
+      text: ['Commands:', ...lines, 'Say !help <command> for details.'].join('\n'),
+      html: `<p>Commands:</p><ul>${html.join('')}</ul><p>Say <code>!help &lt;command&gt;</code> for details.</p>`,
+    };
+  }
+
+  helpForCommand(command: Command): Reply {
+    const params = command.params.map((p) => `  ${p.name}: ${p.description}${p.optional ? ' (optional)' : ''}`);
+    const flags = (command.flags ?? []).map((f) => `  --${f.name}: ${f.description}`);
+    const who = command.permission === 'admin' ? 'Admins only.' : 'Any member.';
+    return { text: [usageOf(command), command.summary, ...params, ...flags, who].join('\n') };
+  }
+
+  async execute(context: CommandContext, body: string): Promise<Reply> {
+    let words: string[];
+    try {
+      words = tokenize(body.slice(COMMAND_PREFIX.length));
+    } catch (error) {
+      if (error instanceof TokenizeError) return { text: `Could not read that command: ${error.message}.` };
+      throw error;
+    }
+    const found = this.find(words);
+    if (!found) return { text: `Unknown command "!${words[0] ?? ''}". Say !help for the list.` };
+    const { command, rest } = found;
+    if (command.permission === 'admin' && !context.isAdmin) return { text: `!${command.name} is for admins only.` };
+    try {
+      return await command.run(context, parseArguments(command, rest));
+    } catch (error) {
+      if (error instanceof CommandError) return { text: error.message };
+      const id = randomBytes(4).toString('hex');
+      this.log.error('command failed', { error_id: id, command: command.name, sender: context.sender, room_id: context.roomId, error });
+      return { text: `Something went wrong running !${command.name} (error id ${id}). Your admin can look it up in Hearth's log.` };
+    }
+  }
+}

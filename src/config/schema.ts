@@ -1,0 +1,161 @@
+// The one description of Hearth's configuration: this schema is the TypeScript
+// type, the defaults and the documentation at once. The sample config and the
+// docs table are rendered from it, so a key cannot be documented in one place
+// and forgotten in another.
+import { Type, type Static } from '@sinclair/typebox';
+
+const Strict = { additionalProperties: false } as const;
+
+export const HomeserverSchema = Type.Object(
+  {
+    server_name: Type.String({
+      description: 'The Matrix server name of the homeserver Hearth serves (the part after the colon in @alice:camp.test).',
+      examples: ['camp.example.org'],
+      minLength: 1,
+    }),
+    url: Type.String({
+      description: "Base URL of the homeserver's client-server API, as Hearth reaches it.",
+      examples: ['http://127.0.0.1:8008'],
+      format: 'uri',
+    }),
+  },
+  Strict,
+);
+
+export const AppserviceSchema = Type.Object(
+  {
+    id: Type.String({
+      description: 'The application service ID; the registration file carries the same value.',
+      default: 'hearth',
+      pattern: '^[a-zA-Z0-9._-]+$',
+    }),
+    bind_address: Type.String({
+      description: 'Address the transaction listener binds to. Keep it on loopback or a private network: only the homeserver needs it.',
+      default: '127.0.0.1',
+    }),
+    port: Type.Integer({
+      description: 'Port the transaction listener binds to (0 picks a free port, which only tests want).',
+      default: 9993,
+      minimum: 0,
+      maximum: 65535,
+    }),
+    url: Type.String({
+      description: 'URL at which the homeserver reaches this listener; written into the registration.',
+      examples: ['http://127.0.0.1:9993'],
+      format: 'uri',
+    }),
+    as_token: Type.String({
+      description: 'Token Hearth uses to call the homeserver. `hearth registration` replaces the placeholder with a random one.',
+      default: 'CHANGE_ME_as_token',
+      minLength: 1,
+    }),
+    hs_token: Type.String({
+      description: 'Token the homeserver must present when calling Hearth. `hearth registration` replaces the placeholder with a random one.',
+      default: 'CHANGE_ME_hs_token',
+      minLength: 1,
+    }),
+    bot_localpart: Type.String({
+      description: "Localpart of Hearth's main bot user (the `sender_localpart` of the registration).",
+      default: 'hearth',
+      pattern: '^[a-z0-9._=/-]+$',
+    }),
+    namespace_prefix: Type.String({
+      description: "Prefix of the user localparts and room aliases Hearth owns exclusively (its other bots live here).",
+      default: 'hearth_',
+      pattern: '^[a-z0-9._=/-]+$',
+    }),
+    bot_display_name: Type.String({
+      description: "Display name of Hearth's main bot.",
+      default: 'Hearth',
+    }),
+    accept_legacy_query_token: Type.Boolean({
+      description: 'Also accept the hs_token in the deprecated `access_token` query parameter. Only for homeservers too old to send the Authorization header.',
+      default: false,
+    }),
+    max_body_bytes: Type.Integer({
+      description: 'Largest transaction body accepted, in bytes; larger ones are answered 413.',
+      default: 10 * 1024 * 1024,
+      minimum: 1024,
+    }),
+  },
+  Strict,
+);
+
+export const CommunitySchema = Type.Object(
+  {
+    name: Type.String({ description: 'Name of the community, shown in room names and messages.', default: 'Our Hearth', minLength: 1 }),
+    admins: Type.Array(Type.String({ pattern: '^@[^:]+:.+$' }), {
+      description: 'Matrix IDs of the admins. They are invited to the admin room and may run admin commands.',
+      default: [],
+    }),
+  },
+  Strict,
+);
+
+export const DatabaseSchema = Type.Object(
+  {
+    engine: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')], {
+      description: '`sqlite` (embedded, a file in the data folder) or `postgres`.',
+      default: 'sqlite',
+    }),
+    sqlite_path: Type.String({
+      description: 'SQLite database file, relative to the config file\'s folder unless absolute. Used when engine is sqlite.',
+      default: 'data/hearth.sqlite',
+    }),
+    postgres_url: Type.String({
+      description: 'PostgreSQL connection URL. Used when engine is postgres.',
+      default: '',
+      examples: ['postgres://hearth:secret@127.0.0.1:5432/hearth'],
+    }),
+  },
+  Strict,
+);
+
+export const InboxSchema = Type.Object(
+  {
+    max_attempts: Type.Integer({
+      description: 'How many times a received event is processed before it is set aside as failed (and logged).',
+      default: 8,
+      minimum: 1,
+    }),
+    retry_base_ms: Type.Integer({
+      description: 'First retry delay after a failed event; each further retry doubles it.',
+      default: 500,
+      minimum: 1,
+    }),
+    batch_size: Type.Integer({
+      description: 'How many pending events the worker takes from the database at a time.',
+      default: 100,
+      minimum: 1,
+    }),
+  },
+  Strict,
+);
+
+export const LoggingSchema = Type.Object(
+  {
+    level: Type.Union([Type.Literal('debug'), Type.Literal('info'), Type.Literal('warn'), Type.Literal('error')], {
+      description: 'Least severe level written.',
+      default: 'info',
+    }),
+    format: Type.Union([Type.Literal('json'), Type.Literal('text')], {
+      description: '`json` (one object a line, for log collectors) or `text` (for people).',
+      default: 'text',
+    }),
+  },
+  Strict,
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    homeserver: HomeserverSchema,
+    appservice: AppserviceSchema,
+    community: Type.Object(CommunitySchema.properties, { ...Strict, default: {} }),
+    database: Type.Object(DatabaseSchema.properties, { ...Strict, default: {} }),
+    inbox: Type.Object(InboxSchema.properties, { ...Strict, default: {} }),
+    logging: Type.Object(LoggingSchema.properties, { ...Strict, default: {} }),
+  },
+  Strict,
+);
+
+export type Config = Static<typeof ConfigSchema>;

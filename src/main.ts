@@ -1,0 +1,145 @@
+// The composition root: start(config) wires every part of Hearth together and
+// returns a handle to stop it. Tests boot the real application through here.
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConfigError } from './config/load.ts';
+import { unsafeValues } from './config/safety.ts';
+import type { Config } from './config/schema.ts';
+import { configureLogging, createLogger, type Logger } from './logging/logger.ts';
+import { createHomeserverClient, type HomeserverClient } from './matrix/client.ts';
+import { createAppserviceApp, type HealthReport } from './matrix/appservice/server.ts';
+import { EventRouter } from './matrix/inbox/router.ts';
+import { InboxWorker } from './matrix/inbox/worker.ts';
+import { openDatabase, type Database } from './store/database.ts';
+import { migrateToLatest } from './store/migrate.ts';
+import { createInboxStore } from './store/inbox-store.ts';
+import { createCommunityRoomsStore } from './store/community-rooms-store.ts';
+import { CommandTable } from './commands/table.ts';
+import { helpCommand } from './bot/help-command.ts';
+import { handleCommandMessages } from './bot/conversation.ts';
+import { handleBotInvites } from './bot/invites.ts';
+import { ensureAdminRoom } from './community/admin-room.ts';
+import { waitForHomeserver, checkHomeserverReachesUs } from './matrix/startup-checks.ts';
+
+export interface Hearth {
+  readonly botUserId: string;
+  readonly adminRoomId: string;
+  /** The port the transaction listener actually bound (differs from config when it asked for 0). */
+  readonly port: number;
+  readonly db: Database;
+  /** Resolves once every received event that is due has been processed. */
+  inboxIdle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Skip waiting for the homeserver and the bot's own set-up: for tests of the listener alone. */
+  listenerOnly?: boolean;
+  /** Registers extra event handlers, after Hearth's own: lets tests observe processing. */
+  extraRoutes?: (router: EventRouter) => void;
+}
+
+function botUserIdOf(config: Config): string {
+  return `@${config.appservice.bot_localpart}:${config.homeserver.server_name}`;
+}
+
+async function listen(app: ReturnType<typeof createAppserviceApp>, config: Config): Promise<Server> {
+  const server = app.listen(config.appservice.port, config.appservice.bind_address);
+  await once(server, 'listening');
+  return server;
+}
+
+function buildRouter(config: Config, client: HomeserverClient, log: Logger): EventRouter {
+  const router = new EventRouter();
+  const prefix = `@${config.appservice.namespace_prefix}`;
+  const isOwnBot = (userId: string): boolean => userId === client.userId || userId.startsWith(prefix);
+  const commands: CommandTable = new CommandTable([helpCommand(() => commands)], log.child('commands'));
+  router.on('m.room.message', handleCommandMessages({
+    client,
+    table: commands,
+    serverName: config.homeserver.server_name,
+    admins: config.community.admins,
+    isOwnBot,
+    log: log.child('conversation'),
+  }));
+  router.on('m.room.member', handleBotInvites({ client, serverName: config.homeserver.server_name, log: log.child('invites') }));
+  return router;
+}
+
+export async function start(config: Config, options: StartOptions = {}): Promise<Hearth> {
+  configureLogging(config.logging);
+  const log = createLogger('hearth');
+  const unsafe = unsafeValues(config);
+  if (unsafe.length > 0) throw new ConfigError('config', unsafe);
+
+  const db = openDatabase(config.database);
+  const { applied } = await migrateToLatest(db);
+  if (applied.length > 0) log.info('database migrated', { engine: config.database.engine, applied });
+
+  const botUserId = botUserIdOf(config);
+  const client = createHomeserverClient({ homeserverUrl: config.homeserver.url, asToken: config.appservice.as_token, botUserId });
+  const inbox = createInboxStore(db);
+  const router = buildRouter(config, client, log);
+  options.extraRoutes?.(router);
+  const worker = new InboxWorker({
+    store: inbox,
+    handle: (event) => router.dispatch(event),
+    log: log.child('inbox'),
+    maxAttempts: config.inbox.max_attempts,
+    retryBaseMs: config.inbox.retry_base_ms,
+    batchSize: config.inbox.batch_size,
+  });
+
+  const health: HealthReport = { status: 'starting', bot_user_id: botUserId, admin_room_id: null };
+  const app = createAppserviceApp({
+    hsToken: config.appservice.hs_token,
+    acceptLegacyQueryToken: config.appservice.accept_legacy_query_token,
+    maxBodyBytes: config.appservice.max_body_bytes,
+    inbox,
+    log: log.child('appservice'),
+    onRecorded: () => { worker.wake(); },
+    health: () => health,
+  });
+  const server = await listen(app, config);
+  const port = (server.address() as AddressInfo).port;
+  log.info('listening for the homeserver', { address: config.appservice.bind_address, port });
+
+  const stop = async (): Promise<void> => {
+    await worker.stop();
+    server.closeAllConnections();
+    server.close();
+    await db.destroy();
+  };
+
+  try {
+    if (!options.listenerOnly) {
+      await waitForHomeserver(client, config.homeserver.url, log);
+      await client.setDisplayName(config.appservice.bot_display_name);
+      await checkHomeserverReachesUs(client, config, log);
+      health.admin_room_id = await ensureAdminRoom({
+        client,
+        rooms: createCommunityRoomsStore(db),
+        communityName: config.community.name,
+        admins: config.community.admins,
+        log: log.child('community'),
+        now: Date.now,
+      });
+    }
+    worker.start();
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  health.status = 'ok';
+  log.info('Hearth is running', { bot_user_id: botUserId, admin_room_id: health.admin_room_id });
+
+  return {
+    botUserId,
+    get adminRoomId() { return health.admin_room_id ?? ''; },
+    port,
+    db,
+    inboxIdle: () => worker.idle(),
+    stop,
+  };
+}

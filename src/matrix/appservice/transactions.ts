@@ -1,0 +1,55 @@
+// PUT /transactions/{txnId}: record, then acknowledge. The 200 is sent only
+// after the events and the txnId are committed together, so a crash before the
+// commit makes the homeserver retry, and a retry after it is a no-op.
+import type { Request, Response } from 'express';
+import type { Logger } from '../../logging/logger.ts';
+import type { IncomingEvent, InboxStore } from '../../store/inbox-store.ts';
+import { checkEvent } from '../event.ts';
+import { sendMatrixError } from './errors.ts';
+
+export interface TransactionHandlerOptions {
+  inbox: InboxStore;
+  log: Logger;
+  onRecorded: () => void;
+  now: () => number;
+}
+
+function toIncoming(txnId: string, raw: unknown, index: number): IncomingEvent {
+  const checked = checkEvent(raw);
+  if (checked.ok) {
+    const e = checked.event;
+    return { eventId: e.event_id, roomId: e.room_id, type: e.type, sender: e.sender, json: JSON.stringify(e) };
+  }
+  return {
+    eventId: `invalid:${txnId}:${index}`,
+    roomId: null,
+    type: null,
+    sender: null,
+    json: JSON.stringify(raw) ?? 'null',
+    rejection: checked.reason,
+  };
+}
+
+export function handleTransaction(options: TransactionHandlerOptions) {
+  return async (req: Request<{ txnId: string }>, res: Response): Promise<void> => {
+    const { txnId } = req.params;
+    const body: unknown = req.body;
+    if (typeof body !== 'object' || body === null || !Array.isArray((body as { events?: unknown }).events)) {
+      sendMatrixError(res, 400, 'M_BAD_JSON', 'a transaction must be a JSON object with an "events" array');
+      return;
+    }
+    const events = ((body as { events: unknown[] }).events).map((raw, index) => toIncoming(txnId, raw, index));
+    for (const rejected of events.filter((e) => e.rejection)) {
+      options.log.warn('set aside a malformed event', { txn_id: txnId, event_id: rejected.eventId, reason: rejected.rejection });
+    }
+    try {
+      const outcome = await options.inbox.recordTransaction(txnId, events, options.now());
+      options.log.debug('transaction received', { txn_id: txnId, events: events.length, outcome });
+      res.status(200).json({});
+      if (outcome === 'recorded') options.onRecorded();
+    } catch (error) {
+      options.log.error('could not record a transaction; the homeserver will retry it', { txn_id: txnId, error });
+      sendMatrixError(res, 500, 'M_UNKNOWN', 'Hearth could not record this transaction; retry later');
+    }
+  };
+}

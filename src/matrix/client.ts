@@ -1,0 +1,128 @@
+// Hearth's calls to the homeserver's client-server API, as its bot users.
+// Everything goes through this small interface, so domains never touch
+// matrix-js-sdk directly and unit tests can hand them a fake.
+import { createClient, Method, ClientPrefix, MatrixError, type MatrixClient } from 'matrix-js-sdk';
+
+export interface CreateRoomRequest {
+  name?: string;
+  topic?: string;
+  preset?: 'private_chat' | 'public_chat' | 'trusted_private_chat';
+  visibility?: 'public' | 'private';
+  room_version?: string;
+  invite?: string[];
+  is_direct?: boolean;
+  creation_content?: Record<string, unknown>;
+  initial_state?: { type: string; state_key: string; content: Record<string, unknown> }[];
+  power_level_content_override?: Record<string, unknown>;
+  room_alias_name?: string;
+}
+
+export interface HomeserverClient {
+  readonly userId: string;
+  /** Registers this appservice user if the homeserver does not know it yet. */
+  ensureRegistered(): Promise<void>;
+  setDisplayName(name: string): Promise<void>;
+  /** Sends an event; the same txnId always yields the same event, even after a restart. */
+  sendEvent(roomId: string, type: string, content: Record<string, unknown>, txnId: string): Promise<string>;
+  joinRoom(roomIdOrAlias: string, viaServers?: readonly string[]): Promise<string>;
+  leaveRoom(roomId: string, reason?: string): Promise<void>;
+  createRoom(request: CreateRoomRequest): Promise<string>;
+  /** Asks the homeserver to ping Hearth back; resolves with the round trip in ms. */
+  pingAppservice(appserviceId: string, txnId: string): Promise<number>;
+  /** The same client acting as another user in Hearth's namespace. */
+  as(userId: string): HomeserverClient;
+}
+
+export interface ClientSettings {
+  homeserverUrl: string;
+  asToken: string;
+  botUserId: string;
+}
+
+function localpartOf(userId: string): string {
+  return userId.slice(1, userId.indexOf(':'));
+}
+
+class SdkHomeserverClient implements HomeserverClient {
+  readonly userId: string;
+  private readonly sdk: MatrixClient;
+  private readonly settings: ClientSettings;
+
+  constructor(settings: ClientSettings, userId: string) {
+    this.settings = settings;
+    this.userId = userId;
+    this.sdk = createClient({
+      baseUrl: settings.homeserverUrl,
+      accessToken: settings.asToken,
+      userId,
+      useAuthorizationHeader: true,
+      localTimeoutMs: 60_000,
+      // An appservice acts for its other users by naming them (identity assertion).
+      ...(userId === settings.botUserId ? {} : { queryParams: { user_id: userId } }),
+    });
+  }
+
+  private request<T>(
+    method: Method,
+    path: string,
+    body?: Record<string, unknown>,
+    options: { prefix?: string; query?: Record<string, string[]> } = {},
+  ): Promise<T> {
+    // `priority` comes from the DOM's RequestInit, which Node's fetch types lack; it must be named.
+    return this.sdk.http.authedRequest<T>(method, path, options.query, body, { prefix: options.prefix ?? ClientPrefix.V3, priority: undefined });
+  }
+
+  async ensureRegistered(): Promise<void> {
+    try {
+      await this.request(Method.Post, '/register', { type: 'm.login.application_service', username: localpartOf(this.userId), inhibit_login: true });
+    } catch (error) {
+      if (error instanceof MatrixError && error.errcode === 'M_USER_IN_USE') return;
+      throw error;
+    }
+  }
+
+  async setDisplayName(name: string): Promise<void> {
+    await this.request(Method.Put, `/profile/${encodeURIComponent(this.userId)}/displayname`, { displayname: name });
+  }
+
+  async sendEvent(roomId: string, type: string, content: Record<string, unknown>, txnId: string): Promise<string> {
+    const path = `/rooms/${encodeURIComponent(roomId)}/send/${encodeURIComponent(type)}/${encodeURIComponent(txnId)}`;
+    const response = await this.request<{ event_id: string }>(Method.Put, path, content);
+    return response.event_id;
+  }
+
+  async joinRoom(roomIdOrAlias: string, viaServers: readonly string[] = []): Promise<string> {
+    const query = viaServers.length > 0 ? { server_name: [...viaServers] } : {};
+    const response = await this.request<{ room_id: string }>(Method.Post, `/join/${encodeURIComponent(roomIdOrAlias)}`, {}, { query });
+    return response.room_id;
+  }
+
+  async leaveRoom(roomId: string, reason?: string): Promise<void> {
+    await this.request(Method.Post, `/rooms/${encodeURIComponent(roomId)}/leave`, reason ? { reason } : {});
+  }
+
+  async createRoom(request: CreateRoomRequest): Promise<string> {
+    const response = await this.request<{ room_id: string }>(Method.Post, '/createRoom', { ...request });
+    return response.room_id;
+  }
+
+  async pingAppservice(appserviceId: string, txnId: string): Promise<number> {
+    const response = await this.request<{ duration_ms: number }>(
+      Method.Post,
+      `/appservice/${encodeURIComponent(appserviceId)}/ping`,
+      { transaction_id: txnId },
+      { prefix: ClientPrefix.V1 },
+    );
+    return response.duration_ms;
+  }
+
+  as(userId: string): HomeserverClient {
+    return new SdkHomeserverClient(this.settings, userId);
+  }
+}
+
+export function createHomeserverClient(settings: ClientSettings): HomeserverClient {
+  return new SdkHomeserverClient(settings, settings.botUserId);
+}
+
+export { MatrixError };

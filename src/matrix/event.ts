@@ -1,0 +1,36 @@
+// The shape of a client event as the homeserver pushes it to an application
+// service, and the check that decides whether a pushed object is one.
+
+export interface MatrixEvent {
+  event_id: string;
+  room_id: string;
+  type: string;
+  sender: string;
+  origin_server_ts: number;
+  content: Record<string, unknown>;
+  state_key?: string;
+  unsigned?: Record<string, unknown>;
+}
+
+export type EventCheck = { ok: true; event: MatrixEvent } | { ok: false; reason: string };
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const REQUIRED_STRINGS = ['event_id', 'room_id', 'type', 'sender'] as const;
+
+export function checkEvent(value: unknown): EventCheck {
+  if (!isRecord(value)) return { ok: false, reason: 'an event must be a JSON object' };
+  for (const key of REQUIRED_STRINGS) {
+    if (typeof value[key] !== 'string' || value[key] === '') return { ok: false, reason: `"${key}" must be a non-empty string` };
+  }
+  if (!isRecord(value.content)) return { ok: false, reason: '"content" must be an object' };
+  if ('state_key' in value && typeof value.state_key !== 'string') return { ok: false, reason: '"state_key" must be a string when present' };
+  if (typeof value.origin_server_ts !== 'number') return { ok: false, reason: '"origin_server_ts" must be a number' };
+  return { ok: true, event: value as unknown as MatrixEvent };
+}
+
+export function serverNameOf(userId: string): string {
+  return userId.slice(userId.indexOf(':') + 1);
+}

@@ -1,0 +1,122 @@
+// Processes the durable inbox in order of arrival. A failing event is retried
+// with exponential backoff while the events behind it go on; after the last
+// attempt it is set aside as failed and logged, never silently dropped.
+// Pending events survive a restart: the worker resumes from the database.
+import type { Logger } from '../../logging/logger.ts';
+import type { InboxStore, StoredEvent } from '../../store/inbox-store.ts';
+import type { MatrixEvent } from '../event.ts';
+
+export interface InboxWorkerOptions {
+  store: InboxStore;
+  handle: (event: MatrixEvent) => Promise<void>;
+  log: Logger;
+  maxAttempts: number;
+  retryBaseMs: number;
+  batchSize: number;
+  /** Longest sleep between looks at the inbox when nothing wakes the worker. */
+  idlePollMs?: number;
+  now?: () => number;
+}
+
+export function retryDelay(attempts: number, baseMs: number): number {
+  return baseMs * 2 ** Math.max(0, attempts - 1);
+}
+
+export class InboxWorker {
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wakeUp: (() => void) | null = null;
+  private wokenEarly = false;
+  private readonly idleWaiters: (() => void)[] = [];
+  private readonly options: InboxWorkerOptions;
+  private readonly now: () => number;
+
+  constructor(options: InboxWorkerOptions) {
+    this.options = options;
+    this.now = options.now ?? Date.now;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+  }
+
+  /** Called when a transaction was recorded, so new events are handled at once. */
+  wake(): void {
+    this.wokenEarly = true;
+    this.wakeUp?.();
+  }
+
+  /** Resolves once nothing is due: for tests and orderly shutdown. */
+  idle(): Promise<void> {
+    return new Promise((resolve) => {
+      this.idleWaiters.push(resolve);
+      this.wake();
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        this.wokenEarly = false;
+        const due = await this.options.store.dueEvents(this.now(), this.options.batchSize);
+        for (const stored of due) {
+          if (!this.running) return;
+          await this.process(stored);
+        }
+        if (due.length > 0) continue;
+        this.idleWaiters.splice(0).forEach((resolve) => { resolve(); });
+        await this.sleep(await this.sleepTime());
+      } catch (error) {
+        // The database itself failed: wait and try again rather than spin.
+        this.options.log.error('inbox worker could not read the inbox; retrying', { error });
+        await this.sleep(this.options.retryBaseMs);
+      }
+    }
+  }
+
+  private async sleepTime(): Promise<number> {
+    const idle = this.options.idlePollMs ?? 5_000;
+    const next = await this.options.store.nextDueTime();
+    return next === null ? idle : Math.min(idle, Math.max(0, next - this.now()));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    if (this.wokenEarly || !this.running) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      const wake = (): void => { done(); };
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = wake;
+    }).then(() => { this.wakeUp = null; });
+  }
+
+  private async process(stored: StoredEvent): Promise<void> {
+    const { store, log } = this.options;
+    const attempts = stored.attempts + 1;
+    try {
+      await this.options.handle(JSON.parse(stored.json) as MatrixEvent);
+      await store.markDone(stored.seq, this.now());
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (attempts >= this.options.maxAttempts) {
+        log.error('gave up on an event after its last attempt', { event_id: stored.eventId, attempts, error });
+        await store.markFailed(stored.seq, attempts, message, this.now());
+      } else {
+        const delay = retryDelay(attempts, this.options.retryBaseMs);
+        log.warn('event handler failed; will retry', { event_id: stored.eventId, attempts, retry_in_ms: delay, error: message });
+        await store.markRetry(stored.seq, attempts, this.now() + delay, message);
+      }
+    }
+  }
+}

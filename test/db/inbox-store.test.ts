@@ -1,0 +1,70 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { openDatabase, type Database } from '../../src/store/database.ts';
+import { migrateToLatest } from '../../src/store/migrate.ts';
+import { createInboxStore, type IncomingEvent, type InboxStore } from '../../src/store/inbox-store.ts';
+import { ENGINES, scratchDatabase, type ScratchDatabase } from '../support/databases.ts';
+
+function incoming(id: string): IncomingEvent {
+  return { eventId: id, roomId: '!r', type: 'm.room.message', sender: '@a:camp.test', json: JSON.stringify({ event_id: id }) };
+}
+
+for (const engine of ENGINES) {
+  describe(`the inbox store on ${engine}`, () => {
+    let scratch: ScratchDatabase;
+    let db: Database;
+    let inbox: InboxStore;
+    before(async () => {
+      scratch = await scratchDatabase(engine);
+      db = openDatabase(scratch.settings);
+      await migrateToLatest(db);
+      inbox = createInboxStore(db);
+    });
+    after(async () => {
+      await db.destroy();
+      await scratch.drop();
+    });
+
+    it('records a transaction once; the same txnId again changes nothing', async () => {
+      assert.equal(await inbox.recordTransaction('t1', [incoming('$1'), incoming('$2')], 1000), 'recorded');
+      assert.equal(await inbox.recordTransaction('t1', [incoming('$1'), incoming('$2'), incoming('$3')], 2000), 'duplicate');
+      assert.deepEqual((await inbox.dueEvents(5000, 10)).map((e) => e.eventId), ['$1', '$2']);
+    });
+
+    it('keeps one copy of an event repeated in a later transaction', async () => {
+      assert.equal(await inbox.recordTransaction('t2', [incoming('$2'), incoming('$4')], 3000), 'recorded');
+      assert.deepEqual((await inbox.dueEvents(5000, 10)).map((e) => e.eventId), ['$1', '$2', '$4']);
+    });
+
+    it('records a large transaction in one go', async () => {
+      const many = Array.from({ length: 230 }, (_, i) => incoming(`$bulk${i}`));
+      assert.equal(await inbox.recordTransaction('t3', many, 3000), 'recorded');
+      assert.equal((await inbox.dueEvents(5000, 1000)).length, 233);
+    });
+
+    it('holds back an event set to retry until its time, and forgets done ones', async () => {
+      const [first, second] = await inbox.dueEvents(5000, 2);
+      await inbox.markDone(first!.seq, 5000);
+      await inbox.markRetry(second!.seq, 1, 9000, 'boom');
+      const due = (await inbox.dueEvents(5000, 1000)).map((e) => e.eventId);
+      assert.ok(!due.includes('$1') && !due.includes('$2'));
+      assert.equal(await inbox.nextDueTime(), 0);
+      assert.ok((await inbox.dueEvents(9000, 1000)).some((e) => e.eventId === '$2' && e.attempts === 1));
+    });
+
+    it('sets aside a failed event and counts events by status', async () => {
+      const [next] = await inbox.dueEvents(9000, 1);
+      await inbox.markFailed(next!.seq, 8, 'gave up', 9000);
+      const counts = await inbox.countByStatus();
+      assert.equal(counts.done, 1);
+      assert.equal(counts.failed, 1);
+      assert.equal(counts.pending, 231);
+    });
+
+    it('stores a malformed object as rejected, never to be processed', async () => {
+      await inbox.recordTransaction('t4', [{ ...incoming('invalid:t4:0'), rejection: 'not an event' }], 9000);
+      assert.ok(!(await inbox.dueEvents(9999, 1000)).some((e) => e.eventId === 'invalid:t4:0'));
+      assert.equal((await inbox.countByStatus()).rejected, 1);
+    });
+  });
+}

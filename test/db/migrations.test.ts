@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { openDatabase } from '../../src/store/database.ts';
+import { DatabaseTooNewError, migrateToLatest } from '../../src/store/migrate.ts';
+import { migrations } from '../../migrations/index.ts';
+import { ENGINES, scratchDatabase, type ScratchDatabase } from '../support/databases.ts';
+
+for (const engine of ENGINES) {
+  describe(`migrations on ${engine}`, () => {
+    const scratches: ScratchDatabase[] = [];
+    after(async () => { await Promise.all(scratches.map((s) => s.drop())); });
+
+    async function fresh(): Promise<ReturnType<typeof openDatabase>> {
+      const scratch = await scratchDatabase(engine);
+      scratches.push(scratch);
+      return openDatabase(scratch.settings);
+    }
+
+    it('builds the whole schema on an empty database, then has nothing left to do', async () => {
+      const db = await fresh();
+      try {
+        assert.deepEqual((await migrateToLatest(db)).applied, migrations.map((m) => m.name));
+        assert.deepEqual((await migrateToLatest(db)).applied, []);
+        for (const table of ['appservice_transactions', 'inbox_events', 'community_rooms']) {
+          assert.equal(await db.schema.hasTable(table), true, table);
+        }
+      } finally {
+        await db.destroy();
+      }
+    });
+
+    it('refuses a database migrated by a newer Hearth', async () => {
+      const db = await fresh();
+      try {
+        await migrateToLatest(db);
+        await db('knex_migrations').insert({ name: '9999_from_the_future', batch: 99, migration_time: new Date() });
+        await assert.rejects(migrateToLatest(db), (error: Error) => error instanceof DatabaseTooNewError && /9999_from_the_future/.test(error.message));
+      } finally {
+        await db.destroy();
+      }
+    });
+
+    it('rolls every migration back down to an empty schema', async () => {
+      const db = await fresh();
+      try {
+        await migrateToLatest(db);
+        for (const migration of [...migrations].reverse()) await migration.down(db);
+        assert.equal(await db.schema.hasTable('inbox_events'), false);
+      } finally {
+        await db.destroy();
+      }
+    });
+  });
+}

@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { checkEvent } from '../../src/matrix/event.ts';
+import { retryDelay } from '../../src/matrix/inbox/worker.ts';
+
+const good = { event_id: '$e', room_id: '!r', type: 'm.room.message', sender: '@a:camp.test', origin_server_ts: 1, content: {} };
+
+describe('checking a pushed event', () => {
+  it('accepts a well-formed client event', () => {
+    assert.equal(checkEvent(good).ok, true);
+  });
+  it('names the field that makes an event malformed', () => {
+    assert.deepEqual(checkEvent({ ...good, sender: 42 }), { ok: false, reason: '"sender" must be a non-empty string' });
+    assert.deepEqual(checkEvent({ ...good, content: 'x' }), { ok: false, reason: '"content" must be an object' });
+    assert.deepEqual(checkEvent([]), { ok: false, reason: 'an event must be a JSON object' });
+  });
+});
+
+describe('retry backoff', () => {
+  it('doubles from the base delay', () => {
+    assert.deepEqual([1, 2, 3, 4].map((n) => retryDelay(n, 500)), [500, 1000, 2000, 4000]);
+  });
+});
