@@ -71,7 +71,7 @@ async function main(argv: string[]): Promise<void> {
   }
   switch (command) {
     case 'start': return runStart(configPath(values));
-    case 'registration': return runRegistration(configPath(values), values.output);
+    case 'registration': runRegistration(configPath(values), values.output); return;
     case 'check-config': loadConfig(configPath(values)); process.stdout.write('config is valid\n'); return;
     case 'migrate': return runMigrate(configPath(values));
     case 'sample-config': process.stdout.write(renderSampleConfig()); return;

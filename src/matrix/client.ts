@@ -55,7 +55,6 @@ class SdkHomeserverClient implements HomeserverClient {
       baseUrl: settings.homeserverUrl,
       accessToken: settings.asToken,
       userId,
-      useAuthorizationHeader: true,
       localTimeoutMs: 60_000,
       // An appservice acts for its other users by naming them (identity assertion).
       ...(userId === settings.botUserId ? {} : { queryParams: { user_id: userId } }),

@@ -16,7 +16,7 @@ export async function waitForHomeserver(client: HomeserverClient, url: string, l
     } catch (error) {
       if (error instanceof MatrixError) throw describeRegistrationError(error);
       if (attempt >= HOMESERVER_WAIT_ATTEMPTS) {
-        throw new Error(`the homeserver at ${url} (homeserver.url) did not answer: ${(error as Error).message}`);
+        throw new Error(`the homeserver at ${url} (homeserver.url) did not answer: ${(error as Error).message}`, { cause: error });
       }
       log.warn('waiting for the homeserver', { url, attempt, error: (error as Error).message });
       await new Promise((resolve) => setTimeout(resolve, HOMESERVER_WAIT_MS));

@@ -76,7 +76,7 @@ export function createInboxStore(db: Database): InboxStore {
         .orderBy('seq')
         .limit(limit)
         .select('seq', 'event_id', 'event', 'attempts');
-      return rows.map((r) => ({ seq: Number(r.seq), eventId: r.event_id, json: r.event, attempts: Number(r.attempts) }));
+      return rows.map((r) => ({ seq: r.seq, eventId: r.event_id, json: r.event, attempts: r.attempts }));
     },
 
     async nextDueTime() {

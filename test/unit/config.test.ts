@@ -35,8 +35,8 @@ describe('configuration', () => {
 
   it('names the key of a value with the wrong type', () => {
     const problems = problemsOf({ ...minimal, appservice: { ...minimal.appservice, port: 'ninety' } });
-    assert.equal(problems[0]?.path, 'appservice.port');
-    assert.match(problems[0]?.message ?? '', /integer/);
+    assert.deepEqual(problems.map((p) => p.path), ['appservice.port']);
+    assert.match(problems.map((p) => p.message).join(), /integer/);
   });
 
   it('reports a misspelt key by its path', () => {

@@ -9,7 +9,7 @@ describe('logging', () => {
     createLogger('test').info('request', { hs_token: 'sekrit1', access_token: 'sekrit2', Authorization: 'Bearer sekrit3', room_id: '!r' });
     assert.equal(lines.length, 1);
     assert.doesNotMatch(lines[0] ?? '', /sekrit/);
-    assert.equal(JSON.parse(lines[0] ?? '{}').room_id, '!r');
+    assert.equal((JSON.parse(lines[0] ?? '{}') as { room_id: string }).room_id, '!r');
   });
 
   it('writes nothing below the configured level', () => {

@@ -25,7 +25,7 @@ function toIncoming(txnId: string, raw: unknown, index: number): IncomingEvent {
     roomId: null,
     type: null,
     sender: null,
-    json: JSON.stringify(raw) ?? 'null',
+    json: JSON.stringify(raw),
     rejection: checked.reason,
   };
 }

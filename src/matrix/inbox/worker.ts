@@ -68,7 +68,7 @@ export class InboxWorker {
         this.wokenEarly = false;
         const due = await this.options.store.dueEvents(this.now(), this.options.batchSize);
         for (const stored of due) {
-          if (!this.running) return;
+          if (!this.isRunning()) return;
           await this.process(stored);
         }
         if (due.length > 0) continue;
@@ -80,6 +80,11 @@ export class InboxWorker {
         await this.sleep(this.options.retryBaseMs);
       }
     }
+  }
+
+  // A method rather than the field, because stop() flips it while the loop awaits.
+  private isRunning(): boolean {
+    return this.running;
   }
 
   private async sleepTime(): Promise<number> {
