@@ -44,7 +44,7 @@ for (const engine of ENGINES) {
 
     it('holds back an event set to retry until its time, and forgets done ones', async () => {
       const [first, second] = await inbox.dueEvents(5000, 2);
-      await inbox.markDone(first!.seq, 5000);
+      await inbox.markDone([first!.seq], 5000);
       await inbox.markRetry(second!.seq, 1, 9000, 'boom');
       const due = (await inbox.dueEvents(5000, 1000)).map((e) => e.eventId);
       assert.ok(!due.includes('$1') && !due.includes('$2'));

@@ -1,0 +1,81 @@
+// transaction-ingest: 10,000 events pushed to Hearth's transaction endpoint in
+// batches of 100, one transaction at a time as Synapse sends them, until every
+// event is recorded and processed. The baseline is an endpoint that only
+// parses the JSON and acknowledges it, measured in the same run.
+import { createServer, type Server } from 'node:http';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { start } from '../src/main.ts';
+import { testConfig } from '../test/support/config.ts';
+import { messageEvent, pushTransaction } from '../test/support/homeserver-push.ts';
+import type { ScratchDatabase } from '../test/support/databases.ts';
+import type { BenchResult } from './report.ts';
+
+const EVENTS = 10_000;
+const BATCH = 100;
+
+function batches(): Record<string, unknown>[][] {
+  return Array.from({ length: EVENTS / BATCH }, (_, b) =>
+    Array.from({ length: BATCH }, (_, i) => messageEvent(`bench message ${b * BATCH + i}`)));
+}
+
+async function pushAll(url: string, token: string, label: string): Promise<number> {
+  const work = batches();
+  const started = performance.now();
+  for (const [index, events] of work.entries()) {
+    const { status } = await pushTransaction(url, `${label}-${index}`, events, { token });
+    if (status !== 200) throw new Error(`transaction ${index} answered ${status}`);
+  }
+  return performance.now() - started;
+}
+
+async function parseAndAcknowledgeServer(): Promise<Server> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return server;
+}
+
+async function baselineMs(): Promise<number> {
+  const server = await parseAndAcknowledgeServer();
+  try {
+    return await pushAll(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 'baseline', 'baseline');
+  } finally {
+    server.close();
+  }
+}
+
+async function hearthMs(database: ScratchDatabase): Promise<number> {
+  const config = testConfig({ database: database.settings });
+  const hearth = await start(config, { listenerOnly: true });
+  try {
+    const started = performance.now();
+    await pushAll(`http://127.0.0.1:${hearth.port}`, config.appservice.hs_token, 'hearth');
+    await hearth.inboxIdle();
+    const elapsed = performance.now() - started;
+    const counts = await hearth.db('inbox_events').where({ status: 'done' }).count({ n: '*' });
+    if (Number(counts[0]?.n) !== EVENTS) throw new Error(`only ${String(counts[0]?.n)} of ${EVENTS} events were processed`);
+    return elapsed;
+  } finally {
+    await hearth.stop();
+  }
+}
+
+export async function transactionIngest(name: string, database: ScratchDatabase): Promise<BenchResult> {
+  await baselineMs(); // warm-up: JIT and sockets, so neither side pays for it
+  const baseline = await baselineMs();
+  const hearth = await hearthMs(database);
+  return {
+    name,
+    hearthMs: hearth,
+    baselineMs: baseline,
+    note: `${EVENTS} events in ${EVENTS / BATCH} transactions of ${BATCH}: recorded and processed (${database.settings.engine}) vs parse-and-acknowledge`,
+  };
+}

@@ -1,0 +1,116 @@
+// A Matrix user as the end-to-end tests drive one: plain client-server API
+// calls over HTTP against a testbed homeserver, with polling helpers that wait
+// for what federation delivers eventually.
+import { randomBytes } from 'node:crypto';
+import { findServer, readInfo, registerUser } from '../../testbed/testbed.ts';
+import type { ServerInfo, TestbedInfo } from '../../testbed/testbed.ts';
+
+export interface RoomEvent {
+  event_id: string;
+  type: string;
+  sender: string;
+  content: Record<string, unknown>;
+  state_key?: string;
+}
+
+export class MatrixRequestError extends Error {
+  readonly status: number;
+  readonly errcode: string | undefined;
+  constructor(status: number, body: { errcode?: string; error?: string }, what: string) {
+    super(`${what}: ${status} ${body.errcode ?? ''} ${body.error ?? ''}`);
+    this.status = status;
+    this.errcode = body.errcode;
+  }
+}
+
+/** The running testbed; a test run without one fails here, loudly, rather than skipping. */
+export function testbed(): TestbedInfo {
+  const info = readInfo();
+  if (!info) throw new Error('no testbed is running: run the tests with ./scripts/test (it starts one)');
+  return info;
+}
+
+export function server(name: string): ServerInfo {
+  return findServer(name);
+}
+
+export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown = null;
+  while (Date.now() < deadline) {
+    try {
+      const result = await probe();
+      if (result !== null && result !== undefined && result !== false) return result;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+}
+
+export class Member {
+  readonly userId: string;
+  readonly server: ServerInfo;
+  private readonly token: string;
+
+  constructor(server: ServerInfo, userId: string, token: string) {
+    this.server = server;
+    this.userId = userId;
+    this.token = token;
+  }
+
+  /** Registers a fresh user with a unique name, so tests never share state. */
+  static async register(serverName: string, prefix: string): Promise<Member> {
+    const info = server(serverName);
+    const localpart = `${prefix}-${randomBytes(4).toString('hex')}`;
+    const user = await registerUser(info, localpart, `pw-${localpart}`);
+    return new Member(info, user.user_id, user.access_token);
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await fetch(`${this.server.client_url}/_matrix/client/v3${path}`, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const json = (await response.json()) as T & { errcode?: string; error?: string };
+    if (!response.ok) throw new MatrixRequestError(response.status, json, `${method} ${path} as ${this.userId}`);
+    return json;
+  }
+
+  async createRoom(options: Record<string, unknown>): Promise<string> {
+    return (await this.request<{ room_id: string }>('POST', '/createRoom', { room_version: '12', ...options })).room_id;
+  }
+
+  async join(roomIdOrAlias: string, via: readonly string[] = []): Promise<string> {
+    const query = via.map((s) => `server_name=${encodeURIComponent(s)}`).join('&');
+    return (await this.request<{ room_id: string }>('POST', `/join/${encodeURIComponent(roomIdOrAlias)}${query ? '?' + query : ''}`, {})).room_id;
+  }
+
+  async send(roomId: string, body: string): Promise<string> {
+    const txn = randomBytes(8).toString('hex');
+    return (await this.request<{ event_id: string }>('PUT', `/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${txn}`, { msgtype: 'm.text', body })).event_id;
+  }
+
+  async messages(roomId: string, limit = 50): Promise<RoomEvent[]> {
+    const page = await this.request<{ chunk: RoomEvent[] }>('GET', `/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=${limit}`);
+    return page.chunk;
+  }
+
+  async membership(roomId: string, userId: string): Promise<string | null> {
+    try {
+      const state = await this.request<{ membership: string }>('GET', `/rooms/${encodeURIComponent(roomId)}/state/m.room.member/${encodeURIComponent(userId)}`);
+      return state.membership;
+    } catch (error) {
+      if (error instanceof MatrixRequestError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  /** Waits until a message from `sender` matching `test` shows up in the room. */
+  async waitForMessage(roomId: string, sender: string, test: (body: string) => boolean, timeoutMs?: number): Promise<RoomEvent> {
+    return waitFor(`a message from ${sender} in ${roomId}`, async () =>
+      (await this.messages(roomId)).find((e) => e.type === 'm.room.message' && e.sender === sender && test(String(e.content.body))), timeoutMs);
+  }
+}
