@@ -6,13 +6,13 @@ import type { Config } from '../../src/config/schema.ts';
 import { start, type Hearth } from '../../src/main.ts';
 import type { MatrixEvent } from '../../src/matrix/event.ts';
 import { createAppserviceApp } from '../../src/matrix/appservice/server.ts';
-import { createLogger } from '../../src/logging/logger.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { migrateToLatest } from '../../src/store/migrate.ts';
 import { createInboxStore, type InboxStore } from '../../src/store/inbox-store.ts';
 import { testConfig } from '../support/config.ts';
 import { ENGINES, scratchDatabase, type ScratchDatabase } from '../support/databases.ts';
 import { messageEvent, pushTransaction } from '../support/homeserver-push.ts';
+import { silentLogger } from '../support/silent-logger.ts';
 
 interface Running {
   hearth: Hearth;
@@ -164,7 +164,7 @@ for (const engine of ENGINES) {
       const hsToken = 'h'.repeat(64);
       const app = createAppserviceApp({
         hsToken, acceptLegacyQueryToken: false, maxBodyBytes: 1 << 20, inbox: flaky,
-        log: createLogger('test'), onRecorded: () => undefined,
+        log: silentLogger(), onRecorded: () => undefined,
         health: () => ({ status: 'ok', bot_user_id: '@hearth:camp.test', admin_room_id: null }),
       });
       const server = app.listen(0, '127.0.0.1');
