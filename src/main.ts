@@ -78,7 +78,12 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   if (applied.length > 0) log.info('database migrated', { engine: config.database.engine, applied });
 
   const botUserId = botUserIdOf(config);
-  const client = createHomeserverClient({ homeserverUrl: config.homeserver.url, asToken: config.appservice.as_token, botUserId });
+  const client = createHomeserverClient({
+    homeserverUrl: config.homeserver.url,
+    asToken: config.appservice.as_token,
+    botUserId,
+    log: log.child('matrix-sdk'),
+  });
   const inbox = createInboxStore(db);
   const router = buildRouter(config, client, log);
   options.extraRoutes?.(router);

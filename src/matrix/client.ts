@@ -1,6 +1,8 @@
 // Hearth's calls to the homeserver's client-server API, as its bot users.
 // Everything goes through this small interface, so domains never touch
 // matrix-js-sdk directly and unit tests can hand them a fake.
+import type { Logger } from '../logging/logger.ts';
+import { sdkLogger } from './sdk-logger.ts';
 import { createClient, Method, ClientPrefix, MatrixError, type MatrixClient } from 'matrix-js-sdk';
 
 export interface CreateRoomRequest {
@@ -37,6 +39,7 @@ export interface ClientSettings {
   homeserverUrl: string;
   asToken: string;
   botUserId: string;
+  log: Logger;
 }
 
 function localpartOf(userId: string): string {
@@ -56,6 +59,7 @@ class SdkHomeserverClient implements HomeserverClient {
       accessToken: settings.asToken,
       userId,
       localTimeoutMs: 60_000,
+      logger: sdkLogger(settings.log),
       // An appservice acts for its other users by naming them (identity assertion).
       ...(userId === settings.botUserId ? {} : { queryParams: { user_id: userId } }),
     });

@@ -27,7 +27,7 @@ export interface InboxStore {
   recordTransaction(txnId: string, events: readonly IncomingEvent[], now: number): Promise<'recorded' | 'duplicate'>;
   dueEvents(now: number, limit: number): Promise<StoredEvent[]>;
   nextDueTime(): Promise<number | null>;
-  markDone(seq: number, now: number): Promise<void>;
+  markDone(seqs: readonly number[], now: number): Promise<void>;
   markRetry(seq: number, attempts: number, nextAttemptAt: number, error: string): Promise<void>;
   markFailed(seq: number, attempts: number, error: string, now: number): Promise<void>;
   countByStatus(): Promise<Partial<Record<InboxStatus, number>>>;
@@ -87,8 +87,10 @@ export function createInboxStore(db: Database): InboxStore {
       return row?.next === null || row?.next === undefined ? null : Number(row.next);
     },
 
-    async markDone(seq, now) {
-      await db('inbox_events').where({ seq }).update({ status: 'done', processed_at: now, last_error: null });
+    async markDone(seqs, now) {
+      for (let i = 0; i < seqs.length; i += INSERT_CHUNK * 10) {
+        await db('inbox_events').whereIn('seq', seqs.slice(i, i + INSERT_CHUNK * 10)).update({ status: 'done', processed_at: now, last_error: null });
+      }
     },
 
     async markRetry(seq, attempts, nextAttemptAt, error) {

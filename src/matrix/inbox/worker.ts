@@ -67,10 +67,7 @@ export class InboxWorker {
       try {
         this.wokenEarly = false;
         const due = await this.options.store.dueEvents(this.now(), this.options.batchSize);
-        for (const stored of due) {
-          if (!this.isRunning()) return;
-          await this.process(stored);
-        }
+        await this.processBatch(due);
         if (due.length > 0) continue;
         this.idleWaiters.splice(0).forEach((resolve) => { resolve(); });
         await this.sleep(await this.sleepTime());
@@ -106,12 +103,29 @@ export class InboxWorker {
     }).then(() => { this.wakeUp = null; });
   }
 
-  private async process(stored: StoredEvent): Promise<void> {
+  /**
+   * Handles a batch in order and marks the successes done in one write. A crash
+   * mid-batch repeats at most that batch, which handlers tolerate: their
+   * effects are keyed by event id.
+   */
+  private async processBatch(batch: readonly StoredEvent[]): Promise<void> {
+    const done: number[] = [];
+    try {
+      for (const stored of batch) {
+        if (!this.isRunning()) return;
+        if (await this.process(stored)) done.push(stored.seq);
+      }
+    } finally {
+      if (done.length > 0) await this.options.store.markDone(done, this.now());
+    }
+  }
+
+  private async process(stored: StoredEvent): Promise<boolean> {
     const { store, log } = this.options;
     const attempts = stored.attempts + 1;
     try {
       await this.options.handle(JSON.parse(stored.json) as MatrixEvent);
-      await store.markDone(stored.seq, this.now());
+      return true;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (attempts >= this.options.maxAttempts) {
@@ -122,6 +136,7 @@ export class InboxWorker {
         log.warn('event handler failed; will retry', { event_id: stored.eventId, attempts, retry_in_ms: delay, error: message });
         await store.markRetry(stored.seq, attempts, this.now() + delay, message);
       }
+      return false;
     }
   }
 }
