@@ -30,6 +30,9 @@ apt_install() {
 # Node 24 LTS from the npm registry's `node` package when the system's is older.
 ensure_node() {
   local tools="$HEARTH_CACHE/tools"
+  # The npm installed below looks for its global config beside itself; keep the
+  # system's (it may name a CA bundle or a proxy that the registry needs here).
+  if [ -f /etc/npmrc ] && [ -z "${npm_config_globalconfig:-}" ]; then export npm_config_globalconfig=/etc/npmrc; fi
   if command -v node >/dev/null 2>&1 && [ "$(node_major node)" -ge "$HEARTH_NODE_MAJOR" ]; then return; fi
   if [ -x "$tools/node_modules/.bin/node" ] && [ "$(node_major "$tools/node_modules/.bin/node")" -ge "$HEARTH_NODE_MAJOR" ] \
      && [ -x "$tools/node_modules/.bin/npm" ]; then
