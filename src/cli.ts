@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Hearth's command line: run the service, generate its registration and sample
 // config, or migrate its database.
-import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from './config/load.ts';
-import { buildRegistration, fillPlaceholderTokens, renderRegistration } from './config/registration.ts';
+import { buildRegistration, fillPlaceholderTokens, renderRegistration, writeSecretFile } from './config/registration.ts';
+import { unsafeValues } from './config/safety.ts';
+import type { Config } from './config/schema.ts';
 import { renderSampleConfig } from './config/sample.ts';
-import { start } from './main.ts';
+import { renderConfigReference } from './config/reference.ts';
+import { start, type Hearth } from './main.ts';
 import { openDatabase } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 
@@ -18,7 +20,8 @@ Commands:
                                          (fills placeholder tokens in the config first)
   check-config -c <config>               validate a config file and exit
   migrate -c <config>                    bring the database schema up to date and exit
-  sample-config                          print the documented sample config`;
+  sample-config                          print the documented sample config
+  config-reference                       print the key reference for docs/configuration.md`;
 
 function configPath(values: { config?: string | undefined }): string {
   if (!values.config) throw new UsageError('this command needs -c <config file>');
@@ -27,24 +30,34 @@ function configPath(values: { config?: string | undefined }): string {
 
 class UsageError extends Error {}
 
+function loadSafeConfig(path: string): Config {
+  const config = loadConfig(path);
+  const unsafe = unsafeValues(config);
+  if (unsafe.length > 0) throw new ConfigError(path, unsafe);
+  return config;
+}
+
 async function runStart(path: string): Promise<void> {
-  const hearth = await start(loadConfig(path));
+  const config = loadSafeConfig(path);
+  let hearth: Hearth | null = null;
+  // Installed before start-up, which may wait a minute for the homeserver, so a stop request is honoured then too.
   const shutdown = (signal: string): void => {
     process.stderr.write(`received ${signal}, stopping\n`);
-    hearth.stop().then(() => process.exit(0), (error: unknown) => {
+    (hearth ? hearth.stop() : Promise.resolve()).then(() => process.exit(0), (error: unknown) => {
       process.stderr.write(`error while stopping: ${String(error)}\n`);
       process.exit(1);
     });
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+  hearth = await start(config);
 }
 
 function runRegistration(path: string, output: string | undefined): void {
   if (!output) throw new UsageError('registration needs -o <registration file>');
   const filled = fillPlaceholderTokens(path);
   const registration = buildRegistration(loadConfig(path));
-  writeFileSync(output, renderRegistration(registration), { mode: 0o600 });
+  writeSecretFile(output, renderRegistration(registration));
   process.stdout.write(`wrote ${output}${filled.length ? ` (generated ${filled.join(' and ')} in ${path})` : ''}\n`);
 }
 
@@ -72,9 +85,10 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'start': return runStart(configPath(values));
     case 'registration': runRegistration(configPath(values), values.output); return;
-    case 'check-config': loadConfig(configPath(values)); process.stdout.write('config is valid\n'); return;
+    case 'check-config': loadSafeConfig(configPath(values)); process.stdout.write('config is valid\n'); return;
     case 'migrate': return runMigrate(configPath(values));
     case 'sample-config': process.stdout.write(renderSampleConfig()); return;
+    case 'config-reference': process.stdout.write(renderConfigReference() + '\n'); return;
     default: throw new UsageError(`unknown command "${command}"`);
   }
 }

@@ -93,6 +93,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     log: log.child('inbox'),
     maxAttempts: config.inbox.max_attempts,
     retryBaseMs: config.inbox.retry_base_ms,
+    retryMaxMs: config.inbox.retry_max_ms,
     batchSize: config.inbox.batch_size,
   });
 

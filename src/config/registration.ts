@@ -2,7 +2,8 @@
 // config's placeholder tokens with random ones first, so the two files always
 // agree on the tokens.
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { isPlaceholderToken } from './safety.ts';
 import { parseDocument, stringify } from 'yaml';
 import type { Config } from './schema.ts';
 
@@ -49,8 +50,6 @@ export function renderRegistration(registration: Registration): string {
     '# Give this file to the homeserver (Synapse: app_service_config_files).\n' + stringify(registration);
 }
 
-const PLACEHOLDER = /change_?me|placeholder/i;
-
 /**
  * Replaces placeholder tokens in the config file with random ones, keeping the
  * file's comments and layout. Returns which keys were filled.
@@ -60,11 +59,17 @@ export function fillPlaceholderTokens(configPath: string): string[] {
   const filled: string[] = [];
   for (const key of ['as_token', 'hs_token']) {
     const current: unknown = document.getIn(['appservice', key]);
-    if (current === undefined || (typeof current === 'string' && PLACEHOLDER.test(current))) {
+    if (current === undefined || (typeof current === 'string' && isPlaceholderToken(current))) {
       document.setIn(['appservice', key], randomBytes(32).toString('hex'));
       filled.push(`appservice.${key}`);
     }
   }
-  if (filled.length > 0) writeFileSync(configPath, document.toString(), { mode: 0o600 });
+  if (filled.length > 0) writeSecretFile(configPath, document.toString());
   return filled;
+}
+
+/** Writes a file that holds tokens, readable by its owner only, even if it existed with wider permissions. */
+export function writeSecretFile(path: string, text: string): void {
+  writeFileSync(path, text, { mode: 0o600 });
+  chmodSync(path, 0o600);
 }

@@ -5,6 +5,11 @@ import type { Config } from './schema.ts';
 import type { ConfigProblem } from './load.ts';
 
 const PLACEHOLDER = /change_?me|placeholder|^x+$/i;
+
+/** A token copied from the sample or the docs; `hearth registration` replaces these. */
+export function isPlaceholderToken(token: string): boolean {
+  return PLACEHOLDER.test(token);
+}
 const EXAMPLE_DOMAIN = /(^|\.)example\.(org|com|net)$/i;
 const MIN_TOKEN_LENGTH = 32;
 
@@ -12,8 +17,8 @@ export function unsafeValues(config: Config): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const key of ['as_token', 'hs_token'] as const) {
     const token = config.appservice[key];
-    if (PLACEHOLDER.test(token)) {
-      problems.push({ path: `appservice.${key}`, message: 'still the placeholder; run `hearth registration -c <config> -o <registration>` to generate real tokens' });
+    if (isPlaceholderToken(token)) {
+      problems.push({ path: `appservice.${key}`, message: 'still the placeholder; run `node src/cli.ts registration -c <config> -o <registration>` to generate real tokens' });
     } else if (token.length < MIN_TOKEN_LENGTH) {
       problems.push({ path: `appservice.${key}`, message: `too short to be secret (${token.length} characters, need ${MIN_TOKEN_LENGTH})` });
     }

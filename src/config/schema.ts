@@ -1,7 +1,7 @@
 // The one description of Hearth's configuration: this schema is the TypeScript
 // type, the defaults and the documentation at once. The sample config and the
-// docs table are rendered from it, so a key cannot be documented in one place
-// and forgotten in another.
+// key reference in docs/configuration.md are rendered from it (and tests check
+// both), so a key cannot be documented in one place and forgotten in another.
 import { Type, type Static } from '@sinclair/typebox';
 
 const Strict = { additionalProperties: false } as const;
@@ -114,13 +114,18 @@ export const DatabaseSchema = Type.Object(
 export const InboxSchema = Type.Object(
   {
     max_attempts: Type.Integer({
-      description: 'How many times a received event is processed before it is set aside as failed (and logged).',
-      default: 8,
+      description: 'How many times a received event is processed before it is set aside as failed (and logged). With the defaults, about three and a half hours of retries: long enough to ride out a homeserver restart or upgrade.',
+      default: 20,
       minimum: 1,
     }),
     retry_base_ms: Type.Integer({
       description: 'First retry delay after a failed event; each further retry doubles it.',
       default: 500,
+      minimum: 1,
+    }),
+    retry_max_ms: Type.Integer({
+      description: 'Longest delay between two attempts at the same event.',
+      default: 300_000,
       minimum: 1,
     }),
     batch_size: Type.Integer({

@@ -7,6 +7,7 @@ import { ConfigError, loadConfig, parseConfig } from '../../src/config/load.ts';
 import { buildRegistration, fillPlaceholderTokens } from '../../src/config/registration.ts';
 import { unsafeValues } from '../../src/config/safety.ts';
 import { renderSampleConfig } from '../../src/config/sample.ts';
+import { renderConfigReference } from '../../src/config/reference.ts';
 import { testConfig } from '../support/config.ts';
 
 function problemsOf(document: unknown): { path: string; message: string }[] {
@@ -75,6 +76,11 @@ describe('configuration', () => {
   it('keeps config/config.sample.yaml in step with the schema', () => {
     const committed = readFileSync(new URL('../../config/config.sample.yaml', import.meta.url), 'utf8');
     assert.equal(committed, renderSampleConfig(), 'regenerate it: node src/cli.ts sample-config > config/config.sample.yaml');
+  });
+
+  it('keeps the key reference in docs/configuration.md in step with the schema', () => {
+    const docs = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+    assert.ok(docs.includes(renderConfigReference()), 'regenerate it: node src/cli.ts config-reference, between its markers');
   });
 
   it('documents every key in the sample, which itself loads', () => {

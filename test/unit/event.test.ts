@@ -20,4 +20,7 @@ describe('retry backoff', () => {
   it('doubles from the base delay', () => {
     assert.deepEqual([1, 2, 3, 4].map((n) => retryDelay(n, 500)), [500, 1000, 2000, 4000]);
   });
+  it('never waits longer than the cap', () => {
+    assert.equal(retryDelay(30, 500, 300_000), 300_000);
+  });
 });

@@ -24,7 +24,7 @@ export function tokensMatch(presented: string, expected: string): boolean {
 function presentedToken(req: Request, acceptLegacy: boolean): { token: string | null; legacyRefused: boolean } {
   const header = req.headers.authorization;
   if (typeof header === 'string') {
-    const match = /^Bearer (.+)$/.exec(header);
+    const match = /^Bearer (.+)$/i.exec(header);
     return { token: match?.[1] ?? null, legacyRefused: false };
   }
   const query: unknown = req.query.access_token;

@@ -12,14 +12,15 @@ export interface InboxWorkerOptions {
   log: Logger;
   maxAttempts: number;
   retryBaseMs: number;
+  retryMaxMs: number;
   batchSize: number;
   /** Longest sleep between looks at the inbox when nothing wakes the worker. */
   idlePollMs?: number;
   now?: () => number;
 }
 
-export function retryDelay(attempts: number, baseMs: number): number {
-  return baseMs * 2 ** Math.max(0, attempts - 1);
+export function retryDelay(attempts: number, baseMs: number, maxMs = Number.POSITIVE_INFINITY): number {
+  return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
 }
 
 export class InboxWorker {
@@ -132,7 +133,7 @@ export class InboxWorker {
         log.error('gave up on an event after its last attempt', { event_id: stored.eventId, attempts, error });
         await store.markFailed(stored.seq, attempts, message, this.now());
       } else {
-        const delay = retryDelay(attempts, this.options.retryBaseMs);
+        const delay = retryDelay(attempts, this.options.retryBaseMs, this.options.retryMaxMs);
         log.warn('event handler failed; will retry', { event_id: stored.eventId, attempts, retry_in_ms: delay, error: message });
         await store.markRetry(stored.seq, attempts, this.now() + delay, message);
       }

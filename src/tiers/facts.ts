@@ -1,0 +1,13 @@
+// What the tier policy needs to know about the community, gathered by the
+// caller: the policy itself reads nothing and writes nothing.
+
+export interface CommunityFacts {
+  serverName: string;
+  /** The community space; local rooms admit members of it. Null before it exists. */
+  spaceId: string | null;
+  /** Other servers of the neighborhood, not including this one. */
+  neighbors: readonly string[];
+  /** Servers (or globs) this community has cut off. */
+  defederated: readonly string[];
+  admins: readonly string[];
+}

@@ -1,0 +1,36 @@
+// The three posting tiers and the kinds of room Hearth manages. A member must
+// always be able to tell who can read a room; these names are that promise.
+
+export const TIERS = ['local', 'neighborhood', 'public'] as const;
+export type Tier = (typeof TIERS)[number];
+
+/** What a managed room is for. The space and the admin room are local. */
+export type RoomRole = 'space' | 'admin' | 'local_timeline' | 'neighborhood_square' | 'public_square' | 'topic';
+
+export interface ManagedRoom {
+  roomId: string;
+  role: RoomRole;
+  tier: Tier;
+  name: string;
+}
+
+export function isTier(value: string): value is Tier {
+  return (TIERS as readonly string[]).includes(value);
+}
+
+/** Whether the room's events leave this server at all. Fixed at creation by m.federate. */
+export function federates(tier: Tier): boolean {
+  return tier !== 'local';
+}
+
+/** One sentence a member reads to know who can read a room. */
+export function audienceOf(tier: Tier, serverName: string): string {
+  switch (tier) {
+    case 'local':
+      return `Local only: never leaves ${serverName}. Only members of ${serverName} can join or read it.`;
+    case 'neighborhood':
+      return `Neighborhood: members of ${serverName} and of the servers in its neighborhood can read it; no other server can.`;
+    case 'public':
+      return 'Public: anyone can read it, including people without an account, from any server.';
+  }
+}
