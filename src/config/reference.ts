@@ -20,7 +20,7 @@ export const REFERENCE_END = '<!-- config-reference:end -->';
 
 function typeOf(schema: Documented): string {
   const choices = schema.anyOf?.map((o) => o.const).filter((c) => c !== undefined);
-  if (choices && choices.length > 0) return choices.map((c) => `\`${String(c)}\``).join(' or ');
+  if (choices && choices.length > 0) return choices.map((c) => `\`${typeof c === 'string' ? c : JSON.stringify(c)}\``).join(' or ');
   if (schema.type === 'integer') {
     const bounds = [schema.minimum === undefined ? '' : `at least ${schema.minimum}`, schema.maximum === undefined ? '' : `at most ${schema.maximum}`].filter(Boolean);
     return ['integer', ...bounds].join(', ');
