@@ -2,6 +2,7 @@
 // never edited; a change is a new file listed at the end.
 import type { Knex } from 'knex';
 import * as initial from './0001_initial.ts';
+import * as tiers from './0002_tiers.ts';
 
 export interface Migration {
   name: string;
@@ -9,4 +10,4 @@ export interface Migration {
   down(db: Knex): Promise<void>;
 }
 
-export const migrations: readonly Migration[] = [initial];
+export const migrations: readonly Migration[] = [initial, tiers];

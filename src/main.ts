@@ -6,21 +6,16 @@ import type { AddressInfo } from 'node:net';
 import { ConfigError } from './config/load.ts';
 import { unsafeValues } from './config/safety.ts';
 import type { Config } from './config/schema.ts';
-import { configureLogging, createLogger, type Logger } from './logging/logger.ts';
-import { createHomeserverClient, type HomeserverClient } from './matrix/client.ts';
+import { configureLogging, createLogger } from './logging/logger.ts';
+import { createHomeserverClient } from './matrix/client.ts';
 import { createAppserviceApp, type HealthReport } from './matrix/appservice/server.ts';
 import { EventRouter } from './matrix/inbox/router.ts';
 import { InboxWorker } from './matrix/inbox/worker.ts';
+import { waitForHomeserver, checkHomeserverReachesUs } from './matrix/startup-checks.ts';
 import { openDatabase, type Database } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { createInboxStore } from './store/inbox-store.ts';
-import { createCommunityRoomsStore } from './store/community-rooms-store.ts';
-import { CommandTable } from './commands/table.ts';
-import { helpCommand } from './bot/help-command.ts';
-import { handleCommandMessages } from './bot/conversation.ts';
-import { handleBotInvites } from './bot/invites.ts';
-import { ensureAdminRoom } from './community/admin-room.ts';
-import { waitForHomeserver, checkHomeserverReachesUs } from './matrix/startup-checks.ts';
+import { buildDomains } from './domains.ts';
 
 export interface Hearth {
   readonly botUserId: string;
@@ -34,37 +29,16 @@ export interface Hearth {
 }
 
 export interface StartOptions {
-  /** Skip waiting for the homeserver and the bot's own set-up: for tests of the listener alone. */
+  /** Skip the homeserver and the community set-up: for tests of the listener alone. */
   listenerOnly?: boolean;
   /** Registers extra event handlers, after Hearth's own: lets tests observe processing. */
   extraRoutes?: (router: EventRouter) => void;
-}
-
-function botUserIdOf(config: Config): string {
-  return `@${config.appservice.bot_localpart}:${config.homeserver.server_name}`;
 }
 
 async function listen(app: ReturnType<typeof createAppserviceApp>, config: Config): Promise<Server> {
   const server = app.listen(config.appservice.port, config.appservice.bind_address);
   await once(server, 'listening');
   return server;
-}
-
-function buildRouter(config: Config, client: HomeserverClient, log: Logger): EventRouter {
-  const router = new EventRouter();
-  const prefix = `@${config.appservice.namespace_prefix}`;
-  const isOwnBot = (userId: string): boolean => userId === client.userId || userId.startsWith(prefix);
-  const commands: CommandTable = new CommandTable([helpCommand(() => commands)], log.child('commands'));
-  router.on('m.room.message', handleCommandMessages({
-    client,
-    table: commands,
-    serverName: config.homeserver.server_name,
-    admins: config.community.admins,
-    isOwnBot,
-    log: log.child('conversation'),
-  }));
-  router.on('m.room.member', handleBotInvites({ client, serverName: config.homeserver.server_name, log: log.child('invites') }));
-  return router;
 }
 
 export async function start(config: Config, options: StartOptions = {}): Promise<Hearth> {
@@ -77,16 +51,12 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const { applied } = await migrateToLatest(db);
   if (applied.length > 0) log.info('database migrated', { engine: config.database.engine, applied });
 
-  const botUserId = botUserIdOf(config);
-  const client = createHomeserverClient({
-    homeserverUrl: config.homeserver.url,
-    asToken: config.appservice.as_token,
-    botUserId,
-    log: log.child('matrix-sdk'),
-  });
-  const inbox = createInboxStore(db);
-  const router = buildRouter(config, client, log);
+  const botUserId = `@${config.appservice.bot_localpart}:${config.homeserver.server_name}`;
+  const client = createHomeserverClient({ homeserverUrl: config.homeserver.url, asToken: config.appservice.as_token, botUserId, log: log.child('matrix-sdk') });
+  const router = new EventRouter();
+  const domains = buildDomains({ config, db, client, router, log });
   options.extraRoutes?.(router);
+  const inbox = createInboxStore(db);
   const worker = new InboxWorker({
     store: inbox,
     handle: (event) => router.dispatch(event),
@@ -112,6 +82,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   log.info('listening for the homeserver', { address: config.appservice.bind_address, port });
 
   const stop = async (): Promise<void> => {
+    await domains.stop();
     await worker.stop();
     server.closeAllConnections();
     server.close();
@@ -123,14 +94,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       await waitForHomeserver(client, config.homeserver.url, log);
       await client.setDisplayName(config.appservice.bot_display_name);
       await checkHomeserverReachesUs(client, config, log);
-      health.admin_room_id = await ensureAdminRoom({
-        client,
-        rooms: createCommunityRoomsStore(db),
-        communityName: config.community.name,
-        admins: config.community.admins,
-        log: log.child('community'),
-        now: Date.now,
-      });
+      health.admin_room_id = await domains.setUp();
     }
     worker.start();
   } catch (error) {

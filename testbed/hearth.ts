@@ -4,10 +4,10 @@
 // the chroot, because Synapse reads it.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { stringify } from 'yaml';
+import { parseDocument, stringify } from 'yaml';
 import { isRecord, pollUntil } from './http.ts';
 import { logTail } from './logs.ts';
 import { REPO_ROOT, serverStateDir, synapseDirInChroot, synapseDirOnHost } from './paths.ts';
@@ -62,6 +62,13 @@ export async function prepareHearth(server: ServerPlan, db: HearthDb): Promise<H
   writeFileSync(files.configPath, hearthConfigYaml(server, database), { mode: 0o600 });
   await writeRegistration(files);
   return files;
+}
+
+/** Adds the homeserver admin token to Hearth's config, once the admin user exists. */
+export function grantAdminApi(configPath: string, adminToken: string): void {
+  const document = parseDocument(readFileSync(configPath, 'utf8'));
+  document.setIn(['homeserver', 'admin_token'], adminToken);
+  writeFileSync(configPath, document.toString(), { mode: 0o600 });
 }
 
 function requireHearthCli(): void {

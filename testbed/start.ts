@@ -4,7 +4,7 @@
 // yet (Synapse would then back off from it).
 import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { hearthFiles, prepareHearth, startHearthProcess, waitForHearthHealth, ADMIN_LOCALPART } from './hearth.ts';
+import { grantAdminApi, hearthFiles, prepareHearth, startHearthProcess, waitForHearthHealth, ADMIN_LOCALPART } from './hearth.ts';
 import { writeTestbedHosts } from './hosts.ts';
 import { serverStateDir, stateDir, synapseDirOnHost } from './paths.ts';
 import { appserviceUrl, clientUrl, federationAddress, type ServerPlan, type TestbedPlan } from './plan.ts';
@@ -95,6 +95,8 @@ async function registerAdmin(server: ServerInfo): Promise<void> {
 async function startAllHearths(info: TestbedInfo): Promise<void> {
   const withHearth = info.servers.filter((server) => server.hearth !== null);
   for (const server of withHearth) {
+    // Hearth learns of new members through Synapse's admin API, with the admin registered above.
+    grantAdminApi(hearthFiles(server.name).configPath, server.admin_access_token);
     server.hearth!.pid = startHearthProcess(hearthFiles(server.name));
   }
   writeState(info);

@@ -18,6 +18,15 @@ export const HomeserverSchema = Type.Object(
       examples: ['http://127.0.0.1:8008'],
       format: 'uri',
     }),
+    admin_token: Type.String({
+      description: "Access token of a Synapse admin user. Optional: with it Hearth learns of every local account through Synapse's admin API and invites new members at once; without it, Hearth learns of a member at first contact (a DM to the bot, a join to a room Hearth manages).",
+      default: '',
+    }),
+    member_poll_seconds: Type.Integer({
+      description: "How often Hearth asks Synapse's admin API for new accounts (only with admin_token).",
+      default: 60,
+      minimum: 1,
+    }),
   },
   Strict,
 );
@@ -92,6 +101,15 @@ export const CommunitySchema = Type.Object(
   Strict,
 );
 
+export const TiersSchema = Type.Object(
+  {
+    local_timeline_name: Type.String({ description: 'Name of the local timeline room.', default: 'Local timeline' }),
+    neighborhood_square_name: Type.String({ description: 'Name of the neighborhood square.', default: 'Neighborhood square' }),
+    public_square_name: Type.String({ description: 'Name of the public square.', default: 'Public square' }),
+  },
+  Strict,
+);
+
 export const DatabaseSchema = Type.Object(
   {
     engine: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')], {
@@ -156,6 +174,7 @@ export const ConfigSchema = Type.Object(
     homeserver: HomeserverSchema,
     appservice: AppserviceSchema,
     community: Type.Object(CommunitySchema.properties, { ...Strict, default: {} }),
+    tiers: Type.Object(TiersSchema.properties, { ...Strict, default: {} }),
     database: Type.Object(DatabaseSchema.properties, { ...Strict, default: {} }),
     inbox: Type.Object(InboxSchema.properties, { ...Strict, default: {} }),
     logging: Type.Object(LoggingSchema.properties, { ...Strict, default: {} }),

@@ -19,6 +19,14 @@ export interface CreateRoomRequest {
   room_alias_name?: string;
 }
 
+export interface StateEvent {
+  type: string;
+  state_key: string;
+  sender: string;
+  event_id: string;
+  content: Record<string, unknown>;
+}
+
 export interface HomeserverClient {
   readonly userId: string;
   /** Registers this appservice user if the homeserver does not know it yet. */
@@ -26,6 +34,11 @@ export interface HomeserverClient {
   setDisplayName(name: string): Promise<void>;
   /** Sends an event; the same txnId always yields the same event, even after a restart. */
   sendEvent(roomId: string, type: string, content: Record<string, unknown>, txnId: string): Promise<string>;
+  sendStateEvent(roomId: string, type: string, stateKey: string, content: Record<string, unknown>): Promise<string>;
+  getRoomState(roomId: string): Promise<StateEvent[]>;
+  joinedRooms(): Promise<string[]>;
+  invite(roomId: string, userId: string, reason?: string): Promise<void>;
+  kick(roomId: string, userId: string, reason: string): Promise<void>;
   joinRoom(roomIdOrAlias: string, viaServers?: readonly string[]): Promise<string>;
   leaveRoom(roomId: string, reason?: string): Promise<void>;
   createRoom(request: CreateRoomRequest): Promise<string>;
@@ -92,6 +105,27 @@ class SdkHomeserverClient implements HomeserverClient {
     const path = `/rooms/${encodeURIComponent(roomId)}/send/${encodeURIComponent(type)}/${encodeURIComponent(txnId)}`;
     const response = await this.request<{ event_id: string }>(Method.Put, path, content);
     return response.event_id;
+  }
+
+  async sendStateEvent(roomId: string, type: string, stateKey: string, content: Record<string, unknown>): Promise<string> {
+    const path = `/rooms/${encodeURIComponent(roomId)}/state/${encodeURIComponent(type)}/${encodeURIComponent(stateKey)}`;
+    return (await this.request<{ event_id: string }>(Method.Put, path, content)).event_id;
+  }
+
+  getRoomState(roomId: string): Promise<StateEvent[]> {
+    return this.request<StateEvent[]>(Method.Get, `/rooms/${encodeURIComponent(roomId)}/state`);
+  }
+
+  async joinedRooms(): Promise<string[]> {
+    return (await this.request<{ joined_rooms: string[] }>(Method.Get, '/joined_rooms')).joined_rooms;
+  }
+
+  async invite(roomId: string, userId: string, reason?: string): Promise<void> {
+    await this.request(Method.Post, `/rooms/${encodeURIComponent(roomId)}/invite`, { user_id: userId, ...(reason ? { reason } : {}) });
+  }
+
+  async kick(roomId: string, userId: string, reason: string): Promise<void> {
+    await this.request(Method.Post, `/rooms/${encodeURIComponent(roomId)}/kick`, { user_id: userId, reason });
   }
 
   async joinRoom(roomIdOrAlias: string, viaServers: readonly string[] = []): Promise<string> {

@@ -2,7 +2,7 @@
 // its tier and the community's facts. Pure functions; the reconciler applies
 // the difference.
 import type { CommunityFacts } from './facts.ts';
-import type { ManagedRoom, RoomRole, Tier } from './tier.ts';
+import type { ManagedRoom, Tier } from './tier.ts';
 
 export type StateKey = `${string}|${string}`;
 export type Content = Record<string, unknown>;
@@ -98,6 +98,16 @@ export function desiredState(room: ManagedRoom, facts: CommunityFacts): Map<Stat
   return desired;
 }
 
-export function roleIsDefault(role: RoomRole): boolean {
-  return role !== 'topic';
+
+/** The space lists every other managed room as a child, so members find them. */
+export function desiredSpaceChildren(childRoomIds: readonly string[], serverName: string): Map<StateKey, Content> {
+  return new Map(childRoomIds.map((roomId) => [stateKey('m.space.child', roomId), { via: [serverName] }]));
+}
+
+/** Whether a user of `server` may be invited to a room of this tier at all. */
+export function mayBeInvited(tier: Tier, server: string, facts: CommunityFacts): boolean {
+  if (server === facts.serverName) return true;
+  if (tier === 'local') return false;
+  if (facts.defederated.some((glob) => globMatches(glob, server))) return false;
+  return tier === 'public' || facts.neighbors.includes(server);
 }

@@ -21,7 +21,7 @@ for (const engine of ENGINES) {
       try {
         assert.deepEqual((await migrateToLatest(db)).applied, migrations.map((m) => m.name));
         assert.deepEqual((await migrateToLatest(db)).applied, []);
-        for (const table of ['appservice_transactions', 'inbox_events', 'community_rooms']) {
+        for (const table of ['appservice_transactions', 'inbox_events', 'managed_rooms', 'members', 'neighborhood_servers', 'defederated_servers']) {
           assert.equal(await db.schema.hasTable(table), true, table);
         }
       } finally {

@@ -1,0 +1,76 @@
+// Builds Hearth's domains on top of the infrastructure and routes events to
+// them. Each domain registers its own handlers and commands; this file only
+// connects them, so no single object knows every feature.
+import { helpCommand } from './bot/help-command.ts';
+import { handleCommandMessages } from './bot/conversation.ts';
+import { handleBotInvites } from './bot/invites.ts';
+import { CommandTable } from './commands/table.ts';
+import { adminNotifier, MemberDirectory } from './community/index.ts';
+import type { Config } from './config/schema.ts';
+import type { Logger } from './logging/logger.ts';
+import type { HomeserverClient } from './matrix/client.ts';
+import type { EventRouter } from './matrix/inbox/router.ts';
+import { createSynapseAdmin } from './matrix/synapse-admin.ts';
+import type { Database } from './store/database.ts';
+import { createManagedRoomsStore } from './store/managed-rooms-store.ts';
+import { createMembersStore } from './store/members-store.ts';
+import { createServerListsStore } from './store/server-lists-store.ts';
+import { createTiers } from './tiers/index.ts';
+
+export interface Infrastructure {
+  config: Config;
+  db: Database;
+  client: HomeserverClient;
+  router: EventRouter;
+  log: Logger;
+}
+
+export interface Domains {
+  /** Sets the community up (rooms, repairs, members); returns the admin room's ID. */
+  setUp(): Promise<string>;
+  stop(): Promise<void>;
+}
+
+/** The rooms a new member is invited to, space first. */
+const WELCOME_ROLES = ['space', 'local_timeline', 'neighborhood_square', 'public_square'] as const;
+
+export function buildDomains({ config, db, client, router, log }: Infrastructure): Domains {
+  const serverName = config.homeserver.server_name;
+  const prefix = `@${config.appservice.namespace_prefix}`;
+  const isOwnBot = (userId: string): boolean => userId === client.userId || userId.startsWith(prefix);
+  const rooms = createManagedRoomsStore(db);
+  let adminRoomId: string | null = null;
+  const notify = adminNotifier(client, () => adminRoomId, log.child('notices'));
+  const tiers = createTiers({ config, client, rooms, lists: createServerListsStore(db), notify, log: log.child('tiers') });
+  const members = new MemberDirectory({
+    client,
+    members: createMembersStore(db),
+    serverName,
+    welcomeRooms: async () => {
+      const ids = await Promise.all(WELCOME_ROLES.map(async (role) => (await rooms.byCreationKey(role))?.roomId ?? null));
+      return ids.includes(null) ? [] : (ids as string[]);
+    },
+    spaceId: async () => (await tiers.facts()).spaceId,
+    isOwnBot,
+    admin: config.homeserver.admin_token ? createSynapseAdmin(config.homeserver.url, config.homeserver.admin_token, log.child('synapse-admin')) : null,
+    pollSeconds: config.homeserver.member_poll_seconds,
+    log: log.child('members'),
+  });
+
+  const table: CommandTable = new CommandTable([helpCommand(() => table), ...tiers.commands], log.child('commands'));
+  router.on('m.room.message', handleCommandMessages({ client, table, serverName, admins: config.community.admins, isOwnBot, log: log.child('conversation') }));
+  router.on('m.room.member', handleBotInvites({ client, serverName, log: log.child('invites') }));
+  tiers.register(router);
+  router.on('m.room.member', members.handleEvent);
+  router.on('m.room.message', members.handleEvent);
+
+  return {
+    async setUp() {
+      const ids = await tiers.setUp();
+      adminRoomId = ids.get('admin') ?? null;
+      members.start();
+      return adminRoomId ?? '';
+    },
+    stop: () => members.stop(),
+  };
+}

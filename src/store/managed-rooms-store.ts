@@ -1,0 +1,85 @@
+// The rooms Hearth manages. A row is written before its room is created
+// (pending: no room_id yet) so that a creation interrupted by a crash is
+// resumed, never repeated.
+import type { RoomRole, Tier } from '../tiers/tier.ts';
+import type { Database } from './database.ts';
+
+export interface ManagedRoomRow {
+  creationKey: string;
+  roomId: string | null;
+  role: RoomRole;
+  tier: Tier;
+  name: string;
+  requestedBy: string | null;
+  createdAt: number;
+}
+
+export interface ManagedRoomsStore {
+  byCreationKey(key: string): Promise<ManagedRoomRow | null>;
+  byRoomId(roomId: string): Promise<ManagedRoomRow | null>;
+  /** Every room that exists (pending creations excluded), oldest first. */
+  all(): Promise<ManagedRoomRow[]>;
+  /** Records the intent to create a room; a key recorded before is left as it is. */
+  recordIntent(row: Omit<ManagedRoomRow, 'roomId'>): Promise<void>;
+  recordCreated(key: string, roomId: string): Promise<void>;
+  setTier(roomId: string, tier: Tier): Promise<void>;
+}
+
+interface Row {
+  creation_key: string;
+  room_id: string | null;
+  role: RoomRole;
+  tier: Tier;
+  name: string;
+  requested_by: string | null;
+  created_at: number | string;
+}
+
+function fromRow(row: Row): ManagedRoomRow {
+  return {
+    creationKey: row.creation_key,
+    roomId: row.room_id,
+    role: row.role,
+    tier: row.tier,
+    name: row.name,
+    requestedBy: row.requested_by,
+    createdAt: Number(row.created_at),
+  };
+}
+
+export function createManagedRoomsStore(db: Database): ManagedRoomsStore {
+  const rooms = () => db<Row>('managed_rooms');
+  return {
+    async byCreationKey(key) {
+      const row = await rooms().where({ creation_key: key }).first();
+      return row ? fromRow(row) : null;
+    },
+    async byRoomId(roomId) {
+      const row = await rooms().where({ room_id: roomId }).first();
+      return row ? fromRow(row) : null;
+    },
+    async all() {
+      const rows = await rooms().whereNotNull('room_id').orderBy('created_at').orderBy('creation_key');
+      return rows.map(fromRow);
+    },
+    async recordIntent(row) {
+      await rooms()
+        .insert({
+          creation_key: row.creationKey,
+          role: row.role,
+          tier: row.tier,
+          name: row.name,
+          requested_by: row.requestedBy,
+          created_at: row.createdAt,
+        })
+        .onConflict('creation_key')
+        .ignore();
+    },
+    async recordCreated(key, roomId) {
+      await rooms().where({ creation_key: key }).update({ room_id: roomId });
+    },
+    async setTier(roomId, tier) {
+      await rooms().where({ room_id: roomId }).update({ tier });
+    },
+  };
+}

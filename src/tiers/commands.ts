@@ -1,0 +1,144 @@
+// The members' and admins' commands about rooms and tiers.
+import { CommandError, defineCommand, type Command } from '../commands/command.ts';
+import type { HomeserverClient } from '../matrix/client.ts';
+import { serverNameOf } from '../matrix/event.ts';
+import type { ManagedRoomRow, ManagedRoomsStore } from '../store/managed-rooms-store.ts';
+import type { CommunityFacts } from './facts.ts';
+import { mayBeInvited } from './policy.ts';
+import type { Reconciler } from './reconciler.ts';
+import type { EnsureRoom } from './room-creation.ts';
+import { audienceOf, federates, isTier, TIERS, type Tier } from './tier.ts';
+
+export interface TierCommandsOptions {
+  client: HomeserverClient;
+  rooms: ManagedRoomsStore;
+  facts: () => Promise<CommunityFacts>;
+  ensureRoom: EnsureRoom;
+  reconciler: Reconciler;
+  serverName: string;
+}
+
+function link(roomId: string, serverName: string): string {
+  return `https://matrix.to/#/${encodeURIComponent(roomId)}?via=${encodeURIComponent(serverName)}`;
+}
+
+async function managedRoomHere(rooms: ManagedRoomsStore, roomId: string): Promise<ManagedRoomRow> {
+  const row = await rooms.byRoomId(roomId);
+  if (!row) throw new CommandError('This room is not one of the community\'s rooms, so Hearth makes no promise about who can read it. Say !room list to see the community\'s rooms.');
+  return row;
+}
+
+function roomCreate(o: TierCommandsOptions): Command {
+  return defineCommand({
+    name: 'room create',
+    summary: 'Create a topic room at a tier (local by default) and become its moderator.',
+    params: [{ name: 'name', kind: 'word', description: 'the room\'s name; quote it if it has spaces, e.g. "Book club"' }],
+    flags: [{ name: 'tier', description: 'who can read it: local (this server only), neighborhood, or public', choices: TIERS }],
+    permission: 'member',
+    async run(context, args) {
+      const tierFlag = args.flag('tier');
+      const tier: Tier = typeof tierFlag === 'string' && isTier(tierFlag) ? tierFlag : 'local';
+      const name = args.string('name').trim();
+      if (name === '') throw new CommandError('A room needs a name, e.g. !room create "Book club" --tier local');
+      // The command's own event ID makes the creation idempotent if the command is processed twice.
+      const roomId = await o.ensureRoom({
+        creationKey: `topic:${context.eventId}`,
+        room: { role: 'topic', tier, name },
+        requester: context.sender,
+      });
+      return { text: `Created "${name}". ${audienceOf(tier, o.serverName)} You are its moderator. ${link(roomId, o.serverName)}` };
+    },
+  });
+}
+
+function roomList(o: TierCommandsOptions): Command {
+  return defineCommand({
+    name: 'room list',
+    summary: 'List the community\'s rooms by tier.',
+    params: [],
+    permission: 'member',
+    async run(context) {
+      const rooms = (await o.rooms.all()).filter((r) => r.role !== 'space' && (r.role !== 'admin' || context.isAdmin));
+      const sections = TIERS.map((tier) => {
+        const here = rooms.filter((r) => r.tier === tier);
+        const lines = here.length === 0 ? ['  (none yet)'] : here.map((r) => `  ${r.name} — ${link(r.roomId ?? '', o.serverName)}`);
+        return [`${tier}: ${audienceOf(tier, o.serverName)}`, ...lines].join('\n');
+      });
+      return { text: sections.join('\n\n') };
+    },
+  });
+}
+
+function tierExplain(o: TierCommandsOptions): Command {
+  return defineCommand({
+    name: 'tier',
+    summary: 'Say who can read the room you are in.',
+    params: [],
+    permission: 'member',
+    async run(context) {
+      const row = await managedRoomHere(o.rooms, context.roomId);
+      return { text: `"${row.name}" is ${row.tier}. ${audienceOf(row.tier, o.serverName)} Anyone who can read it can still copy a post elsewhere by hand.` };
+    },
+  });
+}
+
+function tierSet(o: TierCommandsOptions): Command {
+  return defineCommand({
+    name: 'tier set',
+    summary: 'Move the room you are in between the neighborhood and public tiers.',
+    params: [{ name: 'tier', kind: 'word', description: 'neighborhood or public (local is fixed when a room is created)' }],
+    permission: 'admin',
+    async run(context, args) {
+      const wanted = args.string('tier');
+      if (!isTier(wanted)) throw new CommandError(`tier must be one of ${TIERS.join(', ')}. Usage: !tier set <tier>`);
+      const row = await managedRoomHere(o.rooms, context.roomId);
+      if (row.role !== 'topic') throw new CommandError(`"${row.name}" is one of the community's default rooms; its tier is part of what it is.`);
+      if (wanted === row.tier) return { text: `"${row.name}" is already ${wanted}.` };
+      if (federates(wanted) !== federates(row.tier)) {
+        throw new CommandError(
+          `Matrix fixes whether a room ever leaves ${o.serverName} when the room is created (m.federate), so "${row.name}" cannot become ${wanted}. ` +
+          `Create a new room instead: !room create "${row.name}" --tier ${wanted}`,
+        );
+      }
+      await o.rooms.setTier(context.roomId, wanted);
+      await o.reconciler.reconcileRoom(context.roomId, { kind: 'request', by: context.sender });
+      return { text: `"${row.name}" is now ${wanted}. ${audienceOf(wanted, o.serverName)}` };
+    },
+  });
+}
+
+function roomInvite(o: TierCommandsOptions): Command {
+  return defineCommand({
+    name: 'room invite',
+    summary: 'Invite someone to the room you are in, if its tier lets them read it.',
+    params: [{ name: 'user', kind: 'user', description: 'who to invite, e.g. @bob:camp.example.org' }],
+    permission: 'member',
+    async run(context, args) {
+      const row = await managedRoomHere(o.rooms, context.roomId);
+      const user = args.string('user');
+      const server = serverNameOf(user);
+      if (!mayBeInvited(row.tier, server, await o.facts())) {
+        throw new CommandError(`${user} cannot be invited: "${row.name}" is ${row.tier}. ${audienceOf(row.tier, o.serverName)} ${server} is not among them.`);
+      }
+      await o.client.invite(context.roomId, user, `Invited through Hearth by ${context.sender}`);
+      return { text: `Invited ${user}.` };
+    },
+  });
+}
+
+function reconcileNow(o: TierCommandsOptions): Command {
+  return defineCommand({
+    name: 'reconcile',
+    summary: 'Check every community room against its tier now and repair any drift.',
+    params: [],
+    permission: 'admin',
+    async run(context) {
+      const repairs = await o.reconciler.reconcileAll({ kind: 'request', by: context.sender });
+      return { text: repairs.length === 0 ? 'Every room is as its tier says.' : `Made ${repairs.length} repair(s); each is reported above.` };
+    },
+  });
+}
+
+export function tierCommands(options: TierCommandsOptions): Command[] {
+  return [roomCreate(options), roomList(options), roomInvite(options), tierExplain(options), tierSet(options), reconcileNow(options)];
+}

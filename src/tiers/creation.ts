@@ -1,0 +1,46 @@
+// The createRoom request for a managed room: its tier's state from the first
+// event on, so a room never exists, even briefly, with the wrong audience.
+import type { CreateRoomRequest } from '../matrix/client.ts';
+import type { CommunityFacts } from './facts.ts';
+import { defaultPowerLevels, desiredState } from './policy.ts';
+import { audienceOf, federates, type ManagedRoom } from './tier.ts';
+
+export const ROOM_VERSION = '12';
+export const CREATION_KEY_FIELD = 'org.hearth.creation_key';
+
+export interface RoomSpec {
+  creationKey: string;
+  room: Omit<ManagedRoom, 'roomId'>;
+  /** Who asked for the room: invited, and its moderator. */
+  requester: string | null;
+}
+
+export function topicFor(room: Omit<ManagedRoom, 'roomId'>, serverName: string): string {
+  if (room.role === 'space') return `The community space of ${serverName}. Local only: it never leaves ${serverName}.`;
+  if (room.role === 'admin') return `Admins talk to Hearth here; say !help. Local only: never leaves ${serverName}.`;
+  return audienceOf(room.tier, serverName);
+}
+
+export function createRoomRequest(spec: RoomSpec, facts: CommunityFacts): CreateRoomRequest {
+  const room = { ...spec.room, roomId: '' };
+  const moderators = spec.requester ? [spec.requester] : [];
+  const invite = room.role === 'admin' ? [...facts.admins] : moderators;
+  return {
+    name: room.name,
+    topic: topicFor(room, facts.serverName),
+    preset: 'private_chat',
+    visibility: room.role === 'public_square' ? 'public' : 'private',
+    room_version: ROOM_VERSION,
+    creation_content: {
+      'm.federate': federates(room.tier),
+      [CREATION_KEY_FIELD]: spec.creationKey,
+      ...(room.role === 'space' ? { type: 'm.space' } : {}),
+    },
+    initial_state: [...desiredState(room, facts)].map(([key, content]) => {
+      const [type = '', stateKey = ''] = key.split('|');
+      return { type, state_key: stateKey, content };
+    }),
+    power_level_content_override: defaultPowerLevels(room, facts, moderators),
+    invite: invite.filter((user) => user !== ''),
+  };
+}

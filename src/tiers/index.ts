@@ -1,0 +1,70 @@
+// The tiers domain: wires its policy, reconciler, room creation, commands and
+// event reactions together, and exposes what the rest of Hearth needs.
+import type { Command } from '../commands/command.ts';
+import type { NotifyAdmins } from '../community/admin-notices.ts';
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { HomeserverClient } from '../matrix/client.ts';
+import type { EventRouter } from '../matrix/inbox/router.ts';
+import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
+import type { ServerListsStore } from '../store/server-lists-store.ts';
+import { tierCommands } from './commands.ts';
+import { ensureCommunity } from './community-setup.ts';
+import { registerTierEvents } from './events.ts';
+import type { CommunityFacts } from './facts.ts';
+import { communityFacts } from './facts-source.ts';
+import { Reconciler } from './reconciler.ts';
+import { roomCreator, type EnsureRoom } from './room-creation.ts';
+import type { RoomRole } from './tier.ts';
+
+export type { Tier, RoomRole } from './tier.ts';
+export type { CommunityFacts } from './facts.ts';
+
+export interface TiersOptions {
+  config: Config;
+  client: HomeserverClient;
+  rooms: ManagedRoomsStore;
+  lists: ServerListsStore;
+  notify: NotifyAdmins;
+  log: Logger;
+}
+
+export interface Tiers {
+  facts: () => Promise<CommunityFacts>;
+  reconciler: Reconciler;
+  ensureRoom: EnsureRoom;
+  commands: Command[];
+  register(router: EventRouter): void;
+  /** Creates what is missing of the community, then repairs any drift. */
+  setUp(): Promise<Map<RoomRole, string>>;
+}
+
+export function createTiers(o: TiersOptions): Tiers {
+  const serverName = o.config.homeserver.server_name;
+  const facts = communityFacts(serverName, o.config.community.admins, o.rooms, o.lists);
+  const reconciler = new Reconciler({ client: o.client, rooms: o.rooms, facts, notify: o.notify, log: o.log.child('reconciler') });
+  const ensureRoom = roomCreator({
+    client: o.client,
+    rooms: o.rooms,
+    facts,
+    // A new room is listed in the space by the space's own reconciliation.
+    afterCreate: async (roomId) => {
+      const spaceId = (await facts()).spaceId;
+      if (spaceId && spaceId !== roomId) await reconciler.reconcileRoom(spaceId, { kind: 'creation' });
+    },
+    log: o.log.child('rooms'),
+    now: Date.now,
+  });
+  return {
+    facts,
+    reconciler,
+    ensureRoom,
+    commands: tierCommands({ client: o.client, rooms: o.rooms, facts, ensureRoom, reconciler, serverName }),
+    register: (router) => { registerTierEvents(router, { client: o.client, rooms: o.rooms, facts, reconciler, notify: o.notify, log: o.log }); },
+    async setUp() {
+      const ids = await ensureCommunity(o.config, ensureRoom);
+      await reconciler.reconcileAll({ kind: 'start-up' });
+      return ids;
+    },
+  };
+}

@@ -1,0 +1,83 @@
+// Doing, not deciding: the one place that writes tier-defining room state. It
+// reads a managed room's state, asks the pure policy what is missing or wrong,
+// sends exactly that, and reports each repair in the admin room.
+import type { Logger } from '../logging/logger.ts';
+import type { HomeserverClient } from '../matrix/client.ts';
+import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
+import type { NotifyAdmins } from '../community/admin-notices.ts';
+import type { CommunityFacts } from './facts.ts';
+import { canonical, planRepairs, type Repair } from './repairs.ts';
+import type { ManagedRoom } from './tier.ts';
+
+export interface ReconcilerOptions {
+  client: HomeserverClient;
+  rooms: ManagedRoomsStore;
+  facts: () => Promise<CommunityFacts>;
+  notify: NotifyAdmins;
+  log: Logger;
+}
+
+/** Why the reconciler looked at a room; repairs after creation are expected and not reported. */
+export type Trigger = { kind: 'creation' } | { kind: 'start-up' } | { kind: 'event'; sender: string } | { kind: 'request'; by: string } | { kind: 'facts-changed' };
+
+function describeTrigger(trigger: Trigger): string {
+  switch (trigger.kind) {
+    case 'creation': return 'at creation';
+    case 'start-up': return 'found at start-up';
+    case 'event': return `after a change by ${trigger.sender}`;
+    case 'request': return `on request of ${trigger.by}`;
+    case 'facts-changed': return 'after the community\'s server lists changed';
+  }
+}
+
+export function describeRepair(room: ManagedRoom, repair: Repair): string {
+  const was = repair.previous === null ? 'missing' : canonical(repair.previous);
+  return `Repaired "${room.name}" (${room.tier}): ${repair.type} was ${was}; restored ${canonical(repair.content)}.`;
+}
+
+export class Reconciler {
+  private readonly options: ReconcilerOptions;
+  // One pass per room at a time, so two triggers cannot interleave their writes.
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(options: ReconcilerOptions) {
+    this.options = options;
+  }
+
+  reconcileRoom(roomId: string, trigger: Trigger): Promise<Repair[]> {
+    const previous = this.queues.get(roomId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(() => this.pass(roomId, trigger));
+    this.queues.set(roomId, next);
+    void next.finally(() => {
+      if (this.queues.get(roomId) === next) this.queues.delete(roomId);
+    }).catch(() => undefined);
+    return next;
+  }
+
+  async reconcileAll(trigger: Trigger): Promise<Repair[]> {
+    const rooms = await this.options.rooms.all();
+    const repairs: Repair[] = [];
+    for (const room of rooms) {
+      if (room.roomId) repairs.push(...(await this.reconcileRoom(room.roomId, trigger)));
+    }
+    return repairs;
+  }
+
+  private async pass(roomId: string, trigger: Trigger): Promise<Repair[]> {
+    const { client, rooms, log } = this.options;
+    const row = await rooms.byRoomId(roomId);
+    if (!row) return [];
+    const room: ManagedRoom = { roomId, role: row.role, tier: row.tier, name: row.name };
+    const children = room.role === 'space' ? (await rooms.all()).filter((r) => r.role !== 'space' && r.roomId).map((r) => r.roomId ?? '') : [];
+    const repairs = planRepairs(room, await this.options.facts(), await client.getRoomState(roomId), children);
+    for (const repair of repairs) {
+      await client.sendStateEvent(roomId, repair.type, repair.stateKey, repair.content);
+      log.info('repaired room state', { room_id: roomId, type: repair.type, trigger: trigger.kind, previous_sender: repair.previousSender });
+    }
+    const reportable = repairs.filter((r) => r.type !== 'm.space.child');
+    if (trigger.kind !== 'creation' && reportable.length > 0) {
+      await this.options.notify([...reportable.map((r) => describeRepair(room, r)), `(${describeTrigger(trigger)})`].join('\n'));
+    }
+    return repairs;
+  }
+}

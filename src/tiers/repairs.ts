@@ -1,0 +1,72 @@
+// The difference between a room's actual state and its tier's desired state,
+// as the list of state events that would restore it. Pure: the reconciler
+// fetches the state and sends what this returns.
+import type { StateEvent } from '../matrix/client.ts';
+import type { CommunityFacts } from './facts.ts';
+import { desiredSpaceChildren, desiredState, enforcedPowerLevels, stateKey, type Content, type StateKey } from './policy.ts';
+import type { ManagedRoom } from './tier.ts';
+
+export interface Repair {
+  type: string;
+  stateKey: string;
+  content: Content;
+  /** What the room had instead; null when the event was missing. */
+  previous: Content | null;
+  /** Who sent the state being replaced, for the report. */
+  previousSender: string | null;
+}
+
+/** JSON with object keys sorted and lists of strings sorted, so order alone is never drift. */
+export function canonical(value: unknown): string {
+  if (Array.isArray(value)) {
+    const items = value.map(canonical);
+    return `[${value.every((v) => typeof v === 'string') ? items.sort().join(',') : items.join(',')}]`;
+  }
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function indexState(actual: readonly StateEvent[]): Map<StateKey, StateEvent> {
+  return new Map(actual.map((event) => [stateKey(event.type, event.state_key), event]));
+}
+
+function powerLevelsRepair(room: ManagedRoom, facts: CommunityFacts, current: StateEvent | undefined): Repair | null {
+  const content = current?.content ?? {};
+  const events = (content.events ?? {}) as Record<string, number>;
+  const users = (content.users ?? {}) as Record<string, number>;
+  const enforced = enforcedPowerLevels(room, facts);
+  const wrongEvents = Object.entries(enforced.events).filter(([type, level]) => events[type] !== level);
+  const tooLowUsers = Object.entries(enforced.users).filter(([user, level]) => (users[user] ?? 0) < level);
+  if (wrongEvents.length === 0 && tooLowUsers.length === 0) return null;
+  return {
+    type: 'm.room.power_levels',
+    stateKey: '',
+    content: { ...content, events: { ...events, ...Object.fromEntries(wrongEvents) }, users: { ...users, ...Object.fromEntries(tooLowUsers) } },
+    previous: current?.content ?? null,
+    previousSender: current?.sender ?? null,
+  };
+}
+
+export function planRepairs(
+  room: ManagedRoom,
+  facts: CommunityFacts,
+  actual: readonly StateEvent[],
+  childRoomIds: readonly string[] = [],
+): Repair[] {
+  const state = indexState(actual);
+  const desired = desiredState(room, facts);
+  if (room.role === 'space') for (const [key, content] of desiredSpaceChildren(childRoomIds, facts.serverName)) desired.set(key, content);
+  const repairs: Repair[] = [];
+  for (const [key, content] of desired) {
+    const current = state.get(key);
+    if (current && canonical(current.content) === canonical(content)) continue;
+    const [type = '', key2 = ''] = key.split('|');
+    repairs.push({ type, stateKey: key2, content, previous: current?.content ?? null, previousSender: current?.sender ?? null });
+  }
+  const powerLevels = powerLevelsRepair(room, facts, state.get(stateKey('m.room.power_levels')));
+  // Power levels first: they decide who may undo the other repairs.
+  return powerLevels ? [powerLevels, ...repairs] : repairs;
+}

@@ -1,0 +1,143 @@
+// The pure tier policy: what each tier's rooms must look like, and the repairs
+// that restore a room that drifted. A world is described, then the decision checked.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { StateEvent } from '../../src/matrix/client.ts';
+import { createRoomRequest } from '../../src/tiers/creation.ts';
+import type { CommunityFacts } from '../../src/tiers/facts.ts';
+import { BOT_ONLY_LEVEL, desiredState, globMatches, mayBeInvited, serverAcl, stateKey } from '../../src/tiers/policy.ts';
+import { planRepairs } from '../../src/tiers/repairs.ts';
+import type { ManagedRoom } from '../../src/tiers/tier.ts';
+
+const camp: CommunityFacts = {
+  serverName: 'camp.test',
+  spaceId: '!space:camp.test',
+  neighbors: ['hood.test'],
+  defederated: ['far.test', '*.spam.test', 'camp.test'],
+  admins: ['@root:camp.test'],
+};
+
+const room = (role: ManagedRoom['role'], tier: ManagedRoom['tier']): ManagedRoom => ({ roomId: '!r:camp.test', role, tier, name: role });
+const localTimeline = room('local_timeline', 'local');
+const square = room('neighborhood_square', 'neighborhood');
+const publicSquare = room('public_square', 'public');
+
+function stateOf(room: ManagedRoom, facts: CommunityFacts): StateEvent[] {
+  const request = createRoomRequest({ creationKey: room.role, room, requester: null }, facts);
+  return [
+    ...(request.initial_state ?? []).map((e) => ({ ...e, sender: '@hearth:camp.test', event_id: '$x' })),
+    { type: 'm.room.power_levels', state_key: '', sender: '@hearth:camp.test', event_id: '$pl', content: request.power_level_content_override ?? {} },
+  ];
+}
+
+function withChange(state: StateEvent[], type: string, content: Record<string, unknown>, sender = '@mallory:far.test'): StateEvent[] {
+  return [...state.filter((e) => e.type !== type), { type, state_key: '', sender, event_id: '$drift', content }];
+}
+
+describe('what each tier promises', () => {
+  it('a local room admits members of the space only and keeps history among them', () => {
+    const desired = desiredState(localTimeline, camp);
+    assert.deepEqual(desired.get(stateKey('m.room.join_rules')), { join_rule: 'restricted', allow: [{ type: 'm.room_membership', room_id: '!space:camp.test' }] });
+    assert.deepEqual(desired.get(stateKey('m.room.history_visibility')), { history_visibility: 'shared' });
+    assert.deepEqual(desired.get(stateKey('m.room.guest_access')), { guest_access: 'forbidden' });
+    assert.equal(desired.has(stateKey('m.room.server_acl')), false, 'a room that never federates needs no ACL');
+  });
+
+  it('a local room never federates, from its creation on', () => {
+    const request = createRoomRequest({ creationKey: 'local_timeline', room: localTimeline, requester: null }, camp);
+    assert.equal(request.creation_content?.['m.federate'], false);
+    assert.equal(request.room_version, '12');
+    assert.equal(request.visibility, 'private');
+  });
+
+  it('the neighborhood square allows exactly this server and its neighbors, never IP literals', () => {
+    assert.deepEqual(serverAcl('neighborhood', camp), { allow: ['camp.test', 'hood.test'], deny: ['*.spam.test', 'far.test'], allow_ip_literals: false });
+  });
+
+  it('the public square is world-readable, guests may join, and only defederated servers are denied', () => {
+    const desired = desiredState(publicSquare, camp);
+    assert.deepEqual(desired.get(stateKey('m.room.history_visibility')), { history_visibility: 'world_readable' });
+    assert.deepEqual(desired.get(stateKey('m.room.guest_access')), { guest_access: 'can_join' });
+    assert.deepEqual(desired.get(stateKey('m.room.join_rules')), { join_rule: 'public' });
+    assert.deepEqual(serverAcl('public', camp)?.allow, ['*']);
+    assert.equal(createRoomRequest({ creationKey: 'public_square', room: publicSquare, requester: null }, camp).visibility, 'public');
+  });
+
+  it('an ACL never denies the community\'s own server, whatever the deny list says', () => {
+    const acl = serverAcl('public', { ...camp, defederated: ['*', 'camp.*', 'camp.test'] });
+    assert.deepEqual(acl?.deny, []);
+  });
+
+  it('only the bot can change tier-defining state; admins moderate', () => {
+    const pl = createRoomRequest({ creationKey: 'x', room: publicSquare, requester: '@alice:camp.test' }, camp).power_level_content_override ?? {};
+    const events = pl.events as Record<string, number>;
+    for (const type of ['m.room.join_rules', 'm.room.history_visibility', 'm.room.server_acl', 'm.room.guest_access', 'm.room.encryption', 'm.room.power_levels']) {
+      assert.equal(events[type], BOT_ONLY_LEVEL, type);
+    }
+    assert.deepEqual(pl.users, { '@root:camp.test': 50, '@alice:camp.test': 50 });
+    assert.equal(pl.ban, 50);
+    assert.equal(pl.redact, 50);
+  });
+
+  it('who may be invited follows the tier', () => {
+    assert.equal(mayBeInvited('local', 'camp.test', camp), true);
+    assert.equal(mayBeInvited('local', 'hood.test', camp), false);
+    assert.equal(mayBeInvited('neighborhood', 'hood.test', camp), true);
+    assert.equal(mayBeInvited('neighborhood', 'glen.test', camp), false);
+    assert.equal(mayBeInvited('public', 'glen.test', camp), true);
+    assert.equal(mayBeInvited('public', 'x.spam.test', camp), false);
+  });
+
+  it('matches ACL globs as Matrix does', () => {
+    assert.equal(globMatches('*.far.test', 'a.far.test'), true);
+    assert.equal(globMatches('*.far.test', 'far.test'), false);
+    assert.equal(globMatches('fa?.test', 'far.test'), true);
+    assert.equal(globMatches('far.test', 'farXtest'), false, 'dots are literal');
+  });
+});
+
+describe('repairing drift', () => {
+  it('a room as created needs no repair', () => {
+    for (const r of [localTimeline, square, publicSquare]) assert.deepEqual(planRepairs(r, camp, stateOf(r, camp)), [], r.role);
+  });
+
+  it('restores history visibility changed by a remote moderator', () => {
+    const drifted = withChange(stateOf(publicSquare, camp), 'm.room.history_visibility', { history_visibility: 'joined' });
+    const repairs = planRepairs(publicSquare, camp, drifted);
+    assert.deepEqual(repairs.map((r) => [r.type, r.content, r.previousSender]), [
+      ['m.room.history_visibility', { history_visibility: 'world_readable' }, '@mallory:far.test'],
+    ]);
+  });
+
+  it('puts a lowered power level back first and keeps moderators added by hand', () => {
+    const state = stateOf(square, camp);
+    const pl = state.find((e) => e.type === 'm.room.power_levels')!;
+    const lowered = { ...pl.content, events: { ...(pl.content.events as object), 'm.room.server_acl': 0 }, users: { '@root:camp.test': 0, '@mod:hood.test': 50 } };
+    const drifted = withChange(withChange(state, 'm.room.power_levels', lowered), 'm.room.server_acl', { allow: ['*'], deny: [], allow_ip_literals: true });
+    const [first, second] = planRepairs(square, camp, drifted);
+    assert.equal(first?.type, 'm.room.power_levels');
+    assert.equal((first.content.events as Record<string, number>)['m.room.server_acl'], BOT_ONLY_LEVEL);
+    assert.deepEqual(first.content.users, { '@root:camp.test': 50, '@mod:hood.test': 50 });
+    assert.deepEqual(second?.content, serverAcl('neighborhood', camp));
+  });
+
+  it('follows the facts: a new neighbor changes the square\'s ACL', () => {
+    const withGlen = { ...camp, neighbors: ['hood.test', 'glen.test'] };
+    const [repair] = planRepairs(square, withGlen, stateOf(square, camp));
+    assert.deepEqual(repair?.content.allow, ['camp.test', 'glen.test', 'hood.test']);
+  });
+
+  it('does not count the order of ACL entries as drift', () => {
+    const reordered = withChange(stateOf(square, camp), 'm.room.server_acl', { allow_ip_literals: false, deny: ['far.test', '*.spam.test'], allow: ['hood.test', 'camp.test'] });
+    assert.deepEqual(planRepairs(square, camp, reordered), []);
+  });
+
+  it('lists every other room in the space', () => {
+    const space = room('space', 'local');
+    const repairs = planRepairs(space, camp, stateOf(space, camp), ['!a:camp.test', '!b:camp.test']);
+    assert.deepEqual(repairs.map((r) => [r.type, r.stateKey, r.content]), [
+      ['m.space.child', '!a:camp.test', { via: ['camp.test'] }],
+      ['m.space.child', '!b:camp.test', { via: ['camp.test'] }],
+    ]);
+  });
+});
