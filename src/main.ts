@@ -59,7 +59,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const inbox = createInboxStore(db);
   const worker = new InboxWorker({
     store: inbox,
-    handle: (event) => router.dispatch(event),
+    handle: (event, delivery) => router.dispatch(event, delivery),
     log: log.child('inbox'),
     maxAttempts: config.inbox.max_attempts,
     retryBaseMs: config.inbox.retry_base_ms,

@@ -68,6 +68,8 @@ export async function prepareHearth(server: ServerPlan, db: HearthDb): Promise<H
 export function grantAdminApi(configPath: string, adminToken: string): void {
   const document = parseDocument(readFileSync(configPath, 'utf8'));
   document.setIn(['homeserver', 'admin_token'], adminToken);
+  // Tests register members and expect their invitations within seconds.
+  document.setIn(['homeserver', 'member_poll_seconds'], 1);
   writeFileSync(configPath, document.toString(), { mode: 0o600 });
 }
 

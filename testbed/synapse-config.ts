@@ -70,7 +70,8 @@ export function synapseConfig(server: ServerPlan, files: SynapseFiles, secrets: 
     room_list_publication_rules: [{ action: 'allow' }],
     default_room_version: '12',
     presence: { enabled: false },
-    caches: { global_factor: 0.5 },
+    // No cached /sync answers: tests poll a fresh sync and must see invitations sent a moment ago.
+    caches: { global_factor: 0.5, sync_response_cache_duration: 0 },
     ...federationSettings(),
     use_appservice_legacy_authorization: false,
     app_service_config_files: [...files.appserviceRegistrations],

@@ -60,6 +60,12 @@ export class Member {
     this.token = token;
   }
 
+  /** The server's admin account, registered by the testbed. */
+  static admin(serverName: string): Member {
+    const info = server(serverName);
+    return new Member(info, info.admin_user_id, info.admin_access_token);
+  }
+
   /** Registers a fresh user with a unique name, so tests never share state. */
   static async register(serverName: string, prefix: string): Promise<Member> {
     const info = server(serverName);
@@ -93,6 +99,29 @@ export class Member {
     return (await this.request<{ event_id: string }>('PUT', `/rooms/${encodeURIComponent(roomId)}/send/m.room.message/${txn}`, { msgtype: 'm.text', body })).event_id;
   }
 
+  async setState(roomId: string, type: string, stateKey: string, content: Record<string, unknown>): Promise<string> {
+    const path = `/rooms/${encodeURIComponent(roomId)}/state/${encodeURIComponent(type)}/${encodeURIComponent(stateKey)}`;
+    return (await this.request<{ event_id: string }>('PUT', path, content)).event_id;
+  }
+
+  async state(roomId: string, type: string, stateKey = ''): Promise<Record<string, unknown>> {
+    return this.request('GET', `/rooms/${encodeURIComponent(roomId)}/state/${encodeURIComponent(type)}/${encodeURIComponent(stateKey)}`);
+  }
+
+  async invite(roomId: string, userId: string): Promise<void> {
+    await this.request('POST', `/rooms/${encodeURIComponent(roomId)}/invite`, { user_id: userId });
+  }
+
+  async leave(roomId: string): Promise<void> {
+    await this.request('POST', `/rooms/${encodeURIComponent(roomId)}/leave`, {});
+  }
+
+  /** Rooms this user is invited to, by a one-off sync. */
+  async invitedRooms(): Promise<string[]> {
+    const sync = await this.request<{ rooms?: { invite?: Record<string, unknown> } }>('GET', '/sync?timeout=0');
+    return Object.keys(sync.rooms?.invite ?? {});
+  }
+
   async messages(roomId: string, limit = 50): Promise<RoomEvent[]> {
     const page = await this.request<{ chunk: RoomEvent[] }>('GET', `/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=${limit}`);
     return page.chunk;
@@ -108,9 +137,38 @@ export class Member {
     }
   }
 
+  /** Waits for `sender`'s reply to one particular event (bots answer with m.in_reply_to). */
+  async waitForReply(roomId: string, sender: string, eventId: string, timeoutMs?: number): Promise<RoomEvent> {
+    return waitFor(`${sender}'s reply to ${eventId}`, async () =>
+      (await this.messages(roomId)).find((e) => e.sender === sender
+        && (e.content['m.relates_to'] as { 'm.in_reply_to'?: { event_id?: string } } | undefined)?.['m.in_reply_to']?.event_id === eventId), timeoutMs);
+  }
+
   /** Waits until a message from `sender` matching `test` shows up in the room. */
   async waitForMessage(roomId: string, sender: string, test: (body: string) => boolean, timeoutMs?: number): Promise<RoomEvent> {
     return waitFor(`a message from ${sender} in ${roomId}`, async () =>
       (await this.messages(roomId)).find((e) => e.type === 'm.room.message' && e.sender === sender && test(String(e.content.body))), timeoutMs);
   }
+}
+
+/** Whether a server has ever heard of a room, asked through its own admin API: its view, not camp's. */
+export async function serverKnowsRoom(serverName: string, roomId: string): Promise<boolean> {
+  const info = server(serverName);
+  const response = await fetch(`${info.client_url}/_synapse/admin/v1/rooms/${encodeURIComponent(roomId)}`, {
+    headers: { authorization: `Bearer ${info.admin_access_token}` },
+  });
+  if (response.status === 404) return false;
+  if (!response.ok) throw new Error(`admin room lookup on ${serverName}: ${response.status}`);
+  return true;
+}
+
+/** Resolves with the error a request fails with; fails the test if it succeeds. */
+export async function refusal(attempt: Promise<unknown>): Promise<MatrixRequestError> {
+  try {
+    await attempt;
+  } catch (error) {
+    if (error instanceof MatrixRequestError) return error;
+    throw error;
+  }
+  throw new Error('expected the homeserver to refuse, but it accepted');
 }

@@ -2,7 +2,25 @@
 // router knows nothing about what domains do; each domain owns its handlers.
 import type { MatrixEvent } from '../event.ts';
 
-export type EventHandler = (event: MatrixEvent) => Promise<void>;
+export interface Delivery {
+  /** 1 on the first attempt at this event, 2 on the first retry, and so on. */
+  attempt: number;
+}
+
+export type EventHandler = (event: MatrixEvent, delivery: Delivery) => Promise<void>;
+
+/**
+ * Thrown by a handler that must act on an event later rather than now; the
+ * worker schedules another attempt without reporting a failure.
+ */
+export class DeferEvent extends Error {
+  readonly delayMs: number;
+  constructor(delayMs: number, reason: string) {
+    super(reason);
+    this.name = 'DeferEvent';
+    this.delayMs = delayMs;
+  }
+}
 
 export class EventRouter {
   private readonly handlers = new Map<string, EventHandler[]>();
@@ -13,7 +31,7 @@ export class EventRouter {
     this.handlers.set(type, list);
   }
 
-  async dispatch(event: MatrixEvent): Promise<void> {
-    for (const handler of this.handlers.get(event.type) ?? []) await handler(event);
+  async dispatch(event: MatrixEvent, delivery: Delivery = { attempt: 1 }): Promise<void> {
+    for (const handler of this.handlers.get(event.type) ?? []) await handler(event, delivery);
   }
 }

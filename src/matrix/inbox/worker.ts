@@ -5,10 +5,11 @@
 import type { Logger } from '../../logging/logger.ts';
 import type { InboxStore, StoredEvent } from '../../store/inbox-store.ts';
 import type { MatrixEvent } from '../event.ts';
+import { DeferEvent, type Delivery } from './router.ts';
 
 export interface InboxWorkerOptions {
   store: InboxStore;
-  handle: (event: MatrixEvent) => Promise<void>;
+  handle: (event: MatrixEvent, delivery: Delivery) => Promise<void>;
   log: Logger;
   maxAttempts: number;
   retryBaseMs: number;
@@ -125,10 +126,15 @@ export class InboxWorker {
     const { store, log } = this.options;
     const attempts = stored.attempts + 1;
     try {
-      await this.options.handle(JSON.parse(stored.json) as MatrixEvent);
+      await this.options.handle(JSON.parse(stored.json) as MatrixEvent, { attempt: attempts });
       return true;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof DeferEvent && attempts < this.options.maxAttempts) {
+        log.debug('event deferred', { event_id: stored.eventId, attempts, retry_in_ms: error.delayMs, reason: message });
+        await store.markRetry(stored.seq, attempts, this.now() + error.delayMs, `deferred: ${message}`);
+        return false;
+      }
       if (attempts >= this.options.maxAttempts) {
         log.error('gave up on an event after its last attempt', { event_id: stored.eventId, attempts, error });
         await store.markFailed(stored.seq, attempts, message, this.now());

@@ -1,0 +1,54 @@
+// Restarting Hearth, even in the middle of setting the community up, never
+// creates a second space or default room. These tests stop and start camp's
+// Hearth, so they run after the shared suite, one at a time.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { startHearth, stopHearth } from '../../testbed/testbed.ts';
+import { botByHand, managedRoom, withHearthDb } from '../support/hearth.ts';
+import { Member } from '../support/member.ts';
+
+const DEFAULT_ROLES = ['space', 'admin', 'local_timeline', 'neighborhood_square', 'public_square'];
+
+async function roomsByCreationKey(): Promise<Map<string, string[]>> {
+  const bot = botByHand('camp.test');
+  const { joined_rooms: joined } = await bot.request<{ joined_rooms: string[] }>('GET', '/joined_rooms');
+  const byKey = new Map<string, string[]>();
+  for (const roomId of joined) {
+    const create = await bot.state(roomId, 'm.room.create');
+    const key = create['org.hearth.creation_key'];
+    if (typeof key === 'string') byKey.set(key, [...(byKey.get(key) ?? []), roomId]);
+  }
+  return byKey;
+}
+
+async function reconcileReport(): Promise<string> {
+  const admin = Member.admin('camp.test');
+  const adminRoom = await managedRoom('camp.test', 'admin');
+  await admin.join(adminRoom);
+  const command = await admin.send(adminRoom, '!reconcile');
+  const reply = await admin.waitForReply(adminRoom, botByHand('camp.test').userId, command, 60_000);
+  return String(reply.content.body);
+}
+
+describe('restarting Hearth', () => {
+  it('twice in a row leaves exactly one space and one of each default room, all as their tiers say', async () => {
+    const before = await roomsByCreationKey();
+    await stopHearth('camp.test');
+    await startHearth('camp.test');
+    await stopHearth('camp.test');
+    await startHearth('camp.test');
+    const after = await roomsByCreationKey();
+    for (const role of DEFAULT_ROLES) assert.deepEqual(after.get(role), before.get(role), role);
+    assert.equal(await reconcileReport(), 'Every room is as its tier says.');
+  });
+
+  it('after stopping between creating a room and recording it, finds that room instead of making another', async () => {
+    const square = await managedRoom('camp.test', 'public_square');
+    await stopHearth('camp.test');
+    // What a stop right after createRoom leaves behind: the intent, without the room's ID.
+    await withHearthDb('camp.test', (db) => db('managed_rooms').where({ creation_key: 'public_square' }).update({ room_id: null }));
+    await startHearth('camp.test');
+    assert.equal(await managedRoom('camp.test', 'public_square'), square);
+    assert.deepEqual((await roomsByCreationKey()).get('public_square'), [square]);
+  });
+});

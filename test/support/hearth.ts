@@ -1,0 +1,71 @@
+// What end-to-end tests need to know of a testbed server's Hearth: its bot,
+// its rooms (read from its own database, as an oracle), and its bot's token
+// (to make the kind of change by hand that Hearth must repair).
+import { readFileSync } from 'node:fs';
+import knex, { type Knex } from 'knex';
+import { parse } from 'yaml';
+import { Member, server, waitFor } from './member.ts';
+
+interface HearthConfigFile {
+  appservice: { as_token: string };
+  database: { engine: string; postgres_url?: string };
+}
+
+function configOf(serverName: string): HearthConfigFile {
+  const hearth = server(serverName).hearth;
+  if (!hearth) throw new Error(`${serverName} runs no Hearth in this testbed`);
+  return parse(readFileSync(hearth.config_path, 'utf8')) as HearthConfigFile;
+}
+
+export function botOf(serverName: string): string {
+  const hearth = server(serverName).hearth;
+  if (!hearth) throw new Error(`${serverName} runs no Hearth in this testbed`);
+  return hearth.bot_user_id;
+}
+
+/** Hearth's own bot, driven with its appservice token: changes made this way stand for changes "by hand". */
+export function botByHand(serverName: string): Member {
+  return new Member(server(serverName), botOf(serverName), configOf(serverName).appservice.as_token);
+}
+
+export async function withHearthDb<T>(serverName: string, use: (db: Knex) => Promise<T>): Promise<T> {
+  const config = configOf(serverName);
+  if (config.database.engine !== 'postgres' || !config.database.postgres_url) throw new Error('the end-to-end suite runs Hearth on PostgreSQL');
+  const db = knex({ client: 'pg', connection: config.database.postgres_url, pool: { min: 0, max: 1 } });
+  try {
+    return await use(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+export async function managedRoom(serverName: string, role: string): Promise<string> {
+  return withHearthDb(serverName, async (db) => {
+    const row = await db<{ creation_key: string; room_id: string | null }>('managed_rooms').where({ creation_key: role }).first('room_id');
+    if (!row?.room_id) throw new Error(`${serverName}'s Hearth has no ${role} room`);
+    return row.room_id;
+  });
+}
+
+/** Opens a DM with the bot and returns a function that sends a command and waits for the answer. */
+export async function dmWithBot(member: Member, serverName: string): Promise<(command: string) => Promise<string>> {
+  const bot = botOf(serverName);
+  const dm = await member.createRoom({ is_direct: true, preset: 'trusted_private_chat', invite: [bot] });
+  await waitFor('the bot to join the DM', async () => (await member.membership(dm, bot)) === 'join');
+  return async (command) => {
+    const reply = await member.waitForReply(dm, bot, await member.send(dm, command));
+    return String(reply.content.body);
+  };
+}
+
+/** Waits for a member's invitation to a room, then joins it. */
+export async function acceptInvite(member: Member, roomId: string): Promise<void> {
+  await waitFor(`${member.userId}'s invitation to ${roomId}`, async () => (await member.invitedRooms()).includes(roomId));
+  await member.join(roomId);
+}
+
+export function roomIdIn(text: string): string {
+  const match = /matrix\.to\/#\/([^?\s]+)/.exec(text);
+  if (!match?.[1]) throw new Error(`no room link in: ${text}`);
+  return decodeURIComponent(match[1]);
+}
