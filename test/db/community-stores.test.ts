@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { openDatabase, type Database } from '../../src/store/database.ts';
+import { migrateToLatest } from '../../src/store/migrate.ts';
+import { createManagedRoomsStore } from '../../src/store/managed-rooms-store.ts';
+import { createMembersStore } from '../../src/store/members-store.ts';
+import { createServerListsStore } from '../../src/store/server-lists-store.ts';
+import { ENGINES, scratchDatabase, type ScratchDatabase } from '../support/databases.ts';
+
+for (const engine of ENGINES) {
+  describe(`the community's stores on ${engine}`, () => {
+    let scratch: ScratchDatabase;
+    let db: Database;
+    before(async () => {
+      scratch = await scratchDatabase(engine);
+      db = openDatabase(scratch.settings);
+      await migrateToLatest(db);
+    });
+    after(async () => {
+      await db.destroy();
+      await scratch.drop();
+    });
+
+    it('records a room\'s creation intent once, then its ID', async () => {
+      const rooms = createManagedRoomsStore(db);
+      const intent = { creationKey: 'space', role: 'space' as const, tier: 'local' as const, name: 'Camp', requestedBy: null, createdAt: 1 };
+      await rooms.recordIntent(intent);
+      await rooms.recordIntent({ ...intent, name: 'Second try' });
+      assert.deepEqual(await rooms.byCreationKey('space'), { ...intent, roomId: null });
+      assert.deepEqual(await rooms.all(), [], 'a pending creation is not a room yet');
+      await rooms.recordCreated('space', '!space:camp.test');
+      assert.equal((await rooms.byRoomId('!space:camp.test'))?.name, 'Camp');
+      await rooms.setTier('!space:camp.test', 'public');
+      assert.equal((await rooms.all())[0]?.tier, 'public');
+    });
+
+    it('invites each member once and never again after they leave', async () => {
+      const members = createMembersStore(db);
+      assert.deepEqual(await members.addNew(['@a:camp.test', '@b:camp.test', '@a:camp.test'], 10), ['@a:camp.test', '@b:camp.test']);
+      assert.deepEqual(await members.addNew(['@a:camp.test', '@c:camp.test'], 20), ['@c:camp.test']);
+      await members.markInvited('@a:camp.test', 30);
+      await members.markLeft('@b:camp.test', 40);
+      assert.deepEqual(await members.awaitingInvite(), ['@c:camp.test']);
+      await members.markLeft('@b:camp.test', 50);
+      assert.equal((await members.get('@b:camp.test'))?.leftAt, 40, 'the first departure is kept');
+    });
+
+    it('keeps the neighbor and defederation lists', async () => {
+      const lists = createServerListsStore(db);
+      await lists.addNeighbor('hood.test', 1);
+      await lists.addNeighbor('hood.test', 2);
+      await lists.addNeighbor('glen.test', 3);
+      assert.deepEqual(await lists.neighbors(), ['glen.test', 'hood.test']);
+      await lists.removeNeighbor('glen.test');
+      assert.deepEqual(await lists.neighbors(), ['hood.test']);
+      assert.deepEqual(await lists.defederated(), []);
+    });
+  });
+}
