@@ -16,6 +16,9 @@ import { createManagedRoomsStore } from './store/managed-rooms-store.ts';
 import { createMembersStore } from './store/members-store.ts';
 import { createServerListsStore } from './store/server-lists-store.ts';
 import { createTiers } from './tiers/index.ts';
+import { createFederation } from './federation/index.ts';
+import { DirectMessenger } from './community/direct-messages.ts';
+import { createDirectRoomsStore } from './store/direct-rooms-store.ts';
 
 export interface Infrastructure {
   config: Config;
@@ -42,6 +45,13 @@ export function buildDomains({ config, db, client, router, log }: Infrastructure
   let adminRoomId: string | null = null;
   const notify = adminNotifier(client, () => adminRoomId, log.child('notices'));
   const tiers = createTiers({ config, client, rooms, lists: createServerListsStore(db), notify, log: log.child('tiers') });
+  const admin = config.homeserver.admin_token ? createSynapseAdmin(config.homeserver.url, config.homeserver.admin_token, log.child('synapse-admin')) : null;
+  const isLocalMember = (userId: string): boolean => userId.endsWith(`:${serverName}`) && !isOwnBot(userId);
+  const federation = createFederation({
+    config, db, client, rooms, tiers, admin, isLocalMember, notify,
+    messenger: new DirectMessenger(client, createDirectRoomsStore(db), log.child('dm')),
+    log: log.child('federation'),
+  });
   const members = new MemberDirectory({
     client,
     members: createMembersStore(db),
@@ -52,14 +62,15 @@ export function buildDomains({ config, db, client, router, log }: Infrastructure
     },
     spaceId: async () => (await tiers.facts()).spaceId,
     isOwnBot,
-    admin: config.homeserver.admin_token ? createSynapseAdmin(config.homeserver.url, config.homeserver.admin_token, log.child('synapse-admin')) : null,
+    admin,
     pollSeconds: config.homeserver.member_poll_seconds,
     log: log.child('members'),
   });
 
-  const table: CommandTable = new CommandTable([helpCommand(() => table), ...tiers.commands], log.child('commands'));
+  const table: CommandTable = new CommandTable([helpCommand(() => table), ...tiers.commands, ...federation.commands], log.child('commands'));
   router.on('m.room.message', handleCommandMessages({ client, table, serverName, admins: config.community.admins, isOwnBot, log: log.child('conversation') }));
   router.on('m.room.member', handleBotInvites({ client, serverName, log: log.child('invites') }));
+  federation.register(router);
   tiers.register(router);
   router.on('m.room.member', members.handleEvent);
   router.on('m.room.message', members.handleEvent);
@@ -68,9 +79,13 @@ export function buildDomains({ config, db, client, router, log }: Infrastructure
     async setUp() {
       const ids = await tiers.setUp();
       adminRoomId = ids.get('admin') ?? null;
+      await federation.setUp();
       members.start();
       return adminRoomId ?? '';
     },
-    stop: () => members.stop(),
+    stop: async () => {
+      await members.stop();
+      await federation.stop();
+    },
   };
 }

@@ -110,6 +110,32 @@ export const TiersSchema = Type.Object(
   Strict,
 );
 
+export const FederationSchema = Type.Object(
+  {
+    consent_days: Type.Integer({
+      description: 'Days between a defederation proposal and the date members are told the decision is due.',
+      default: 7,
+      minimum: 0,
+    }),
+    acl_concurrency: Type.Integer({
+      description: 'How many rooms an ACL change is sent to at once.',
+      default: 8,
+      minimum: 1,
+    }),
+    acl_progress_seconds: Type.Integer({
+      description: 'How often the admin room hears how far an ACL change has got.',
+      default: 5,
+      minimum: 1,
+    }),
+    acl_room_delay_ms: Type.Integer({
+      description: 'A pause before each room of an ACL change. Only for tests that stop Hearth halfway; keep 0.',
+      default: 0,
+      minimum: 0,
+    }),
+  },
+  Strict,
+);
+
 export const DatabaseSchema = Type.Object(
   {
     engine: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')], {
@@ -175,6 +201,7 @@ export const ConfigSchema = Type.Object(
     appservice: AppserviceSchema,
     community: Type.Object(CommunitySchema.properties, { ...Strict, default: {} }),
     tiers: Type.Object(TiersSchema.properties, { ...Strict, default: {} }),
+    federation: Type.Object(FederationSchema.properties, { ...Strict, default: {} }),
     database: Type.Object(DatabaseSchema.properties, { ...Strict, default: {} }),
     inbox: Type.Object(InboxSchema.properties, { ...Strict, default: {} }),
     logging: Type.Object(LoggingSchema.properties, { ...Strict, default: {} }),

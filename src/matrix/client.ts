@@ -36,6 +36,9 @@ export interface HomeserverClient {
   sendEvent(roomId: string, type: string, content: Record<string, unknown>, txnId: string): Promise<string>;
   sendStateEvent(roomId: string, type: string, stateKey: string, content: Record<string, unknown>): Promise<string>;
   getRoomState(roomId: string): Promise<StateEvent[]>;
+  /** One state event's content, or null when the room has none. */
+  getStateEvent(roomId: string, type: string, stateKey: string): Promise<Record<string, unknown> | null>;
+  joinedMembers(roomId: string): Promise<string[]>;
   joinedRooms(): Promise<string[]>;
   invite(roomId: string, userId: string, reason?: string): Promise<void>;
   kick(roomId: string, userId: string, reason: string): Promise<void>;
@@ -116,6 +119,20 @@ class SdkHomeserverClient implements HomeserverClient {
     return this.request<StateEvent[]>(Method.Get, `/rooms/${encodeURIComponent(roomId)}/state`);
   }
 
+  async getStateEvent(roomId: string, type: string, stateKey: string): Promise<Record<string, unknown> | null> {
+    try {
+      return await this.request<Record<string, unknown>>(Method.Get, `/rooms/${encodeURIComponent(roomId)}/state/${encodeURIComponent(type)}/${encodeURIComponent(stateKey)}`);
+    } catch (error) {
+      if (error instanceof MatrixError && error.errcode === 'M_NOT_FOUND') return null;
+      throw error;
+    }
+  }
+
+  async joinedMembers(roomId: string): Promise<string[]> {
+    const response = await this.request<{ joined: Record<string, unknown> }>(Method.Get, `/rooms/${encodeURIComponent(roomId)}/joined_members`);
+    return Object.keys(response.joined);
+  }
+
   async joinedRooms(): Promise<string[]> {
     return (await this.request<{ joined_rooms: string[] }>(Method.Get, '/joined_rooms')).joined_rooms;
   }
@@ -163,3 +180,10 @@ export function createHomeserverClient(settings: ClientSettings): HomeserverClie
 }
 
 export { MatrixError };
+
+/** How long the homeserver asked us to wait, when it rate-limited a request (429). */
+export function rateLimitDelayMs(error: unknown): number | null {
+  if (!(error instanceof MatrixError) || (error.httpStatus !== 429 && error.errcode !== 'M_LIMIT_EXCEEDED')) return null;
+  const retry: unknown = error.data.retry_after_ms;
+  return typeof retry === 'number' && retry >= 0 ? retry : 1_000;
+}

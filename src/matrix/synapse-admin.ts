@@ -6,6 +6,10 @@ import type { Logger } from '../logging/logger.ts';
 export interface SynapseAdmin {
   /** Every local, non-guest, active account. */
   localUsers(): Promise<string[]>;
+  /** Every room the homeserver knows, DMs included. */
+  rooms(): Promise<{ roomId: string; name: string | null }[]>;
+  /** The users joined to a room, as the homeserver sees it. */
+  roomMembers(roomId: string): Promise<string[]>;
 }
 
 interface UsersPage {
@@ -13,20 +17,26 @@ interface UsersPage {
   next_token?: string | number;
 }
 
+interface RoomsPage {
+  rooms: { room_id: string; name: string | null }[];
+  next_batch?: number;
+}
+
 export function createSynapseAdmin(homeserverUrl: string, adminToken: string, log: Logger): SynapseAdmin {
-  async function page(from: string | null): Promise<UsersPage> {
-    const url = new URL('/_synapse/admin/v2/users', homeserverUrl);
-    url.searchParams.set('guests', 'false');
-    url.searchParams.set('deactivated', 'false');
-    url.searchParams.set('limit', '500');
-    if (from !== null) url.searchParams.set('from', from);
+  async function get<T>(path: string, query: Record<string, string> = {}): Promise<T> {
+    const url = new URL(path, homeserverUrl);
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
     const response = await fetch(url, { headers: { authorization: `Bearer ${adminToken}` } });
     if (!response.ok) {
       const body = await response.text();
-      log.warn('the Synapse admin API refused the user list', { status: response.status });
-      throw new Error(`Synapse admin API: ${response.status} ${body.slice(0, 200)} (is homeserver.admin_token an admin's token?)`);
+      log.warn('the Synapse admin API refused a request', { path, status: response.status });
+      throw new Error(`Synapse admin API ${path}: ${response.status} ${body.slice(0, 200)} (is homeserver.admin_token an admin's token?)`);
     }
-    return (await response.json()) as UsersPage;
+    return (await response.json()) as T;
+  }
+
+  function page(from: string | null): Promise<UsersPage> {
+    return get<UsersPage>('/_synapse/admin/v2/users', { guests: 'false', deactivated: 'false', limit: '500', ...(from === null ? {} : { from }) });
   }
 
   return {
@@ -39,6 +49,19 @@ export function createSynapseAdmin(homeserverUrl: string, adminToken: string, lo
         from = result.next_token === undefined ? null : String(result.next_token);
       } while (from !== null);
       return users;
+    },
+    async rooms() {
+      const rooms: { roomId: string; name: string | null }[] = [];
+      let from = 0;
+      for (;;) {
+        const result = await get<RoomsPage>('/_synapse/admin/v1/rooms', { from: String(from), limit: '500' });
+        rooms.push(...result.rooms.map((r) => ({ roomId: r.room_id, name: r.name })));
+        if (result.next_batch === undefined) return rooms;
+        from = result.next_batch;
+      }
+    },
+    async roomMembers(roomId) {
+      return (await get<{ members: string[] }>(`/_synapse/admin/v1/rooms/${encodeURIComponent(roomId)}/members`)).members;
     },
   };
 }

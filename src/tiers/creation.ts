@@ -6,7 +6,7 @@ import { defaultPowerLevels, desiredState } from './policy.ts';
 import { audienceOf, federates, type ManagedRoom } from './tier.ts';
 
 export const ROOM_VERSION = '12';
-export const CREATION_KEY_FIELD = 'org.hearth.creation_key';
+import { CREATION_KEY_FIELD } from '../matrix/room-lookup.ts';
 
 export interface RoomSpec {
   creationKey: string;
@@ -18,6 +18,7 @@ export interface RoomSpec {
 export function topicFor(room: Omit<ManagedRoom, 'roomId'>, serverName: string): string {
   if (room.role === 'space') return `The community space of ${serverName}. Local only: it never leaves ${serverName}.`;
   if (room.role === 'admin') return `Admins talk to Hearth here; say !help. Local only: never leaves ${serverName}.`;
+  if (room.role === 'policy_list') return `The servers ${serverName} has defederated, as m.policy.rule.server rules that neighbors and moderation bots can follow. ${audienceOf(room.tier, serverName)}`;
   return audienceOf(room.tier, serverName);
 }
 

@@ -1,6 +1,7 @@
 // Deciding, not doing: the state each managed room must have, computed from
 // its tier and the community's facts. Pure functions; the reconciler applies
 // the difference.
+import { globMatches } from '../federation/server-names.ts';
 import type { CommunityFacts } from './facts.ts';
 import type { ManagedRoom, Tier } from './tier.ts';
 
@@ -56,17 +57,14 @@ export function serverAcl(tier: Tier, facts: CommunityFacts): Content | null {
   return { allow, deny, allow_ip_literals: false };
 }
 
-/** Matrix ACL globs: `*` any run of characters, `?` one character. */
-export function globMatches(glob: string, serverName: string): boolean {
-  const pattern = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${pattern}$`, 'i').test(serverName);
-}
 
 /** The power-level entries Hearth insists on; other entries (moderators added by hand) are left alone. */
 export function enforcedPowerLevels(room: ManagedRoom, facts: CommunityFacts): { events: Record<string, number>; users: Record<string, number> } {
   const events = Object.fromEntries(TIER_DEFINING_TYPES.map((type) => [type, BOT_ONLY_LEVEL]));
   events['m.room.tombstone'] = BOT_ONLY_LEVEL;
   events['m.space.child'] = room.role === 'space' ? BOT_ONLY_LEVEL : MODERATOR_LEVEL;
+  // The community's ban list speaks for the community: only the bot publishes rules there.
+  if (room.role === 'policy_list') events['m.policy.rule.server'] = BOT_ONLY_LEVEL;
   const users = Object.fromEntries(facts.admins.map((admin) => [admin, MODERATOR_LEVEL]));
   return { events, users };
 }

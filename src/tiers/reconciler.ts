@@ -6,6 +6,7 @@ import type { HomeserverClient } from '../matrix/client.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
 import type { NotifyAdmins } from '../community/admin-notices.ts';
 import type { CommunityFacts } from './facts.ts';
+import { serverAcl } from './policy.ts';
 import { canonical, planRepairs, type Repair } from './repairs.ts';
 import type { ManagedRoom } from './tier.ts';
 
@@ -45,8 +46,30 @@ export class Reconciler {
   }
 
   reconcileRoom(roomId: string, trigger: Trigger): Promise<Repair[]> {
+    return this.serialized(roomId, () => this.pass(roomId, trigger));
+  }
+
+  /**
+   * Brings only the room's server ACL in line with the facts: what an ACL
+   * change needs, one small read and at most one write per room. Returns
+   * whether the ACL was written.
+   */
+  reconcileAcl(roomId: string): Promise<boolean> {
+    return this.serialized(roomId, async () => {
+      const row = await this.options.rooms.byRoomId(roomId);
+      if (!row) return false;
+      const desired = serverAcl(row.tier, await this.options.facts());
+      if (!desired) return false;
+      const current = await this.options.client.getStateEvent(roomId, 'm.room.server_acl', '');
+      if (current && canonical(current) === canonical(desired)) return false;
+      await this.options.client.sendStateEvent(roomId, 'm.room.server_acl', '', desired);
+      return true;
+    });
+  }
+
+  private serialized<T>(roomId: string, work: () => Promise<T>): Promise<T> {
     const previous = this.queues.get(roomId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(() => this.pass(roomId, trigger));
+    const next = previous.catch(() => undefined).then(work);
     this.queues.set(roomId, next);
     void next.finally(() => {
       if (this.queues.get(roomId) === next) this.queues.delete(roomId);

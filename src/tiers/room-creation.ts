@@ -5,7 +5,8 @@
 import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
-import { CREATION_KEY_FIELD, createRoomRequest, type RoomSpec } from './creation.ts';
+import { findRoomCreatedWithKey } from '../matrix/room-lookup.ts';
+import { createRoomRequest, type RoomSpec } from './creation.ts';
 import type { CommunityFacts } from './facts.ts';
 
 export interface RoomCreatorOptions {
@@ -16,15 +17,6 @@ export interface RoomCreatorOptions {
   afterCreate: (roomId: string) => Promise<void>;
   log: Logger;
   now: () => number;
-}
-
-async function findRoomCreatedWithKey(client: HomeserverClient, key: string): Promise<string | null> {
-  for (const roomId of await client.joinedRooms()) {
-    const state = await client.getRoomState(roomId);
-    const create = state.find((event) => event.type === 'm.room.create');
-    if (create?.content[CREATION_KEY_FIELD] === key) return roomId;
-  }
-  return null;
 }
 
 export function roomCreator(options: RoomCreatorOptions) {

@@ -5,7 +5,7 @@ export const TIERS = ['local', 'neighborhood', 'public'] as const;
 export type Tier = (typeof TIERS)[number];
 
 /** What a managed room is for. The space and the admin room are local. */
-export type RoomRole = 'space' | 'admin' | 'local_timeline' | 'neighborhood_square' | 'public_square' | 'topic';
+export type RoomRole = 'space' | 'admin' | 'local_timeline' | 'neighborhood_square' | 'public_square' | 'policy_list' | 'topic';
 
 export interface ManagedRoom {
   roomId: string;

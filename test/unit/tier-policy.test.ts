@@ -5,7 +5,8 @@ import { describe, it } from 'node:test';
 import type { StateEvent } from '../../src/matrix/client.ts';
 import { createRoomRequest } from '../../src/tiers/creation.ts';
 import type { CommunityFacts } from '../../src/tiers/facts.ts';
-import { BOT_ONLY_LEVEL, desiredState, globMatches, mayBeInvited, serverAcl, stateKey } from '../../src/tiers/policy.ts';
+import { BOT_ONLY_LEVEL, desiredState, mayBeInvited, serverAcl, stateKey } from '../../src/tiers/policy.ts';
+import { globMatches } from '../../src/federation/server-names.ts';
 import { planRepairs } from '../../src/tiers/repairs.ts';
 import type { ManagedRoom } from '../../src/tiers/tier.ts';
 

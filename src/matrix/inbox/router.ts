@@ -24,6 +24,12 @@ export class DeferEvent extends Error {
 
 export class EventRouter {
   private readonly handlers = new Map<string, EventHandler[]>();
+  private readonly anyHandlers: EventHandler[] = [];
+
+  /** A handler for every event, whatever its type (before the type's own handlers). */
+  onAny(handler: EventHandler): void {
+    this.anyHandlers.push(handler);
+  }
 
   on(type: string, handler: EventHandler): void {
     const list = this.handlers.get(type) ?? [];
@@ -32,6 +38,6 @@ export class EventRouter {
   }
 
   async dispatch(event: MatrixEvent, delivery: Delivery = { attempt: 1 }): Promise<void> {
-    for (const handler of this.handlers.get(event.type) ?? []) await handler(event, delivery);
+    for (const handler of [...this.anyHandlers, ...(this.handlers.get(event.type) ?? [])]) await handler(event, delivery);
   }
 }

@@ -1,0 +1,99 @@
+// The federation domain: defederation with informed consent, ACL propagation,
+// the policy list, and what Hearth learns of remote accounts from events.
+import type { Command } from '../commands/command.ts';
+import type { NotifyAdmins } from '../community/admin-notices.ts';
+import type { DirectMessenger } from '../community/direct-messages.ts';
+import type { Config } from '../config/schema.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { HomeserverClient } from '../matrix/client.ts';
+import { serverNameOf } from '../matrix/event.ts';
+import type { EventRouter } from '../matrix/inbox/router.ts';
+import type { SynapseAdmin } from '../matrix/synapse-admin.ts';
+import type { Database } from '../store/database.ts';
+import { createAclJobsStore } from '../store/acl-jobs-store.ts';
+import { createDefederationStore } from '../store/defederation-store.ts';
+import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
+import { createRoomMembersStore } from '../store/room-members-store.ts';
+import type { Tiers } from '../tiers/index.ts';
+import { AclPropagation } from './acl-propagation.ts';
+import { defederationCommands } from './commands.ts';
+import { Defederation } from './defederation.ts';
+import { PolicyList } from './policy-list.ts';
+
+export interface FederationOptions {
+  config: Config;
+  db: Database;
+  client: HomeserverClient;
+  rooms: ManagedRoomsStore;
+  tiers: Tiers;
+  messenger: DirectMessenger;
+  admin: SynapseAdmin | null;
+  isLocalMember: (userId: string) => boolean;
+  notify: NotifyAdmins;
+  log: Logger;
+}
+
+export interface Federation {
+  commands: Command[];
+  defederation: Defederation;
+  propagation: AclPropagation;
+  register(router: EventRouter): void;
+  setUp(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createFederation(o: FederationOptions): Federation {
+  const serverName = o.config.homeserver.server_name;
+  const members = createRoomMembersStore(o.db);
+  const propagation = new AclPropagation({
+    client: o.client,
+    jobs: createAclJobsStore(o.db),
+    rooms: o.rooms,
+    members,
+    reconciler: o.tiers.reconciler,
+    notify: o.notify,
+    log: o.log.child('acl'),
+    concurrency: o.config.federation.acl_concurrency,
+    progressEveryMs: o.config.federation.acl_progress_seconds * 1000,
+    roomDelayMs: o.config.federation.acl_room_delay_ms,
+  });
+  const defederation = new Defederation({
+    serverName,
+    consentDays: o.config.federation.consent_days,
+    store: createDefederationStore(o.db),
+    members,
+    impactSources: { rooms: o.rooms, members, admin: o.admin },
+    isLocalMember: o.isLocalMember,
+    facts: o.tiers.facts,
+    propagation,
+    policyList: new PolicyList(o.client, o.tiers.ensureRoom, o.config.community.name),
+    messenger: o.messenger,
+    notify: o.notify,
+    log: o.log.child('defederation'),
+  });
+  return {
+    commands: defederationCommands(defederation),
+    defederation,
+    propagation,
+    register(router) {
+      // Membership and activity of every room Hearth sees: the memory behind impact reports.
+      router.on('m.room.member', async (event) => {
+        if (event.state_key !== undefined && typeof event.content.membership === 'string') {
+          await members.setMembership(event.room_id, event.state_key, event.content.membership);
+        }
+      });
+      router.onAny(async (event) => {
+        if (serverNameOf(event.sender) !== serverName) await members.sawRemoteActivity(event.sender, event.origin_server_ts);
+      });
+    },
+    async setUp() {
+      // Rooms created before Hearth watched them, or changed while it was down.
+      for (const room of await o.rooms.all()) {
+        if (!room.roomId) continue;
+        for (const userId of await o.client.joinedMembers(room.roomId)) await members.setMembership(room.roomId, userId, 'join');
+      }
+      await propagation.resume();
+    },
+    stop: () => propagation.stop(),
+  };
+}

@@ -1,0 +1,32 @@
+// The community's policy list room: its defederation decisions published as
+// m.policy.rule.server rules, the format Matrix moderation tools (Draupnir,
+// Mjolnir) and neighbors read. Created the first time it is needed.
+import type { HomeserverClient } from '../matrix/client.ts';
+import type { EnsureRoom } from '../tiers/room-creation.ts';
+
+export const SERVER_RULE = 'm.policy.rule.server';
+
+export class PolicyList {
+  private readonly client: HomeserverClient;
+  private readonly ensureRoom: EnsureRoom;
+  private readonly name: string;
+
+  constructor(client: HomeserverClient, ensureRoom: EnsureRoom, communityName: string) {
+    this.client = client;
+    this.ensureRoom = ensureRoom;
+    this.name = `${communityName} ban list`;
+  }
+
+  roomId(): Promise<string> {
+    return this.ensureRoom({ creationKey: 'policy_list', room: { role: 'policy_list', tier: 'neighborhood', name: this.name }, requester: null });
+  }
+
+  async ban(glob: string, reason: string): Promise<void> {
+    await this.client.sendStateEvent(await this.roomId(), SERVER_RULE, `rule:${glob}`, { entity: glob, recommendation: 'm.ban', reason });
+  }
+
+  /** An empty rule is how a policy list withdraws one. */
+  async unban(glob: string): Promise<void> {
+    await this.client.sendStateEvent(await this.roomId(), SERVER_RULE, `rule:${glob}`, {});
+  }
+}
