@@ -1,9 +1,9 @@
 // What end-to-end tests need to know of a testbed server's Hearth: its bot,
 // its rooms (read from its own database, as an oracle), and its bot's token
 // (to make the kind of change by hand that Hearth must repair).
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import knex, { type Knex } from 'knex';
-import { parse } from 'yaml';
+import { parse, parseDocument } from 'yaml';
 import { Member, server, waitFor } from './member.ts';
 
 interface HearthConfigFile {
@@ -68,4 +68,30 @@ export function roomIdIn(text: string): string {
   const match = /matrix\.to\/#\/([^?\s]+)/.exec(text);
   if (!match?.[1]) throw new Error(`no room link in: ${text}`);
   return decodeURIComponent(match[1]);
+}
+
+/** Sets config keys (a path, a value) in a testbed Hearth's config file, for its next start. */
+export function setHearthConfig(serverName: string, settings: readonly [readonly string[], unknown][]): void {
+  const hearth = server(serverName).hearth;
+  if (!hearth) throw new Error(`${serverName} runs no Hearth in this testbed`);
+  const document = parseDocument(readFileSync(hearth.config_path, 'utf8'));
+  for (const [path, value] of settings) document.setIn([...path], value);
+  writeFileSync(hearth.config_path, document.toString());
+}
+
+/** Sends a command in the admin room as the server's admin and returns the bot's answer. */
+export async function adminCommand(serverName: string, command: string, timeoutMs?: number): Promise<string> {
+  const admin = Member.admin(serverName);
+  const adminRoom = await managedRoom(serverName, 'admin');
+  await admin.join(adminRoom);
+  const reply = await admin.waitForReply(adminRoom, botOf(serverName), await admin.send(adminRoom, command), timeoutMs);
+  return String(reply.content.body);
+}
+
+/** Runs one SQL query against a testbed Hearth's database (PostgreSQL) and returns its rows. */
+export async function hearthSql<T>(serverName: string, sql: string, bindings: readonly (string | number)[] = []): Promise<T[]> {
+  return withHearthDb(serverName, async (db) => {
+    const result = await db.raw<{ rows: T[] }>(sql, [...bindings]);
+    return result.rows;
+  });
 }
