@@ -4,6 +4,7 @@ import { configureLogging } from '../src/logging/logger.ts';
 import { scratchDatabase } from '../test/support/databases.ts';
 import { benchLine, table, type BenchResult } from './report.ts';
 import { transactionIngest } from './transaction-ingest.ts';
+import { aclPropagation } from './acl-propagation.ts';
 
 type Benchmark = () => Promise<BenchResult>;
 
@@ -19,6 +20,7 @@ async function withScratch(engine: 'sqlite' | 'postgres', run: (db: Awaited<Retu
 const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
   'transaction-ingest': () => withScratch('sqlite', (db) => transactionIngest('transaction-ingest', db)),
   'transaction-ingest-postgres': () => withScratch('postgres', (db) => transactionIngest('transaction-ingest-postgres', db)),
+  'acl-propagation': aclPropagation,
 };
 
 async function main(names: readonly string[]): Promise<void> {

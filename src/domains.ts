@@ -77,8 +77,9 @@ export function buildDomains({ config, db, client, router, log }: Infrastructure
 
   return {
     async setUp() {
-      const ids = await tiers.setUp();
+      const ids = await tiers.ensureRooms();
       adminRoomId = ids.get('admin') ?? null;
+      await tiers.repairAll();
       await federation.setUp();
       members.start();
       return adminRoomId ?? '';

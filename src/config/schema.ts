@@ -19,7 +19,7 @@ export const HomeserverSchema = Type.Object(
       format: 'uri',
     }),
     admin_token: Type.String({
-      description: "Access token of a Synapse admin user. Optional: with it Hearth learns of every local account through Synapse's admin API and invites new members at once; without it, Hearth learns of a member at first contact (a DM to the bot, a join to a room Hearth manages).",
+      description: "Access token of a Synapse admin user. Optional. With it Hearth learns of every local account through Synapse's admin API and invites new members at once, and a defederation impact report covers every room on the server, DMs included (it reads room lists and memberships, never messages). Without it, Hearth learns of a member at first contact (a DM to the bot, a join to a room Hearth manages) and reports cover the rooms it manages.",
       default: '',
     }),
     member_poll_seconds: Type.Integer({
@@ -119,7 +119,7 @@ export const FederationSchema = Type.Object(
     }),
     acl_concurrency: Type.Integer({
       description: 'How many rooms an ACL change is sent to at once.',
-      default: 8,
+      default: 16,
       minimum: 1,
     }),
     acl_progress_seconds: Type.Integer({
@@ -158,8 +158,8 @@ export const DatabaseSchema = Type.Object(
 export const InboxSchema = Type.Object(
   {
     max_attempts: Type.Integer({
-      description: 'How many times a received event is processed before it is set aside as failed (and logged). With the defaults, about three and a half hours of retries: long enough to ride out a homeserver restart or upgrade.',
-      default: 20,
+      description: 'How many times a received event is processed before it is set aside as failed (and logged). With the defaults, about three hours of retries: long enough to ride out a homeserver restart or upgrade.',
+      default: 45,
       minimum: 1,
     }),
     retry_base_ms: Type.Integer({

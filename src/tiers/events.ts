@@ -10,6 +10,7 @@ import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
 import type { CommunityFacts } from './facts.ts';
 import { mayBeInvited, TIER_DEFINING_TYPES } from './policy.ts';
 import type { Reconciler } from './reconciler.ts';
+import { eventDrifts } from './repairs.ts';
 import { audienceOf } from './tier.ts';
 
 export interface TierEventsOptions {
@@ -23,9 +24,18 @@ export interface TierEventsOptions {
 
 export function registerTierEvents(router: EventRouter, o: TierEventsOptions): void {
   const repairIfManaged = async (event: MatrixEvent): Promise<void> => {
-    if (event.state_key === undefined || !(await o.rooms.byRoomId(event.room_id))) return;
+    if (event.state_key === undefined) return;
+    const row = await o.rooms.byRoomId(event.room_id);
+    if (!row) return;
+    const room = { roomId: event.room_id, role: row.role, tier: row.tier, name: row.name };
+    const state = { type: event.type, state_key: event.state_key, sender: event.sender, event_id: event.event_id, content: event.content };
+    if (!eventDrifts(room, await o.facts(), state)) return;
     await o.reconciler.reconcileRoom(event.room_id, { kind: 'event', sender: event.sender });
   };
+  router.on('m.room.server_acl', (event) => {
+    if (event.state_key === '') o.reconciler.noteAcl(event.room_id, event.content);
+    return Promise.resolve();
+  });
   for (const type of [...TIER_DEFINING_TYPES, 'm.space.child']) router.on(type, repairIfManaged);
   router.on('m.room.member', (event) => withdrawForbiddenInvite(event, o));
 }

@@ -35,8 +35,10 @@ export interface Tiers {
   ensureRoom: EnsureRoom;
   commands: Command[];
   register(router: EventRouter): void;
-  /** Creates what is missing of the community, then repairs any drift. */
-  setUp(): Promise<Map<RoomRole, string>>;
+  /** Creates what is missing of the community; returns the default rooms by role. */
+  ensureRooms(): Promise<Map<RoomRole, string>>;
+  /** Repairs any drift in every managed room (at start-up, reported in the admin room). */
+  repairAll(): Promise<void>;
 }
 
 export function createTiers(o: TiersOptions): Tiers {
@@ -61,10 +63,9 @@ export function createTiers(o: TiersOptions): Tiers {
     ensureRoom,
     commands: tierCommands({ client: o.client, rooms: o.rooms, facts, ensureRoom, reconciler, serverName }),
     register: (router) => { registerTierEvents(router, { client: o.client, rooms: o.rooms, facts, reconciler, notify: o.notify, log: o.log }); },
-    async setUp() {
-      const ids = await ensureCommunity(o.config, ensureRoom);
+    ensureRooms: () => ensureCommunity(o.config, ensureRoom),
+    async repairAll() {
       await reconciler.reconcileAll({ kind: 'start-up' });
-      return ids;
     },
   };
 }

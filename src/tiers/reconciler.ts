@@ -40,6 +40,9 @@ export class Reconciler {
   private readonly options: ReconcilerOptions;
   // One pass per room at a time, so two triggers cannot interleave their writes.
   private readonly queues = new Map<string, Promise<unknown>>();
+  // Each room's ACL as last seen in its events (or written here). Lets an ACL
+  // change skip a read per room; empty after a restart, when reads are the safe choice.
+  private readonly seenAcls = new Map<string, string>();
 
   constructor(options: ReconcilerOptions) {
     this.options = options;
@@ -60,11 +63,17 @@ export class Reconciler {
       if (!row) return false;
       const desired = serverAcl(row.tier, await this.options.facts());
       if (!desired) return false;
-      const current = await this.options.client.getStateEvent(roomId, 'm.room.server_acl', '');
-      if (current && canonical(current) === canonical(desired)) return false;
+      const current = this.seenAcls.get(roomId) ?? canonical(await this.options.client.getStateEvent(roomId, 'm.room.server_acl', ''));
+      if (current === canonical(desired)) return false;
       await this.options.client.sendStateEvent(roomId, 'm.room.server_acl', '', desired);
+      this.seenAcls.set(roomId, canonical(desired));
       return true;
     });
+  }
+
+  /** Records a room's ACL as an event showed it. */
+  noteAcl(roomId: string, content: Record<string, unknown>): void {
+    this.seenAcls.set(roomId, canonical(content));
   }
 
   private serialized<T>(roomId: string, work: () => Promise<T>): Promise<T> {
@@ -92,9 +101,13 @@ export class Reconciler {
     if (!row) return [];
     const room: ManagedRoom = { roomId, role: row.role, tier: row.tier, name: row.name };
     const children = room.role === 'space' ? (await rooms.all()).filter((r) => r.role !== 'space' && r.roomId).map((r) => r.roomId ?? '') : [];
-    const repairs = planRepairs(room, await this.options.facts(), await client.getRoomState(roomId), children);
+    const state = await client.getRoomState(roomId);
+    const acl = state.find((e) => e.type === 'm.room.server_acl' && e.state_key === '');
+    if (acl) this.noteAcl(roomId, acl.content);
+    const repairs = planRepairs(room, await this.options.facts(), state, children);
     for (const repair of repairs) {
       await client.sendStateEvent(roomId, repair.type, repair.stateKey, repair.content);
+      if (repair.type === 'm.room.server_acl') this.noteAcl(roomId, repair.content);
       log.info('repaired room state', { room_id: roomId, type: repair.type, trigger: trigger.kind, previous_sender: repair.previousSender });
     }
     const reportable = repairs.filter((r) => r.type !== 'm.space.child');

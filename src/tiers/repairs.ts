@@ -3,7 +3,7 @@
 // fetches the state and sends what this returns.
 import type { StateEvent } from '../matrix/client.ts';
 import type { CommunityFacts } from './facts.ts';
-import { desiredSpaceChildren, desiredState, enforcedPowerLevels, stateKey, type Content, type StateKey } from './policy.ts';
+import { desiredSpaceChildren, desiredState, enforcedPowerLevels, stateKey, TIER_DEFINING_TYPES, type Content, type StateKey } from './policy.ts';
 import type { ManagedRoom } from './tier.ts';
 
 export interface Repair {
@@ -49,6 +49,21 @@ function powerLevelsRepair(room: ManagedRoom, facts: CommunityFacts, current: St
     previousSender: current?.sender ?? null,
   };
 }
+
+/**
+ * Whether one state event, as it arrived, leaves its room out of line with the
+ * tier: a cheap check that spares a full reconciliation for the many events
+ * that are exactly what the policy wants (the bot's own writes among them).
+ */
+export function eventDrifts(room: ManagedRoom, facts: CommunityFacts, event: StateEvent): boolean {
+  if (event.type === 'm.room.power_levels') return powerLevelsRepair(room, facts, event) !== null;
+  if (event.type === 'm.space.child') return room.role === 'space' && Object.keys(event.content).length === 0;
+  const desired = desiredState(room, facts).get(stateKey(event.type, event.state_key));
+  if (desired === undefined) return event.type === 'm.room.encryption' ? false : TIER_TYPES.has(event.type);
+  return canonical(event.content) !== canonical(desired);
+}
+
+const TIER_TYPES = new Set<string>(TIER_DEFINING_TYPES);
 
 export function planRepairs(
   room: ManagedRoom,
