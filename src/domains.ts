@@ -5,7 +5,7 @@ import { helpCommand } from './bot/help-command.ts';
 import { handleCommandMessages } from './bot/conversation.ts';
 import { handleBotInvites } from './bot/invites.ts';
 import { CommandTable } from './commands/table.ts';
-import { adminNotifier, MemberDirectory } from './community/index.ts';
+import { adminNotifier, isCommunityMember, MemberDirectory } from './community/index.ts';
 import type { Config } from './config/schema.ts';
 import type { Logger } from './logging/logger.ts';
 import type { HomeserverClient } from './matrix/client.ts';
@@ -46,7 +46,7 @@ export function buildDomains({ config, db, client, router, log }: Infrastructure
   const notify = adminNotifier(client, () => adminRoomId, log.child('notices'));
   const tiers = createTiers({ config, client, rooms, lists: createServerListsStore(db), notify, log: log.child('tiers') });
   const admin = config.homeserver.admin_token ? createSynapseAdmin(config.homeserver.url, config.homeserver.admin_token, log.child('synapse-admin')) : null;
-  const isLocalMember = (userId: string): boolean => userId.endsWith(`:${serverName}`) && !isOwnBot(userId);
+  const isLocalMember = (userId: string): boolean => isCommunityMember(userId, serverName, isOwnBot);
   const federation = createFederation({
     config, db, client, rooms, tiers, admin, isLocalMember, notify,
     messenger: new DirectMessenger(client, createDirectRoomsStore(db), log.child('dm')),

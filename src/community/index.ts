@@ -1,3 +1,3 @@
 // The community domain's public surface.
 export { adminNotifier, type NotifyAdmins } from './admin-notices.ts';
-export { MemberDirectory } from './members.ts';
+export { isCommunityMember, MemberDirectory } from './members.ts';

@@ -9,6 +9,14 @@ import { serverNameOf, type MatrixEvent } from '../matrix/event.ts';
 import type { SynapseAdmin } from '../matrix/synapse-admin.ts';
 import type { MembersStore } from '../store/members-store.ts';
 
+/**
+ * A person of this community: an account on this server that is neither one of
+ * Hearth's bots nor a guest (Synapse gives guest accounts numeric names).
+ */
+export function isCommunityMember(userId: string, serverName: string, isOwnBot: (userId: string) => boolean): boolean {
+  return serverNameOf(userId) === serverName && !isOwnBot(userId) && !/^@\d+:/.test(userId);
+}
+
 export interface MemberDirectoryOptions {
   client: HomeserverClient;
   members: MembersStore;
@@ -26,6 +34,8 @@ export interface MemberDirectoryOptions {
 export class MemberDirectory {
   private readonly options: MemberDirectoryOptions;
   private timer: NodeJS.Timeout | null = null;
+  // Members already recorded: nearly every event comes from one, and this keeps them off the database.
+  private readonly known = new Set<string>();
   private polling: Promise<void> = Promise.resolve();
 
   constructor(options: MemberDirectoryOptions) {
@@ -37,12 +47,18 @@ export class MemberDirectory {
   }
 
   isLocalMember(userId: string): boolean {
-    return serverNameOf(userId) === this.options.serverName && !this.options.isOwnBot(userId);
+    return isCommunityMember(userId, this.options.serverName, this.options.isOwnBot);
   }
 
   /** Polls the admin API now and then every poll interval, when the config grants it. */
   start(): void {
-    if (!this.options.admin) return;
+    if (!this.options.admin) {
+      // Members met before the community's rooms existed are still owed their invitations.
+      this.polling = this.inviteAwaiting().catch((error: unknown) => {
+        this.options.log.warn('could not send pending invitations', { error: (error as Error).message });
+      });
+      return;
+    }
     const poll = (): void => {
       this.polling = this.discoverFromAdminApi().catch((error: unknown) => {
         this.options.log.warn('could not list accounts through the admin API', { error: (error as Error).message });
@@ -60,17 +76,22 @@ export class MemberDirectory {
   async discoverFromAdminApi(): Promise<void> {
     if (!this.options.admin) return;
     await this.notice((await this.options.admin.localUsers()));
-  }
-
-  /** Records the local users not seen before and invites everyone still awaiting an invitation. */
-  async notice(userIds: readonly string[]): Promise<void> {
-    const local = userIds.filter((id) => this.isLocalMember(id));
-    const fresh = await this.options.members.addNew(local, this.now());
-    if (fresh.length > 0) this.options.log.info('new members', { count: fresh.length });
+    // Also retries invitations an earlier pass could not send (before the rooms existed).
     await this.inviteAwaiting();
   }
 
-  private async inviteAwaiting(): Promise<void> {
+  /** Records the local users not seen before, and invites the new ones. */
+  async notice(userIds: readonly string[]): Promise<void> {
+    const unknown = userIds.filter((id) => !this.known.has(id) && this.isLocalMember(id));
+    if (unknown.length === 0) return;
+    const fresh = await this.options.members.addNew(unknown, this.now());
+    unknown.forEach((id) => this.known.add(id));
+    if (fresh.length === 0) return;
+    this.options.log.info('new members', { count: fresh.length });
+    await this.inviteAwaiting();
+  }
+
+  async inviteAwaiting(): Promise<void> {
     const awaiting = await this.options.members.awaitingInvite();
     if (awaiting.length === 0) return;
     const rooms = await this.options.welcomeRooms();

@@ -41,6 +41,7 @@ export interface HomeserverClient {
   joinedMembers(roomId: string): Promise<string[]>;
   joinedRooms(): Promise<string[]>;
   invite(roomId: string, userId: string, reason?: string): Promise<void>;
+  setDirectoryVisibility(roomId: string, visibility: 'public' | 'private'): Promise<void>;
   kick(roomId: string, userId: string, reason: string): Promise<void>;
   joinRoom(roomIdOrAlias: string, viaServers?: readonly string[]): Promise<string>;
   leaveRoom(roomId: string, reason?: string): Promise<void>;
@@ -139,6 +140,10 @@ class SdkHomeserverClient implements HomeserverClient {
 
   async invite(roomId: string, userId: string, reason?: string): Promise<void> {
     await this.request(Method.Post, `/rooms/${encodeURIComponent(roomId)}/invite`, { user_id: userId, ...(reason ? { reason } : {}) });
+  }
+
+  async setDirectoryVisibility(roomId: string, visibility: 'public' | 'private'): Promise<void> {
+    await this.request(Method.Put, `/directory/list/room/${encodeURIComponent(roomId)}`, { visibility });
   }
 
   async kick(roomId: string, userId: string, reason: string): Promise<void> {

@@ -47,20 +47,31 @@ function fromRow(row: Row): ManagedRoomRow {
   };
 }
 
+/**
+ * Every decision about a room starts by looking the room up, so the table
+ * (a few hundred rows at most) is kept in memory, read once and updated by
+ * this store's own writes. Hearth makes one such store per process.
+ */
 export function createManagedRoomsStore(db: Database): ManagedRoomsStore {
   const rooms = () => db<Row>('managed_rooms');
+  let cache: Promise<Map<string, ManagedRoomRow>> | null = null;
+  const cached = (): Promise<Map<string, ManagedRoomRow>> => {
+    cache ??= rooms().select().then((rows) => new Map(rows.map((row) => [row.creation_key, fromRow(row)])));
+    return cache;
+  };
+  const forget = (): void => { cache = null; };
   return {
     async byCreationKey(key) {
-      const row = await rooms().where({ creation_key: key }).first();
-      return row ? fromRow(row) : null;
+      return (await cached()).get(key) ?? null;
     },
     async byRoomId(roomId) {
-      const row = await rooms().where({ room_id: roomId }).first();
-      return row ? fromRow(row) : null;
+      for (const row of (await cached()).values()) if (row.roomId === roomId) return row;
+      return null;
     },
     async all() {
-      const rows = await rooms().whereNotNull('room_id').orderBy('created_at').orderBy('creation_key');
-      return rows.map(fromRow);
+      return [...(await cached()).values()]
+        .filter((row) => row.roomId !== null)
+        .sort((a, b) => a.createdAt - b.createdAt || a.creationKey.localeCompare(b.creationKey));
     },
     async recordIntent(row) {
       await rooms()
@@ -74,12 +85,15 @@ export function createManagedRoomsStore(db: Database): ManagedRoomsStore {
         })
         .onConflict('creation_key')
         .ignore();
+      forget();
     },
     async recordCreated(key, roomId) {
       await rooms().where({ creation_key: key }).update({ room_id: roomId });
+      forget();
     },
     async setTier(roomId, tier) {
       await rooms().where({ room_id: roomId }).update({ tier });
+      forget();
     },
   };
 }

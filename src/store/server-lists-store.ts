@@ -2,15 +2,37 @@
 // the servers it has defederated.
 import type { Database } from './database.ts';
 
+export interface ServerLists {
+  neighbors: string[];
+  defederated: string[];
+}
+
 export interface ServerListsStore {
+  /** Both lists in one read: what every ACL decision needs. */
+  both(): Promise<ServerLists>;
   neighbors(): Promise<string[]>;
   addNeighbor(serverName: string, now: number): Promise<void>;
   removeNeighbor(serverName: string): Promise<void>;
   defederated(): Promise<string[]>;
 }
 
+interface ListRow {
+  list: string;
+  entry: string;
+}
+
 export function createServerListsStore(db: Database): ServerListsStore {
   return {
+    async both() {
+      // PostgreSQL answers a raw query with { rows }, SQLite with the rows themselves.
+      const result = await db.raw<{ rows?: ListRow[] } | ListRow[]>(
+        `select 'neighbor' as list, server_name as entry from neighborhood_servers
+         union all select 'defederated' as list, server_glob as entry from defederated_servers`,
+      );
+      const all = Array.isArray(result) ? result : result.rows ?? [];
+      const pick = (list: string): string[] => all.filter((r) => r.list === list).map((r) => r.entry).sort();
+      return { neighbors: pick('neighbor'), defederated: pick('defederated') };
+    },
     async neighbors() {
       const rows: { server_name: string }[] = await db('neighborhood_servers').orderBy('server_name').select('server_name');
       return rows.map((r) => r.server_name);

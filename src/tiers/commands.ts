@@ -100,8 +100,7 @@ function tierSet(o: TierCommandsOptions): Command {
           `Create a new room instead: !room create "${row.name}" --tier ${wanted}`,
         );
       }
-      await o.rooms.setTier(context.roomId, wanted);
-      await o.reconciler.reconcileRoom(context.roomId, { kind: 'request', by: context.sender });
+      await o.reconciler.retier(context.roomId, wanted, context.sender);
       return { text: `"${row.name}" is now ${wanted}. ${audienceOf(wanted, o.serverName)}` };
     },
   });

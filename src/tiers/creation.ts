@@ -30,7 +30,8 @@ export function createRoomRequest(spec: RoomSpec, facts: CommunityFacts): Create
     name: room.name,
     topic: topicFor(room, facts.serverName),
     preset: 'private_chat',
-    visibility: room.role === 'public_square' ? 'public' : 'private',
+    // Public rooms are listed in the directory, so anyone can find what anyone can read.
+    visibility: room.tier === 'public' && room.role !== 'space' ? 'public' : 'private',
     room_version: ROOM_VERSION,
     creation_content: {
       'm.federate': federates(room.tier),

@@ -5,11 +5,14 @@ import type { ServerListsStore } from '../store/server-lists-store.ts';
 import type { CommunityFacts } from './facts.ts';
 
 export function communityFacts(serverName: string, admins: readonly string[], rooms: ManagedRoomsStore, lists: ServerListsStore) {
-  return async (): Promise<CommunityFacts> => ({
-    serverName,
-    admins,
-    spaceId: (await rooms.byCreationKey('space'))?.roomId ?? null,
-    neighbors: (await lists.neighbors()).filter((server) => server !== serverName),
-    defederated: await lists.defederated(),
-  });
+  return async (): Promise<CommunityFacts> => {
+    const { neighbors, defederated } = await lists.both();
+    return {
+      serverName,
+      admins,
+      spaceId: (await rooms.byCreationKey('space'))?.roomId ?? null,
+      neighbors: neighbors.filter((server) => server !== serverName),
+      defederated,
+    };
+  };
 }

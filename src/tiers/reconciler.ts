@@ -7,6 +7,7 @@ import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
 import type { NotifyAdmins } from '../community/admin-notices.ts';
 import type { CommunityFacts } from './facts.ts';
 import { serverAcl } from './policy.ts';
+import { topicFor } from './creation.ts';
 import { canonical, planRepairs, type Repair } from './repairs.ts';
 import type { ManagedRoom } from './tier.ts';
 
@@ -68,6 +69,24 @@ export class Reconciler {
       await this.options.client.sendStateEvent(roomId, 'm.room.server_acl', '', desired);
       this.seenAcls.set(roomId, canonical(desired));
       return true;
+    });
+  }
+
+  /**
+   * Moves a topic room to another tier that federates the same way: records
+   * the tier, brings the state in line, and updates what tells members who
+   * can read it (topic, directory listing).
+   */
+  retier(roomId: string, tier: ManagedRoom['tier'], by: string): Promise<Repair[]> {
+    return this.serialized(roomId, async () => {
+      const { client, rooms } = this.options;
+      await rooms.setTier(roomId, tier);
+      const row = await rooms.byRoomId(roomId);
+      if (!row) return [];
+      const facts = await this.options.facts();
+      await client.sendStateEvent(roomId, 'm.room.topic', '', { topic: topicFor(row, facts.serverName) });
+      await client.setDirectoryVisibility(roomId, tier === 'public' ? 'public' : 'private');
+      return this.pass(roomId, { kind: 'request', by });
     });
   }
 

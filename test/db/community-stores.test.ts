@@ -54,6 +54,8 @@ for (const engine of ENGINES) {
       await lists.removeNeighbor('glen.test');
       assert.deepEqual(await lists.neighbors(), ['hood.test']);
       assert.deepEqual(await lists.defederated(), []);
+      await db('defederated_servers').insert({ server_glob: 'far.test', reason: 'spam', decided_at: 1 });
+      assert.deepEqual(await lists.both(), { neighbors: ['hood.test'], defederated: ['far.test'] });
     });
   });
 }

@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { openDatabase, type Database } from '../../src/store/database.ts';
+import { migrateToLatest } from '../../src/store/migrate.ts';
+import { createAclJobsStore } from '../../src/store/acl-jobs-store.ts';
+import { createDefederationStore } from '../../src/store/defederation-store.ts';
+import { createDirectRoomsStore } from '../../src/store/direct-rooms-store.ts';
+import { createRoomMembersStore } from '../../src/store/room-members-store.ts';
+import { ENGINES, scratchDatabase, type ScratchDatabase } from '../support/databases.ts';
+
+for (const engine of ENGINES) {
+  describe(`the federation stores on ${engine}`, () => {
+    let scratch: ScratchDatabase;
+    let db: Database;
+    before(async () => {
+      scratch = await scratchDatabase(engine);
+      db = openDatabase(scratch.settings);
+      await migrateToLatest(db);
+    });
+    after(async () => {
+      await db.destroy();
+      await scratch.drop();
+    });
+
+    it('keeps a proposal, its replies, the decision and the severed contacts', async () => {
+      const store = createDefederationStore(db);
+      const proposal = await store.createProposal({ target: 'far.test', reason: 'spam', proposedBy: '@root:camp.test', proposedAt: 1, dueAt: 2, report: '{}' });
+      assert.equal((await store.openProposal('far.test'))?.id, proposal.id);
+      assert.deepEqual(await store.openTargets(), ['far.test']);
+      await store.addReply(proposal.id, { member: '@a:camp.test', body: 'no!', repliedAt: 3 });
+      assert.deepEqual(await store.replies(proposal.id), [{ member: '@a:camp.test', body: 'no!', repliedAt: 3 }]);
+      assert.equal(await store.recordDecision({ glob: 'far.test', reason: 'spam', decidedBy: '@root:camp.test', decidedAt: 4 }), true);
+      assert.equal(await store.recordDecision({ glob: 'far.test', reason: 'again', decidedBy: '@root:camp.test', decidedAt: 5 }), false, 'one decision per glob');
+      await store.setProposalStatus(proposal.id, 'decided');
+      assert.equal(await store.openProposal('far.test'), null);
+      await store.recordSevered('@a:camp.test', ['@f:far.test', '@g:far.test'], 'far.test', 6);
+      await store.restoreSevered('far.test', 7);
+      assert.deepEqual((await store.severedFor('@a:camp.test')).map((c) => [c.contact, c.restoredAt]), [['@f:far.test', 7], ['@g:far.test', 7]]);
+      await store.recordSevered('@a:camp.test', ['@f:far.test'], 'far.test', 8);
+      assert.deepEqual((await store.severedFor('@a:camp.test')).map((c) => [c.contact, c.restoredAt]), [['@g:far.test', 7], ['@f:far.test', null]]);
+      assert.equal(await store.removeDecision('far.test'), true);
+      assert.equal(await store.decision('far.test'), null);
+    });
+
+    it('tracks an ACL job room by room, so a restart resumes only what is pending', async () => {
+      const jobs = createAclJobsStore(db);
+      const rooms = Array.from({ length: 450 }, (_, i) => `!r${String(i).padStart(3, '0')}:camp.test`);
+      const job = await jobs.create('far.test defederated', ['far.test'], rooms, 10);
+      assert.deepEqual(job.kickGlobs, ['far.test']);
+      await jobs.markRoom(job.id, '!r000:camp.test', 'done', 1, null);
+      await jobs.markRoom(job.id, '!r001:camp.test', 'failed', 6, 'boom');
+      assert.equal((await jobs.pendingRooms(job.id)).length, 448);
+      assert.deepEqual(await jobs.progress(job.id), { total: 450, done: 1, failed: 1 });
+      assert.deepEqual((await jobs.unfinished()).map((j) => j.id), [job.id]);
+      await jobs.finish(job.id, 20);
+      assert.deepEqual(await jobs.unfinished(), []);
+    });
+
+    it('remembers each bot\'s DM room with a member', async () => {
+      const dms = createDirectRoomsStore(db);
+      assert.equal(await dms.roomFor('@hearth:camp.test', '@a:camp.test'), null);
+      await dms.recordIntent('@hearth:camp.test', '@a:camp.test', 1);
+      assert.deepEqual(await dms.roomFor('@hearth:camp.test', '@a:camp.test'), { roomId: null });
+      await dms.recordCreated('@hearth:camp.test', '@a:camp.test', '!dm:camp.test');
+      assert.deepEqual(await dms.roomFor('@hearth:camp.test', '@a:camp.test'), { roomId: '!dm:camp.test' });
+    });
+
+    it('follows memberships and remote activity', async () => {
+      const members = createRoomMembersStore(db);
+      await members.setMembership('!r', '@a:camp.test', 'join');
+      await members.setMembership('!r', '@f:far.test', 'join');
+      await members.setMembership('!r', '@g:glen.test', 'invite');
+      await members.setMembership('!s', '@f:far.test', 'join');
+      await members.setMembership('!s', '@f:far.test', 'leave');
+      assert.deepEqual([...await members.joined(['!r', '!s'])], [['!r', ['@a:camp.test', '@f:far.test']], ['!s', []]]);
+      await members.sawRemoteActivity('@f:far.test', 100);
+      await members.sawRemoteActivity('@f:far.test', 200);
+      assert.deepEqual([...await members.lastSeen(['@f:far.test', '@x:far.test'])], [['@f:far.test', 200]]);
+      assert.deepEqual(await members.knownServers(), ['camp.test', 'far.test', 'glen.test']);
+    });
+  });
+}
