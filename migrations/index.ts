@@ -4,6 +4,7 @@ import type { Knex } from 'knex';
 import * as initial from './0001_initial.ts';
 import * as tiers from './0002_tiers.ts';
 import * as defederation from './0003_defederation.ts';
+import * as bugle from './0004_bugle.ts';
 
 export interface Migration {
   name: string;
@@ -11,4 +12,4 @@ export interface Migration {
   down(db: Knex): Promise<void>;
 }
 
-export const migrations: readonly Migration[] = [initial, tiers, defederation];
+export const migrations: readonly Migration[] = [initial, tiers, defederation, bugle];

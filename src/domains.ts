@@ -19,6 +19,7 @@ import { createTiers } from './tiers/index.ts';
 import { createFederation } from './federation/index.ts';
 import { DirectMessenger } from './community/direct-messages.ts';
 import { createDirectRoomsStore } from './store/direct-rooms-store.ts';
+import { createBugle } from './bugle/index.ts';
 
 export interface Infrastructure {
   config: Config;
@@ -52,9 +53,13 @@ export function buildDomains({ config, db, client, router, log }: Infrastructure
     messenger: new DirectMessenger(client, createDirectRoomsStore(db), log.child('dm')),
     log: log.child('federation'),
   });
+  const membersStore = createMembersStore(db);
+  const bugle = config.bugle.enabled
+    ? createBugle({ config, db, client, members: membersStore, isCommunityMember: isLocalMember, notify, log: log.child('bugle') })
+    : null;
   const members = new MemberDirectory({
     client,
-    members: createMembersStore(db),
+    members: membersStore,
     serverName,
     welcomeRooms: async () => {
       const ids = await Promise.all(WELCOME_ROLES.map(async (role) => (await rooms.byCreationKey(role))?.roomId ?? null));
@@ -67,9 +72,19 @@ export function buildDomains({ config, db, client, router, log }: Infrastructure
     log: log.child('members'),
   });
 
-  const table: CommandTable = new CommandTable([helpCommand(() => table), ...tiers.commands, ...federation.commands], log.child('commands'));
-  router.on('m.room.message', handleCommandMessages({ client, table, serverName, admins: config.community.admins, isOwnBot, log: log.child('conversation') }));
-  router.on('m.room.member', handleBotInvites({ client, serverName, log: log.child('invites') }));
+  const table: CommandTable = new CommandTable(
+    [helpCommand(() => table), ...tiers.commands, ...federation.commands, ...(bugle?.commands ?? [])],
+    log.child('commands'),
+  );
+  const responderFor = async (roomId: string): Promise<HomeserverClient> => (bugle && (await bugle.isBugleRoom(roomId)) ? bugle.bot : client);
+  router.on('m.room.message', handleCommandMessages({ responderFor, table, serverName, admins: config.community.admins, isOwnBot, log: log.child('conversation') }));
+  router.on('m.room.member', handleBotInvites({
+    bots: bugle ? [client, bugle.bot] : [client],
+    serverName,
+    onJoined: async (bot, roomId, inviter) => { if (bugle && bot === bugle.bot) await bugle.adopt(inviter, roomId); },
+    log: log.child('invites'),
+  }));
+  bugle?.register(router);
   federation.register(router);
   tiers.register(router);
   router.on('m.room.member', members.handleEvent);
@@ -81,12 +96,14 @@ export function buildDomains({ config, db, client, router, log }: Infrastructure
       adminRoomId = ids.get('admin') ?? null;
       await tiers.repairAll();
       await federation.setUp();
+      await bugle?.setUp();
       members.start();
       return adminRoomId ?? '';
     },
     stop: async () => {
       await members.stop();
       await federation.stop();
+      await bugle?.stop();
     },
   };
 }

@@ -10,7 +10,8 @@ import type { HomeserverClient } from '../matrix/client.ts';
 import { serverNameOf, type MatrixEvent } from '../matrix/event.ts';
 
 export interface ConversationOptions {
-  client: HomeserverClient;
+  /** Which of Hearth's bots answers in a room. */
+  responderFor: (roomId: string) => Promise<HomeserverClient>;
   table: CommandTable;
   serverName: string;
   admins: readonly string[];
@@ -38,7 +39,8 @@ export function handleCommandMessages(options: ConversationOptions) {
         body.trim(),
       )
       : { text: `Hearth answers members of ${options.serverName} only.` };
-    await options.client.sendEvent(event.room_id, 'm.room.message', replyContent(reply, event.event_id), `reply.${event.event_id}`);
+    const responder = await options.responderFor(event.room_id);
+    await responder.sendEvent(event.room_id, 'm.room.message', replyContent(reply, event.event_id), `reply.${event.event_id}`);
     options.log.info('answered a command', { room_id: event.room_id, event_id: event.event_id, sender: event.sender });
   };
 }

@@ -6,7 +6,10 @@ import { serverNameOf, type MatrixEvent } from '../matrix/event.ts';
 import { DeferEvent, type Delivery } from '../matrix/inbox/router.ts';
 
 export interface InviteOptions {
-  client: HomeserverClient;
+  /** Hearth's bots: an invitation to any of them is answered by that bot. */
+  bots: readonly HomeserverClient[];
+  /** Called after a bot accepted an invitation. */
+  onJoined?: (bot: HomeserverClient, roomId: string, inviter: string) => Promise<void>;
   serverName: string;
   log: Logger;
 }
@@ -20,8 +23,9 @@ export const REMOTE_DECLINE_DELAY_MS = 3_000;
 
 export function handleBotInvites(options: InviteOptions) {
   return async (event: MatrixEvent, delivery: Delivery): Promise<void> => {
-    const { client, serverName, log } = options;
-    if (event.state_key !== client.userId || event.content.membership !== 'invite') return;
+    const { serverName, log } = options;
+    const client = options.bots.find((bot) => bot.userId === event.state_key);
+    if (!client || event.content.membership !== 'invite') return;
     if (serverNameOf(event.sender) !== serverName) {
       if (delivery.attempt === 1) throw new DeferEvent(REMOTE_DECLINE_DELAY_MS, 'letting the inviting server record its invitation first');
       await client.leaveRoom(event.room_id, `Hearth only takes invitations from members of ${serverName}.`);
@@ -29,6 +33,7 @@ export function handleBotInvites(options: InviteOptions) {
       return;
     }
     await client.joinRoom(event.room_id);
-    log.info('joined a room on invitation', { room_id: event.room_id, sender: event.sender });
+    log.info('joined a room on invitation', { bot: client.userId, room_id: event.room_id, sender: event.sender });
+    await options.onJoined?.(client, event.room_id, event.sender);
   };
 }

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logging/logger.ts';
 import { parseArguments } from './arguments.ts';
-import { CommandError, usageOf, type Command, type CommandContext, type Reply } from './command.ts';
+import { CommandError, usageOf, type Command, type CommandContext, type ParsedArgs, type Reply } from './command.ts';
 import { tokenize, TokenizeError } from './tokenize.ts';
 
 export const COMMAND_PREFIX = '!';
@@ -31,17 +31,17 @@ export class CommandTable {
     this.log = log;
   }
 
+  /** Every command whose name the words start with, longest name first. */
+  matches(words: readonly string[]): { command: Command; rest: string[] }[] {
+    return this.commands
+      .filter((command) => command.name.split(' ').every((w, i) => words[i]?.toLowerCase() === w))
+      .map((command) => ({ command, rest: words.slice(command.name.split(' ').length) }))
+      .sort((a, b) => b.command.name.split(' ').length - a.command.name.split(' ').length);
+  }
+
   /** The longest command name that the words start with. */
   find(words: readonly string[]): { command: Command; rest: string[] } | null {
-    let best: { command: Command; rest: string[] } | null = null;
-    for (const command of this.commands) {
-      const nameWords = command.name.split(' ');
-      const matches = nameWords.every((w, i) => words[i]?.toLowerCase() === w);
-      if (matches && (!best || nameWords.length > best.command.name.split(' ').length)) {
-        best = { command, rest: words.slice(nameWords.length) };
-      }
-    }
-    return best;
+    return this.matches(words)[0] ?? null;
   }
 
   visibleTo(isAdmin: boolean): Command[] {
@@ -65,6 +65,24 @@ export class CommandTable {
     return { text: [usageOf(command), command.summary, ...params, ...flags, who].join('\n') };
   }
 
+  /**
+   * The longest name whose arguments fit, so "!bugle on Saturday we sing" is a
+   * message for !bugle rather than a malformed "!bugle on". If none fits, the
+   * longest name's problem is the answer.
+   */
+  private chooseByArguments(candidates: { command: Command; rest: string[] }[]): { command: Command; args: ParsedArgs } | { refusal: string } {
+    let firstProblem: string | null = null;
+    for (const { command, rest } of candidates) {
+      try {
+        return { command, args: parseArguments(command, rest) };
+      } catch (error) {
+        if (!(error instanceof CommandError)) throw error;
+        firstProblem ??= error.message;
+      }
+    }
+    return { refusal: firstProblem ?? 'That command could not be read.' };
+  }
+
   async execute(context: CommandContext, body: string): Promise<Reply> {
     let words: string[];
     try {
@@ -73,12 +91,14 @@ export class CommandTable {
       if (error instanceof TokenizeError) return { text: `Could not read that command: ${error.message}.` };
       throw error;
     }
-    const found = this.find(words);
-    if (!found) return { text: `Unknown command "!${words[0] ?? ''}". Say !help for the list.` };
-    const { command, rest } = found;
+    const candidates = this.matches(words);
+    if (candidates.length === 0) return { text: `Unknown command "!${words[0] ?? ''}". Say !help for the list.` };
+    const chosen = this.chooseByArguments(candidates);
+    if ('refusal' in chosen) return { text: chosen.refusal };
+    const { command, args } = chosen;
     if (command.permission === 'admin' && !context.isAdmin) return { text: `!${command.name} is for admins only.` };
     try {
-      return await command.run(context, parseArguments(command, rest));
+      return await command.run(context, args);
     } catch (error) {
       if (error instanceof CommandError) return { text: error.message };
       const id = randomBytes(4).toString('hex');

@@ -24,15 +24,20 @@ export class DirectMessenger {
     this.log = log;
   }
 
-  async roomWith(userId: string): Promise<string> {
+  get botUserId(): string {
+    return this.bot.userId;
+  }
+
+  /** The DM room with a member, created (and the member invited) the first time. */
+  async roomWith(userId: string): Promise<{ roomId: string; created: boolean }> {
     const known = await this.rooms.roomFor(this.bot.userId, userId);
-    if (known?.roomId) return known.roomId;
+    if (known?.roomId) return { roomId: known.roomId, created: false };
     const key = `dm:${this.bot.userId}:${userId}`;
     if (known) {
       const found = await findRoomCreatedWithKey(this.bot, key);
       if (found) {
         await this.rooms.recordCreated(this.bot.userId, userId, found);
-        return found;
+        return { roomId: found, created: true };
       }
     } else {
       await this.rooms.recordIntent(this.bot.userId, userId, Date.now());
@@ -46,11 +51,27 @@ export class DirectMessenger {
     });
     await this.rooms.recordCreated(this.bot.userId, userId, roomId);
     this.log.info('opened a DM', { bot: this.bot.userId, user_id: userId, room_id: roomId });
-    return roomId;
+    return { roomId, created: true };
+  }
+
+  /** A room the member opened with the bot becomes their DM with it. */
+  async adopt(userId: string, roomId: string): Promise<void> {
+    await this.rooms.recordIntent(this.bot.userId, userId, Date.now());
+    await this.rooms.recordCreated(this.bot.userId, userId, roomId);
+  }
+
+  /** The member left: the next message, if they ask for one, opens a new room. */
+  async forget(userId: string): Promise<void> {
+    await this.rooms.forget(this.bot.userId, userId);
+  }
+
+  /** Whose DM with this bot a room is, if it is one. */
+  memberOf(roomId: string): Promise<string | null> {
+    return this.rooms.userInRoom(this.bot.userId, roomId);
   }
 
   async send(userId: string, message: DirectMessage): Promise<string> {
-    const roomId = await this.roomWith(userId);
+    const { roomId } = await this.roomWith(userId);
     const content = {
       msgtype: 'm.text',
       body: message.text,

@@ -136,6 +136,23 @@ export const FederationSchema = Type.Object(
   Strict,
 );
 
+export const BugleSchema = Type.Object(
+  {
+    enabled: Type.Boolean({ description: 'Run the Bugle, the bot any member can use to DM every other member.', default: true }),
+    display_name: Type.String({ description: "The Bugle bot's display name.", default: 'Bugle 📯' }),
+    per_member_per_day: Type.Integer({ description: 'Broadcasts one member may send in any 24 hours.', default: 3, minimum: 0 }),
+    hourly_cap: Type.Integer({ description: 'Broadcasts the whole community may send in any hour.', default: 10, minimum: 0 }),
+    max_length: Type.Integer({ description: 'Longest broadcast, in characters.', default: 2000, minimum: 1 }),
+    concurrency: Type.Integer({ description: 'How many DMs of a broadcast are sent at once.', default: 8, minimum: 1 }),
+    delivery_delay_ms: Type.Integer({
+      description: 'A pause before each DM of a broadcast. Only for tests that stop Hearth halfway; keep 0.',
+      default: 0,
+      minimum: 0,
+    }),
+  },
+  Strict,
+);
+
 export const DatabaseSchema = Type.Object(
   {
     engine: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')], {
@@ -202,6 +219,7 @@ export const ConfigSchema = Type.Object(
     community: Type.Object(CommunitySchema.properties, { ...Strict, default: {} }),
     tiers: Type.Object(TiersSchema.properties, { ...Strict, default: {} }),
     federation: Type.Object(FederationSchema.properties, { ...Strict, default: {} }),
+    bugle: Type.Object(BugleSchema.properties, { ...Strict, default: {} }),
     database: Type.Object(DatabaseSchema.properties, { ...Strict, default: {} }),
     inbox: Type.Object(InboxSchema.properties, { ...Strict, default: {} }),
     logging: Type.Object(LoggingSchema.properties, { ...Strict, default: {} }),

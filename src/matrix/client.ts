@@ -32,6 +32,10 @@ export interface HomeserverClient {
   /** Registers this appservice user if the homeserver does not know it yet. */
   ensureRegistered(): Promise<void>;
   setDisplayName(name: string): Promise<void>;
+  profile(userId: string): Promise<{ displayname?: string; avatar_url?: string }>;
+  setAvatarUrl(mxcUrl: string): Promise<void>;
+  /** Uploads media as this user; resolves with its mxc:// URL. */
+  upload(bytes: Uint8Array, contentType: string, filename: string): Promise<string>;
   /** Sends an event; the same txnId always yields the same event, even after a restart. */
   sendEvent(roomId: string, type: string, content: Record<string, unknown>, txnId: string): Promise<string>;
   sendStateEvent(roomId: string, type: string, stateKey: string, content: Record<string, unknown>): Promise<string>;
@@ -103,6 +107,33 @@ class SdkHomeserverClient implements HomeserverClient {
 
   async setDisplayName(name: string): Promise<void> {
     await this.request(Method.Put, `/profile/${encodeURIComponent(this.userId)}/displayname`, { displayname: name });
+  }
+
+  async profile(userId: string): Promise<{ displayname?: string; avatar_url?: string }> {
+    try {
+      return await this.request<{ displayname?: string; avatar_url?: string }>(Method.Get, `/profile/${encodeURIComponent(userId)}`);
+    } catch (error) {
+      if (error instanceof MatrixError && error.errcode === 'M_NOT_FOUND') return {};
+      throw error;
+    }
+  }
+
+  async setAvatarUrl(mxcUrl: string): Promise<void> {
+    await this.request(Method.Put, `/profile/${encodeURIComponent(this.userId)}/avatar_url`, { avatar_url: mxcUrl });
+  }
+
+  async upload(bytes: Uint8Array, contentType: string, filename: string): Promise<string> {
+    const url = new URL('/_matrix/media/v3/upload', this.settings.homeserverUrl);
+    url.searchParams.set('filename', filename);
+    if (this.userId !== this.settings.botUserId) url.searchParams.set('user_id', this.userId);
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${this.settings.asToken}`, 'content-type': contentType },
+      body: bytes,
+    });
+    const body = (await response.json()) as { content_uri?: string; error?: string };
+    if (!response.ok || !body.content_uri) throw new Error(`media upload failed: ${response.status} ${body.error ?? ''}`);
+    return body.content_uri;
   }
 
   async sendEvent(roomId: string, type: string, content: Record<string, unknown>, txnId: string): Promise<string> {

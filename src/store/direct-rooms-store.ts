@@ -6,6 +6,7 @@ export interface DirectRoomsStore {
   recordIntent(botUserId: string, userId: string, now: number): Promise<void>;
   recordCreated(botUserId: string, userId: string, roomId: string): Promise<void>;
   forget(botUserId: string, userId: string): Promise<void>;
+  userInRoom(botUserId: string, roomId: string): Promise<string | null>;
 }
 
 export function createDirectRoomsStore(db: Database): DirectRoomsStore {
@@ -23,6 +24,9 @@ export function createDirectRoomsStore(db: Database): DirectRoomsStore {
     },
     async forget(botUserId, userId) {
       await rows().where({ bot_user_id: botUserId, user_id: userId }).delete();
+    },
+    async userInRoom(botUserId, roomId) {
+      return (await rows().where({ bot_user_id: botUserId, room_id: roomId }).first('user_id'))?.user_id ?? null;
     },
   };
 }

@@ -112,3 +112,27 @@ describe('the command table', () => {
     assert.throws(() => new CommandTable([revoke, revoke], silent), /two commands are named revoke/);
   });
 });
+
+describe('choosing between a command and its sub-commands', () => {
+  const say = defineCommand({
+    name: 'say',
+    summary: 'Say something.',
+    params: [{ name: 'message', kind: 'text', description: 'words' }],
+    permission: 'member',
+    run: (_c, args) => Promise.resolve({ text: `said: ${args.string('message')}` }),
+  });
+  const sayOff = defineCommand({ name: 'say off', summary: 'Stop.', params: [], permission: 'member', run: () => Promise.resolve({ text: 'off' }) });
+  const choosing: CommandTable = new CommandTable([say, sayOff], silent);
+
+  it('runs the sub-command when its arguments fit', async () => {
+    assert.equal((await choosing.execute(member, '!say off')).text, 'off');
+  });
+
+  it('treats longer text as the message of the shorter command', async () => {
+    assert.equal((await choosing.execute(member, '!say off we go to the lake')).text, 'said: off we go to the lake');
+  });
+
+  it('explains a missing message', async () => {
+    assert.match((await choosing.execute(member, '!say')).text, /missing message/);
+  });
+});

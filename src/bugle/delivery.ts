@@ -1,0 +1,110 @@
+// Delivers a broadcast: one DM per recipient, from the durable queue in the
+// database, a few at a time, honouring 429s and retrying other failures with
+// backoff. Each DM's transaction ID is derived from the broadcast and the
+// recipient, so a delivery repeated after a crash is the same message, not a
+// second one. A recipient met for the first time is introduced to the Bugle first.
+import type { DirectMessenger } from '../community/direct-messages.ts';
+import type { Logger } from '../logging/logger.ts';
+import { rateLimitDelayMs, type HomeserverClient } from '../matrix/client.ts';
+import type { Broadcast, BugleStore } from '../store/bugle-store.ts';
+import { introduction, renderBroadcast, type Rendered } from './message.ts';
+
+export interface BugleDeliveryOptions {
+  bot: HomeserverClient;
+  messenger: DirectMessenger;
+  store: BugleStore;
+  serverName: string;
+  concurrency: number;
+  delayMs: number;
+  log: Logger;
+  maxAttempts?: number;
+  now?: () => number;
+}
+
+const BACKOFF_BASE_MS = 500;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class BugleDelivery {
+  private readonly o: BugleDeliveryOptions;
+  private readonly running = new Map<number, Promise<void>>();
+  private stopping = false;
+
+  constructor(options: BugleDeliveryOptions) {
+    this.o = options;
+  }
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  start(broadcast: Broadcast): void {
+    if (this.running.has(broadcast.id)) return;
+    const run = this.deliver(broadcast)
+      .catch((error: unknown) => { this.o.log.error('a broadcast stopped with an error; it resumes at the next start', { broadcast_id: broadcast.id, error }); })
+      .finally(() => this.running.delete(broadcast.id));
+    this.running.set(broadcast.id, run);
+  }
+
+  async resume(): Promise<void> {
+    for (const broadcast of await this.o.store.unfinished()) {
+      this.o.log.info('resuming a broadcast', { broadcast_id: broadcast.id });
+      this.start(broadcast);
+    }
+  }
+
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all(this.running.values());
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled(this.running.values());
+  }
+
+  private async deliver(broadcast: Broadcast): Promise<void> {
+    const profile = await this.o.bot.profile(broadcast.sender).catch(() => ({ displayname: undefined }));
+    const rendered = renderBroadcast(broadcast.sender, profile.displayname ?? null, broadcast.body);
+    const queue = await this.o.store.pendingRecipients(broadcast.id);
+    const worker = async (): Promise<void> => {
+      for (let recipient = queue.shift(); recipient !== undefined && !this.stopping; recipient = queue.shift()) {
+        await this.deliverTo(broadcast, recipient, rendered);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, this.o.concurrency) }, worker));
+    if (this.stopping) return;
+    await this.o.store.finish(broadcast.id, this.now());
+    await this.report(broadcast);
+  }
+
+  private async deliverTo(broadcast: Broadcast, recipient: string, rendered: Rendered): Promise<void> {
+    const maxAttempts = this.o.maxAttempts ?? 6;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (this.o.delayMs > 0) await sleep(this.o.delayMs);
+        const { created } = await this.o.messenger.roomWith(recipient);
+        if (created) await this.o.messenger.send(recipient, { id: `bugle-intro.${recipient}`, text: introduction(this.o.serverName) });
+        await this.o.messenger.send(recipient, { id: `bugle.${broadcast.id}.${recipient}`, text: rendered.text, html: rendered.html });
+        await this.o.store.markDelivery(broadcast.id, recipient, 'delivered', attempt, null, this.now());
+        return;
+      } catch (error) {
+        const limited = rateLimitDelayMs(error);
+        const message = error instanceof Error ? error.message : String(error);
+        if (attempt >= maxAttempts) {
+          this.o.log.error('gave up delivering a broadcast to a member', { broadcast_id: broadcast.id, recipient, attempts: attempt, error: message });
+          await this.o.store.markDelivery(broadcast.id, recipient, 'failed', attempt, message, this.now());
+          return;
+        }
+        const delay = limited ?? BACKOFF_BASE_MS * 2 ** (attempt - 1);
+        this.o.log.warn('retrying a broadcast delivery', { broadcast_id: broadcast.id, recipient, attempt, retry_in_ms: delay, rate_limited: limited !== null, error: message });
+        await sleep(delay);
+      }
+    }
+  }
+
+  private async report(broadcast: Broadcast): Promise<void> {
+    const { delivered, failed } = await this.o.store.counts(broadcast.id);
+    const text = `Your broadcast is out: delivered ${delivered}, opted out ${broadcast.optedOutCount}, failed ${failed}.`;
+    await this.o.bot.sendEvent(broadcast.reportRoomId, 'm.room.message', { msgtype: 'm.notice', body: text }, `bugle-report.${broadcast.id}`);
+    this.o.log.info('broadcast delivered', { broadcast_id: broadcast.id, delivered, failed, opted_out: broadcast.optedOutCount });
+  }
+}

@@ -1,0 +1,32 @@
+// What a broadcast looks like in a recipient's DM: who sent it (linked, so
+// they can reply to that person directly), then the message, as HTML with a
+// plain-text fallback.
+import { createHash } from 'node:crypto';
+
+export interface Rendered {
+  text: string;
+  html: string;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+export function renderBroadcast(sender: string, displayName: string | null, body: string): Rendered {
+  const name = displayName && displayName !== sender ? displayName : sender.slice(1, sender.indexOf(':'));
+  const link = `https://matrix.to/#/${encodeURIComponent(sender)}`;
+  return {
+    text: `📯 Bugle from ${name} (${sender}): ${body}`,
+    html: `<p>📯 Bugle from <a href="${link}">${escapeHtml(name)}</a> (${escapeHtml(sender)}):</p><p>${escapeHtml(body).replace(/\n/g, '<br>')}</p>`,
+  };
+}
+
+export function introduction(serverName: string): string {
+  return `Hello! I am the Bugle of ${serverName}: any member can send everyone here a message through me (say !bugle <message>). ` +
+    'Broadcasts reach you in this room. Say !bugle off to stop receiving them (and !bugle on to start again); leaving this room does the same.';
+}
+
+/** A short fingerprint of the text for the audit log, which keeps who and when but not the words twice. */
+export function digestOf(body: string): string {
+  return createHash('sha256').update(body, 'utf8').digest('hex').slice(0, 16);
+}
