@@ -37,7 +37,10 @@ async function broadcastFinished(sender: string): Promise<boolean> {
 async function copiesReceived(member: Member, text: string): Promise<number> {
   const [row] = await hearthSql<{ room_id: string | null }>(GLEN, 'select room_id from direct_rooms where bot_user_id = ? and user_id = ?', [BUGLE, member.userId]);
   if (!row?.room_id) return 0;
-  if ((await member.membership(row.room_id, member.userId).catch(() => null)) !== 'join') await member.join(row.room_id);
+  const membership = await member.membership(row.room_id, member.userId).catch(() => null);
+  // Someone who left the DM can read nothing more there; that no delivery was even queued is checked apart.
+  if (membership === 'leave') return 0;
+  if (membership !== 'join') await member.join(row.room_id);
   const isCopy = (body: string): boolean => body.startsWith('📯 Bugle from') && body.includes(text);
   return (await member.messages(row.room_id, 100)).filter((e) => e.sender === BUGLE && isCopy(String(e.content.body))).length;
 }
@@ -70,7 +73,10 @@ describe('the Bugle', () => {
     assert.equal(recipients.length, 26);
     const copies = await Promise.all(recipients.map((m) => copiesReceived(m, 'Movie night on Friday at 8 🍿')));
     assert.deepEqual(copies, recipients.map(() => 1), 'each recipient got exactly one copy');
-    for (const excluded of [sender, offA, offB, leaver]) assert.equal(await copiesReceived(excluded, 'Movie night on Friday at 8'), 0, excluded.userId);
+    for (const excluded of [sender, offA, offB, leaver]) {
+      assert.equal(await copiesReceived(excluded, 'Movie night on Friday at 8'), 0, excluded.userId);
+      assert.equal(await count('select count(*) as n from bugle_deliveries where recipient = ?', [excluded.userId]), 0, `nothing queued for ${excluded.userId}`);
+    }
     const first = await hearthSql<{ room_id: string }>(GLEN, 'select room_id from direct_rooms where bot_user_id = ? and user_id = ?', [BUGLE, rest[0]!.userId]);
     const messages = await rest[0]!.messages(first[0]!.room_id);
     assert.ok(messages.some((e) => String(e.content.body).includes('Say !bugle off to stop receiving them')), 'a new recipient is told how to turn it off');
