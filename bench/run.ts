@@ -5,6 +5,7 @@ import { scratchDatabase } from '../test/support/databases.ts';
 import { benchLine, table, type BenchResult } from './report.ts';
 import { transactionIngest } from './transaction-ingest.ts';
 import { aclPropagation } from './acl-propagation.ts';
+import { bugleFanout } from './bugle-fanout.ts';
 
 type Benchmark = () => Promise<BenchResult>;
 
@@ -21,6 +22,7 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
   'transaction-ingest': () => withScratch('sqlite', (db) => transactionIngest('transaction-ingest', db)),
   'transaction-ingest-postgres': () => withScratch('postgres', (db) => transactionIngest('transaction-ingest-postgres', db)),
   'acl-propagation': aclPropagation,
+  'bugle-fanout': bugleFanout,
 };
 
 async function main(names: readonly string[]): Promise<void> {

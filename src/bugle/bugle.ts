@@ -78,8 +78,8 @@ export class Bugle {
       optedOutCount: optedOut,
       createdAt: this.now(),
     }, recipients);
-    await this.o.notify(`📯 ${sender} sent a broadcast to ${recipients.length} member(s) (digest ${broadcast.digest}).`);
     this.o.delivery.start(broadcast);
+    await this.o.notify(`📯 ${sender} sent a broadcast to ${recipients.length} member(s) (digest ${broadcast.digest}).`);
     this.o.log.info('broadcast sent', { broadcast_id: broadcast.id, sender, recipients: recipients.length });
     return `Sending to ${recipients.length} member(s). You will get a delivery report here.`;
   }

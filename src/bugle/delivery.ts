@@ -65,9 +65,10 @@ export class BugleDelivery {
     const profile = await this.o.bot.profile(broadcast.sender).catch(() => ({ displayname: undefined }));
     const rendered = renderBroadcast(broadcast.sender, profile.displayname ?? null, broadcast.body);
     const queue = await this.o.store.pendingRecipients(broadcast.id);
+    const rooms = await this.o.messenger.existingRooms();
     const worker = async (): Promise<void> => {
       for (let recipient = queue.shift(); recipient !== undefined && !this.stopping; recipient = queue.shift()) {
-        await this.deliverTo(broadcast, recipient, rendered);
+        await this.deliverTo(broadcast, recipient, rendered, rooms.get(recipient));
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, this.o.concurrency) }, worker));
@@ -76,14 +77,14 @@ export class BugleDelivery {
     await this.report(broadcast);
   }
 
-  private async deliverTo(broadcast: Broadcast, recipient: string, rendered: Rendered): Promise<void> {
+  private async deliverTo(broadcast: Broadcast, recipient: string, rendered: Rendered, knownRoom: string | undefined): Promise<void> {
     const maxAttempts = this.o.maxAttempts ?? 6;
     for (let attempt = 1; ; attempt++) {
       try {
         if (this.o.delayMs > 0) await sleep(this.o.delayMs);
-        const { created } = await this.o.messenger.roomWith(recipient);
-        if (created) await this.o.messenger.send(recipient, { id: `bugle-intro.${recipient}`, text: introduction(this.o.serverName) });
-        await this.o.messenger.send(recipient, { id: `bugle.${broadcast.id}.${recipient}`, text: rendered.text, html: rendered.html });
+        const { roomId, created } = knownRoom ? { roomId: knownRoom, created: false } : await this.o.messenger.roomWith(recipient);
+        if (created) await this.o.messenger.send(recipient, { id: `bugle-intro.${recipient}`, text: introduction(this.o.serverName) }, roomId);
+        await this.o.messenger.send(recipient, { id: `bugle.${broadcast.id}.${recipient}`, text: rendered.text, html: rendered.html }, roomId);
         await this.o.store.markDelivery(broadcast.id, recipient, 'delivered', attempt, null, this.now());
         return;
       } catch (error) {

@@ -70,8 +70,13 @@ export class DirectMessenger {
     return this.rooms.userInRoom(this.bot.userId, roomId);
   }
 
-  async send(userId: string, message: DirectMessage): Promise<string> {
-    const { roomId } = await this.roomWith(userId);
+  /** Every existing DM room of this bot, by member: one read instead of one per member. */
+  existingRooms(): Promise<Map<string, string>> {
+    return this.rooms.roomsOf(this.bot.userId);
+  }
+
+  async send(userId: string, message: DirectMessage, knownRoomId?: string): Promise<string> {
+    const roomId = knownRoomId ?? (await this.roomWith(userId)).roomId;
     const content = {
       msgtype: 'm.text',
       body: message.text,

@@ -7,6 +7,8 @@ export interface DirectRoomsStore {
   recordCreated(botUserId: string, userId: string, roomId: string): Promise<void>;
   forget(botUserId: string, userId: string): Promise<void>;
   userInRoom(botUserId: string, roomId: string): Promise<string | null>;
+  /** The existing DM rooms of a bot, by member. */
+  roomsOf(botUserId: string): Promise<Map<string, string>>;
 }
 
 export function createDirectRoomsStore(db: Database): DirectRoomsStore {
@@ -24,6 +26,10 @@ export function createDirectRoomsStore(db: Database): DirectRoomsStore {
     },
     async forget(botUserId, userId) {
       await rows().where({ bot_user_id: botUserId, user_id: userId }).delete();
+    },
+    async roomsOf(botUserId) {
+      const found = await rows().where({ bot_user_id: botUserId }).whereNotNull('room_id').select('user_id', 'room_id');
+      return new Map(found.map((r) => [r.user_id, r.room_id ?? '']));
     },
     async userInRoom(botUserId, roomId) {
       return (await rows().where({ bot_user_id: botUserId, room_id: roomId }).first('user_id'))?.user_id ?? null;

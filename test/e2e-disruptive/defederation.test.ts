@@ -65,7 +65,7 @@ describe('defederating far.test', () => {
     await waitFor('ferris to join the porch', () => ferris.join(porch, ['camp.test']));
   });
   after(() => {
-    setHearthConfig('camp.test', [[['federation', 'acl_room_delay_ms'], 0], [['federation', 'acl_concurrency'], 8]]);
+    setHearthConfig('camp.test', [[['federation', 'acl_room_delay_ms'], 0], [['federation', 'acl_concurrency'], 16]]);
   });
 
   it('the proposal\'s report names exactly the camp members who share rooms with far.test users, and only they get a DM', async () => {
@@ -106,7 +106,7 @@ describe('defederating far.test', () => {
     await killHearth('camp.test');
     const pendingAtCrash = await count("select count(*) as n from acl_job_rooms where status = 'pending'");
     assert.ok(pendingAtCrash > 0, 'the crash came in the middle of propagation');
-    setHearthConfig('camp.test', [[['federation', 'acl_room_delay_ms'], 0], [['federation', 'acl_concurrency'], 8]]);
+    setHearthConfig('camp.test', [[['federation', 'acl_room_delay_ms'], 0], [['federation', 'acl_concurrency'], 16]]);
     await startHearth('camp.test');
     await waitFor('the resumed propagation to finish', jobFinished, 60_000);
 

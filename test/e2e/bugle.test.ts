@@ -48,7 +48,7 @@ async function copiesReceived(member: Member, text: string): Promise<number> {
 describe('the Bugle', () => {
   let people: Member[];
   before(async () => {
-    await restartGlen([['per_member_per_day', 2], ['max_length', 200], ['delivery_delay_ms', 0], ['concurrency', 8]]);
+    await restartGlen([['per_member_per_day', 2], ['max_length', 200], ['delivery_delay_ms', 0], ['concurrency', 16]]);
     people = await Promise.all(Array.from({ length: 29 }, (_, i) => Member.register(GLEN, `m${String(i).padStart(2, '0')}`)));
     await waitFor('Hearth to know all 30 members', async () => (await count('select count(*) as n from members')) === 30);
   });
@@ -138,6 +138,6 @@ describe('the Bugle', () => {
 });
 
 async function restartGlenAfterKill(): Promise<void> {
-  setHearthConfig(GLEN, [[['bugle', 'delivery_delay_ms'], 0], [['bugle', 'concurrency'], 8]]);
+  setHearthConfig(GLEN, [[['bugle', 'delivery_delay_ms'], 0], [['bugle', 'concurrency'], 16]]);
   await startHearth(GLEN);
 }
