@@ -1,3 +1,5 @@
+import { globMatches } from './server-names.ts';
+
 // Matrix refuses events larger than 64 KiB. A deny list that would push the
 // ACL past that is refused whole (a truncated ACL would silently let servers
 // back in), and the admin is offered a compaction by parent domain.
@@ -23,13 +25,16 @@ function parentOf(server: string): string | null {
  * Groups entries that share a parent domain into one glob for it: a.spam.test
  * and b.spam.test become *.spam.test. Returns the shorter list and what it merged.
  */
-export function compactDenyList(deny: readonly string[]): { deny: string[]; merged: Map<string, string[]> } {
+export function compactDenyList(deny: readonly string[], ownServer: string): { deny: string[]; merged: Map<string, string[]> } {
   const byParent = new Map<string, string[]>();
   for (const entry of deny) {
     const parent = parentOf(entry);
     if (parent) byParent.set(parent, [...(byParent.get(parent) ?? []), entry]);
   }
-  const merged = new Map([...byParent].filter(([, entries]) => entries.length > 1).map(([parent, entries]) => [`*.${parent}`, entries]));
+  // A merged glob that would match this server is never offered: it would shut the community out of its own rooms.
+  const merged = new Map([...byParent]
+    .filter(([parent, entries]) => entries.length > 1 && !globMatches(`*.${parent}`, ownServer))
+    .map(([parent, entries]) => [`*.${parent}`, entries]));
   const absorbed = new Set([...merged.values()].flat());
   return { deny: [...new Set([...deny.filter((e) => !absorbed.has(e)), ...merged.keys()])].sort(), merged };
 }

@@ -79,9 +79,10 @@ export class Defederation {
   private async ensureAclFits(extraGlob: string): Promise<void> {
     const facts = await this.o.facts();
     const deny = [...facts.defederated, extraGlob];
-    const acl = serverAcl('public', { ...facts, defederated: deny });
-    if (acl && fitsInAnEvent(acl)) return;
-    const compacted = compactDenyList(deny);
+    // Neighborhood rooms list every neighbor as well, so theirs is the larger ACL.
+    const acls = [serverAcl('public', { ...facts, defederated: deny }), serverAcl('neighborhood', { ...facts, defederated: deny })];
+    if (acls.every((acl) => acl === null || fitsInAnEvent(acl))) return;
+    const compacted = compactDenyList(deny, this.o.serverName);
     const merges = [...compacted.merged].map(([glob, entries]) => `${glob} (for ${entries.length} entries)`).join(', ');
     throw new CommandError(
       `The ACL would grow past Matrix's 64 KiB event limit with ${deny.length} denied servers, so nothing was changed. ` +
@@ -93,11 +94,20 @@ export class Defederation {
     const glob = this.target(input);
     const reason = Defederation.reason(reasonText);
     if (await this.o.store.decision(glob)) throw new CommandError(`${glob} is already defederated.`);
-    if (await this.o.store.openProposal(glob)) throw new CommandError(`There is already an open proposal for ${glob}; see !defederate status.`);
+    const open = await this.o.store.openProposal(glob);
+    // Proposing again (or a retry after a crash midway) tells whoever was not told yet; the DMs' IDs make repeats harmless.
+    if (open) return this.tellAffected(open, JSON.parse(open.report) as ImpactReport);
     await this.ensureAclFits(glob);
     const report = await this.impact(glob);
     const now = this.now();
     const proposal = await this.o.store.createProposal({ target: glob, reason, proposedBy: by, proposedAt: now, dueAt: now + this.o.consentDays * DAY_MS, report: JSON.stringify(report) });
+    this.o.log.info('defederation proposed', { target: glob, by, affected_members: report.members.length });
+    return this.tellAffected(proposal, report);
+  }
+
+  private async tellAffected(proposal: Proposal, report: ImpactReport): Promise<{ proposal: Proposal; report: ImpactReport; told: string[] }> {
+    const glob = proposal.target;
+    const reason = proposal.reason;
     for (const { member, contacts } of report.members) {
       await this.o.messenger.send(member, {
         id: `defed-proposal.${proposal.id}.${member}`,
@@ -108,7 +118,6 @@ export class Defederation {
         ].join('\n'),
       });
     }
-    this.o.log.info('defederation proposed', { target: glob, by, affected_members: report.members.length });
     return { proposal, report, told: report.members.map((m) => m.member) };
   }
 
@@ -140,7 +149,7 @@ export class Defederation {
     await this.ensureAclFits(glob);
     const report = await this.impact(glob);
     const decidedAt = this.now();
-    if (!(await this.o.store.recordDecision({ glob, reason, decidedBy: by, decidedAt }))) throw new CommandError(`${glob} is already defederated.`);
+    if (!(await this.o.store.recordDecision({ glob, reason, decidedBy: by, decidedAt }))) return this.completeEarlierDecision(glob);
     for (const { member, contacts } of report.members) {
       await this.o.store.recordSevered(member, contacts.map((c) => c.userId), glob, decidedAt);
     }
@@ -156,6 +165,18 @@ export class Defederation {
     this.o.log.info('defederated', { target: glob, by, job_id: job.id, affected_members: report.members.length });
     const lost = report.members.reduce((sum, m) => sum + m.contacts.length, 0);
     return `Defederated ${glob}. ${report.members.length} member(s) lost ${lost} contact(s) and were told. The ACL change is on its way to every room; progress follows here.`;
+  }
+
+  /**
+   * Asked again for a decision already recorded (or retried after a crash
+   * midway): make sure what follows from it is done. Publishing the rule and
+   * comparing every room's ACL are safe to repeat.
+   */
+  private async completeEarlierDecision(glob: string): Promise<string> {
+    const decision = await this.o.store.decision(glob);
+    await this.o.policyList.ban(glob, decision?.reason ?? '');
+    await this.o.propagation.enqueue(`${glob} defederated (checked again)`, [glob]);
+    return `${glob} was already defederated${decision ? ` (since ${day(decision.decidedAt)})` : ''}. Its rule is published and every room's ACL is being checked again.`;
   }
 
   async refederate(input: string, by: string): Promise<string> {
@@ -198,12 +219,15 @@ export class Defederation {
   /** Replaces deny entries that share a parent domain with one glob for it. */
   async compact(by: string): Promise<string> {
     const facts = await this.o.facts();
-    const { merged } = compactDenyList(facts.defederated);
+    const { merged } = compactDenyList(facts.defederated, this.o.serverName);
     if (merged.size === 0) return 'Nothing to compact: no two denied servers share a parent domain.';
     const now = this.now();
     for (const [glob, entries] of merged) {
       await this.o.store.recordDecision({ glob, reason: `compaction of ${entries.join(', ')}`, decidedBy: by, decidedAt: now });
-      for (const entry of entries) await this.o.store.removeDecision(entry);
+      for (const entry of entries) {
+        await this.o.store.removeDecision(entry);
+        await this.o.policyList.unban(entry);
+      }
       await this.o.policyList.ban(glob, `compaction of ${entries.join(', ')}`);
     }
     await this.o.propagation.enqueue('deny list compacted', []);

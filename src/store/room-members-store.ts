@@ -34,7 +34,8 @@ export function createRoomMembersStore(db: Database): RoomMembersStore {
       return [...(await joined(roomIds))].filter(([, users]) => users.some(matches)).map(([roomId]) => roomId);
     },
     async sawRemoteActivity(userId, at) {
-      await db('remote_activity').insert({ user_id: userId, last_seen_at: at }).onConflict('user_id').merge({ last_seen_at: at });
+      // Events can arrive out of order (retries); the latest activity wins.
+      await db('remote_activity').insert({ user_id: userId, last_seen_at: at }).onConflict('user_id').merge({ last_seen_at: at }).where('remote_activity.last_seen_at', '<', at);
     },
     async lastSeen(userIds) {
       const unique = [...new Set(userIds)];

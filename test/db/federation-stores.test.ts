@@ -75,6 +75,7 @@ for (const engine of ENGINES) {
       assert.deepEqual([...await members.joined(['!r', '!s'])], [['!r', ['@a:camp.test', '@f:far.test']], ['!s', []]]);
       await members.sawRemoteActivity('@f:far.test', 100);
       await members.sawRemoteActivity('@f:far.test', 200);
+      await members.sawRemoteActivity('@f:far.test', 150);
       assert.deepEqual([...await members.lastSeen(['@f:far.test', '@x:far.test'])], [['@f:far.test', 200]]);
       assert.deepEqual(await members.knownServers(), ['camp.test', 'far.test', 'glen.test']);
     });
