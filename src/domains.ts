@@ -38,6 +38,15 @@ export interface Domains {
 /** The rooms a new member is invited to, space first. */
 const WELCOME_ROLES = ['space', 'local_timeline', 'neighborhood_square', 'public_square'] as const;
 
+/** Admins added to the config after the admin room was created are invited at the next start. */
+async function inviteNewAdmins(client: HomeserverClient, adminRoomId: string, admins: readonly string[]): Promise<void> {
+  const present = new Set(await client.joinedMembers(adminRoomId));
+  for (const admin of admins.filter((a) => !present.has(a))) {
+    // An admin already invited is refused again by the homeserver; that is the state we want anyway.
+    await client.invite(adminRoomId, admin).catch(() => undefined);
+  }
+}
+
 export function buildDomains({ config, db, client, router, log }: Infrastructure): Domains {
   const serverName = config.homeserver.server_name;
   const prefix = `@${config.appservice.namespace_prefix}`;
@@ -94,6 +103,7 @@ export function buildDomains({ config, db, client, router, log }: Infrastructure
     async setUp() {
       const ids = await tiers.ensureRooms();
       adminRoomId = ids.get('admin') ?? null;
+      if (adminRoomId) await inviteNewAdmins(client, adminRoomId, config.community.admins);
       await tiers.repairAll();
       await federation.setUp();
       await bugle?.setUp();

@@ -5,7 +5,8 @@
 // second one. A recipient met for the first time is introduced to the Bugle first.
 import type { DirectMessenger } from '../community/direct-messages.ts';
 import type { Logger } from '../logging/logger.ts';
-import { rateLimitDelayMs, type HomeserverClient } from '../matrix/client.ts';
+import type { HomeserverClient } from '../matrix/client.ts';
+import { errorText, forEachConcurrently, withRetries } from '../matrix/retry.ts';
 import type { Broadcast, BugleStore } from '../store/bugle-store.ts';
 import { introduction, renderBroadcast, type Rendered } from './message.ts';
 
@@ -64,42 +65,29 @@ export class BugleDelivery {
   private async deliver(broadcast: Broadcast): Promise<void> {
     const profile = await this.o.bot.profile(broadcast.sender).catch(() => ({ displayname: undefined }));
     const rendered = renderBroadcast(broadcast.sender, profile.displayname ?? null, broadcast.body);
-    const queue = await this.o.store.pendingRecipients(broadcast.id);
     const rooms = await this.o.messenger.existingRooms();
-    const worker = async (): Promise<void> => {
-      for (let recipient = queue.shift(); recipient !== undefined && !this.stopping; recipient = queue.shift()) {
-        await this.deliverTo(broadcast, recipient, rendered, rooms.get(recipient));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, this.o.concurrency) }, worker));
+    await forEachConcurrently(await this.o.store.pendingRecipients(broadcast.id), this.o.concurrency,
+      (recipient) => this.deliverTo(broadcast, recipient, rendered, rooms.get(recipient)), () => this.stopping);
     if (this.stopping) return;
     await this.o.store.finish(broadcast.id, this.now());
     await this.report(broadcast);
   }
 
   private async deliverTo(broadcast: Broadcast, recipient: string, rendered: Rendered, knownRoom: string | undefined): Promise<void> {
-    const maxAttempts = this.o.maxAttempts ?? 6;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        if (this.o.delayMs > 0) await sleep(this.o.delayMs);
-        const { roomId, created } = knownRoom ? { roomId: knownRoom, created: false } : await this.o.messenger.roomWith(recipient);
-        if (created) await this.o.messenger.send(recipient, { id: `bugle-intro.${recipient}`, text: introduction(this.o.serverName) }, roomId);
-        await this.o.messenger.send(recipient, { id: `bugle.${broadcast.id}.${recipient}`, text: rendered.text, html: rendered.html }, roomId);
-        await this.o.store.markDelivery(broadcast.id, recipient, 'delivered', attempt, null, this.now());
-        return;
-      } catch (error) {
-        const limited = rateLimitDelayMs(error);
-        const message = error instanceof Error ? error.message : String(error);
-        if (attempt >= maxAttempts) {
-          this.o.log.error('gave up delivering a broadcast to a member', { broadcast_id: broadcast.id, recipient, attempts: attempt, error: message });
-          await this.o.store.markDelivery(broadcast.id, recipient, 'failed', attempt, message, this.now());
-          return;
-        }
-        const delay = limited ?? BACKOFF_BASE_MS * 2 ** (attempt - 1);
-        this.o.log.warn('retrying a broadcast delivery', { broadcast_id: broadcast.id, recipient, attempt, retry_in_ms: delay, rate_limited: limited !== null, error: message });
-        await sleep(delay);
-      }
-    }
+    const outcome = await withRetries(async () => {
+      if (this.o.delayMs > 0) await sleep(this.o.delayMs);
+      const { roomId, created } = knownRoom ? { roomId: knownRoom, created: false } : await this.o.messenger.roomWith(recipient);
+      if (created) await this.o.messenger.send(recipient, { id: `bugle-intro.${recipient}`, text: introduction(this.o.serverName) }, roomId);
+      await this.o.messenger.send(recipient, { id: `bugle.${broadcast.id}.${recipient}`, text: rendered.text, html: rendered.html }, roomId);
+    }, {
+      maxAttempts: this.o.maxAttempts ?? 6,
+      baseDelayMs: BACKOFF_BASE_MS,
+      onRetry: (attempt, delay, rateLimited, error) => {
+        this.o.log.warn('retrying a broadcast delivery', { broadcast_id: broadcast.id, recipient, attempt, retry_in_ms: delay, rate_limited: rateLimited, error: errorText(error) });
+      },
+    });
+    if (!outcome.ok) this.o.log.error('gave up delivering a broadcast to a member', { broadcast_id: broadcast.id, recipient, attempts: outcome.attempts, error: errorText(outcome.error) });
+    await this.o.store.markDelivery(broadcast.id, recipient, outcome.ok ? 'delivered' : 'failed', outcome.attempts, outcome.ok ? null : errorText(outcome.error), this.now());
   }
 
   private async report(broadcast: Broadcast): Promise<void> {

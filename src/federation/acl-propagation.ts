@@ -5,7 +5,8 @@
 // compares before it writes: a room already carrying the ACL is not written again.
 import type { NotifyAdmins } from '../community/admin-notices.ts';
 import type { Logger } from '../logging/logger.ts';
-import { rateLimitDelayMs, type HomeserverClient } from '../matrix/client.ts';
+import type { HomeserverClient } from '../matrix/client.ts';
+import { errorText, forEachConcurrently, withRetries } from '../matrix/retry.ts';
 import { serverNameOf } from '../matrix/event.ts';
 import type { AclJob, AclJobsStore } from '../store/acl-jobs-store.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
@@ -81,18 +82,14 @@ export class AclPropagation {
   }
 
   private async run(job: AclJob): Promise<void> {
-    const queue = await this.o.jobs.pendingRooms(job.id);
     let lastReport = this.now();
-    const worker = async (): Promise<void> => {
-      for (let roomId = queue.shift(); roomId !== undefined && !this.stopping; roomId = queue.shift()) {
-        await this.propagateToRoom(job, roomId);
-        if (this.now() - lastReport >= this.o.progressEveryMs) {
-          lastReport = this.now();
-          await this.report(job, false);
-        }
+    await forEachConcurrently(await this.o.jobs.pendingRooms(job.id), this.o.concurrency, async (roomId) => {
+      await this.propagateToRoom(job, roomId);
+      if (this.now() - lastReport >= this.o.progressEveryMs) {
+        lastReport = this.now();
+        await this.report(job, false);
       }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, this.o.concurrency) }, worker));
+    }, () => this.stopping);
     if (this.stopping) return;
     await this.o.jobs.finish(job.id, this.now());
     await this.report(job, true);
@@ -105,27 +102,23 @@ export class AclPropagation {
   }
 
   private async propagateToRoom(job: AclJob, roomId: string): Promise<void> {
-    const maxAttempts = this.o.maxAttempts ?? 6;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        if (this.o.roomDelayMs > 0) await sleep(this.o.roomDelayMs);
-        await this.o.reconciler.reconcileAcl(roomId);
-        await this.removeCutOffUsers(roomId, job.kickGlobs, job.reason);
-        await this.o.jobs.markRoom(job.id, roomId, 'done', attempt, null);
-        return;
-      } catch (error) {
-        const limited = rateLimitDelayMs(error);
-        const message = error instanceof Error ? error.message : String(error);
-        if (limited === null && attempt >= maxAttempts) {
-          this.o.log.error('gave up sending an ACL change to a room', { job_id: job.id, room_id: roomId, attempts: attempt, error: message });
-          await this.o.jobs.markRoom(job.id, roomId, 'failed', attempt, message);
-          return;
-        }
-        const delay = limited ?? BACKOFF_BASE_MS * 2 ** (attempt - 1);
-        this.o.log.warn('retrying an ACL change for a room', { room_id: roomId, attempt, retry_in_ms: delay, rate_limited: limited !== null, error: message });
-        await sleep(delay);
-      }
+    const outcome = await withRetries(async () => {
+      if (this.o.roomDelayMs > 0) await sleep(this.o.roomDelayMs);
+      await this.o.reconciler.reconcileAcl(roomId);
+      await this.removeCutOffUsers(roomId, job.kickGlobs, job.reason);
+    }, {
+      maxAttempts: this.o.maxAttempts ?? 6,
+      baseDelayMs: BACKOFF_BASE_MS,
+      onRetry: (attempt, delay, rateLimited, error) => {
+        this.o.log.warn('retrying an ACL change for a room', { room_id: roomId, attempt, retry_in_ms: delay, rate_limited: rateLimited, error: errorText(error) });
+      },
+    });
+    if (outcome.ok) {
+      await this.o.jobs.markRoom(job.id, roomId, 'done', outcome.attempts, null);
+      return;
     }
+    this.o.log.error('gave up sending an ACL change to a room', { job_id: job.id, room_id: roomId, attempts: outcome.attempts, error: errorText(outcome.error) });
+    await this.o.jobs.markRoom(job.id, roomId, 'failed', outcome.attempts, errorText(outcome.error));
   }
 
   private async removeCutOffUsers(roomId: string, globs: readonly string[], reason: string): Promise<void> {

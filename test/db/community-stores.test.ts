@@ -1,28 +1,16 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { openDatabase, type Database } from '../../src/store/database.ts';
-import { migrateToLatest } from '../../src/store/migrate.ts';
+import { describe, it } from 'node:test';
 import { createManagedRoomsStore } from '../../src/store/managed-rooms-store.ts';
 import { createMembersStore } from '../../src/store/members-store.ts';
 import { createServerListsStore } from '../../src/store/server-lists-store.ts';
-import { ENGINES, scratchDatabase, type ScratchDatabase } from '../support/databases.ts';
+import { ENGINES, useMigratedDatabase } from '../support/databases.ts';
 
 for (const engine of ENGINES) {
   describe(`the community's stores on ${engine}`, () => {
-    let scratch: ScratchDatabase;
-    let db: Database;
-    before(async () => {
-      scratch = await scratchDatabase(engine);
-      db = openDatabase(scratch.settings);
-      await migrateToLatest(db);
-    });
-    after(async () => {
-      await db.destroy();
-      await scratch.drop();
-    });
+    const database = useMigratedDatabase(engine);
 
     it('records a room\'s creation intent once, then its ID', async () => {
-      const rooms = createManagedRoomsStore(db);
+      const rooms = createManagedRoomsStore(database());
       const intent = { creationKey: 'space', role: 'space' as const, tier: 'local' as const, name: 'Camp', requestedBy: null, createdAt: 1 };
       await rooms.recordIntent(intent);
       await rooms.recordIntent({ ...intent, name: 'Second try' });
@@ -35,7 +23,7 @@ for (const engine of ENGINES) {
     });
 
     it('invites each member once and never again after they leave', async () => {
-      const members = createMembersStore(db);
+      const members = createMembersStore(database());
       assert.deepEqual(await members.addNew(['@a:camp.test', '@b:camp.test', '@a:camp.test'], 10), ['@a:camp.test', '@b:camp.test']);
       assert.deepEqual(await members.addNew(['@a:camp.test', '@c:camp.test'], 20), ['@c:camp.test']);
       await members.markInvited('@a:camp.test', 30);
@@ -46,7 +34,7 @@ for (const engine of ENGINES) {
     });
 
     it('keeps the neighbor and defederation lists', async () => {
-      const lists = createServerListsStore(db);
+      const lists = createServerListsStore(database());
       await lists.addNeighbor('hood.test', 1);
       await lists.addNeighbor('hood.test', 2);
       await lists.addNeighbor('glen.test', 3);
@@ -54,7 +42,7 @@ for (const engine of ENGINES) {
       await lists.removeNeighbor('glen.test');
       assert.deepEqual(await lists.neighbors(), ['hood.test']);
       assert.deepEqual(await lists.defederated(), []);
-      await db('defederated_servers').insert({ server_glob: 'far.test', reason: 'spam', decided_at: 1 });
+      await database()('defederated_servers').insert({ server_glob: 'far.test', reason: 'spam', decided_at: 1 });
       assert.deepEqual(await lists.both(), { neighbors: ['hood.test'], defederated: ['far.test'] });
     });
   });

@@ -1,29 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { openDatabase, type Database } from '../../src/store/database.ts';
-import { migrateToLatest } from '../../src/store/migrate.ts';
+import { describe, it } from 'node:test';
 import { createAclJobsStore } from '../../src/store/acl-jobs-store.ts';
 import { createDefederationStore } from '../../src/store/defederation-store.ts';
 import { createDirectRoomsStore } from '../../src/store/direct-rooms-store.ts';
 import { createRoomMembersStore } from '../../src/store/room-members-store.ts';
-import { ENGINES, scratchDatabase, type ScratchDatabase } from '../support/databases.ts';
+import { ENGINES, useMigratedDatabase } from '../support/databases.ts';
 
 for (const engine of ENGINES) {
   describe(`the federation stores on ${engine}`, () => {
-    let scratch: ScratchDatabase;
-    let db: Database;
-    before(async () => {
-      scratch = await scratchDatabase(engine);
-      db = openDatabase(scratch.settings);
-      await migrateToLatest(db);
-    });
-    after(async () => {
-      await db.destroy();
-      await scratch.drop();
-    });
+    const database = useMigratedDatabase(engine);
 
     it('keeps a proposal, its replies, the decision and the severed contacts', async () => {
-      const store = createDefederationStore(db);
+      const store = createDefederationStore(database());
       const proposal = await store.createProposal({ target: 'far.test', reason: 'spam', proposedBy: '@root:camp.test', proposedAt: 1, dueAt: 2, report: '{}' });
       assert.equal((await store.openProposal('far.test'))?.id, proposal.id);
       assert.deepEqual(await store.openTargets(), ['far.test']);
@@ -43,7 +31,7 @@ for (const engine of ENGINES) {
     });
 
     it('tracks an ACL job room by room, so a restart resumes only what is pending', async () => {
-      const jobs = createAclJobsStore(db);
+      const jobs = createAclJobsStore(database());
       const rooms = Array.from({ length: 450 }, (_, i) => `!r${String(i).padStart(3, '0')}:camp.test`);
       const job = await jobs.create('far.test defederated', ['far.test'], rooms, 10);
       assert.deepEqual(job.kickGlobs, ['far.test']);
@@ -57,7 +45,7 @@ for (const engine of ENGINES) {
     });
 
     it('remembers each bot\'s DM room with a member', async () => {
-      const dms = createDirectRoomsStore(db);
+      const dms = createDirectRoomsStore(database());
       assert.equal(await dms.roomFor('@hearth:camp.test', '@a:camp.test'), null);
       await dms.recordIntent('@hearth:camp.test', '@a:camp.test', 1);
       assert.deepEqual(await dms.roomFor('@hearth:camp.test', '@a:camp.test'), { roomId: null });
@@ -66,7 +54,7 @@ for (const engine of ENGINES) {
     });
 
     it('follows memberships and remote activity', async () => {
-      const members = createRoomMembersStore(db);
+      const members = createRoomMembersStore(database());
       await members.setMembership('!r', '@a:camp.test', 'join');
       await members.setMembership('!r', '@f:far.test', 'join');
       await members.setMembership('!r', '@g:glen.test', 'invite');

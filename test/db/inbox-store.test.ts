@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { openDatabase, type Database } from '../../src/store/database.ts';
-import { migrateToLatest } from '../../src/store/migrate.ts';
+import { before, describe, it } from 'node:test';
 import { createInboxStore, type IncomingEvent, type InboxStore } from '../../src/store/inbox-store.ts';
-import { ENGINES, scratchDatabase, type ScratchDatabase } from '../support/databases.ts';
+import { ENGINES, useMigratedDatabase } from '../support/databases.ts';
 
 function incoming(id: string): IncomingEvent {
   return { eventId: id, roomId: '!r', type: 'm.room.message', sender: '@a:camp.test', json: JSON.stringify({ event_id: id }) };
@@ -11,19 +9,9 @@ function incoming(id: string): IncomingEvent {
 
 for (const engine of ENGINES) {
   describe(`the inbox store on ${engine}`, () => {
-    let scratch: ScratchDatabase;
-    let db: Database;
+    const database = useMigratedDatabase(engine);
     let inbox: InboxStore;
-    before(async () => {
-      scratch = await scratchDatabase(engine);
-      db = openDatabase(scratch.settings);
-      await migrateToLatest(db);
-      inbox = createInboxStore(db);
-    });
-    after(async () => {
-      await db.destroy();
-      await scratch.drop();
-    });
+    before(() => { inbox = createInboxStore(database()); });
 
     it('records a transaction once; the same txnId again changes nothing', async () => {
       assert.equal(await inbox.recordTransaction('t1', [incoming('$1'), incoming('$2')], 1000), 'recorded');

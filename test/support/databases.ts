@@ -5,7 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import knex from 'knex';
+import { openDatabase, type Database } from '../../src/store/database.ts';
+import { migrateToLatest } from '../../src/store/migrate.ts';
 import type { Config } from '../../src/config/schema.ts';
 
 export type Engine = Config['database']['engine'];
@@ -44,5 +47,27 @@ export async function scratchDatabase(engine: Engine): Promise<ScratchDatabase> 
       await cleanup.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await cleanup.destroy();
     },
+  };
+}
+
+/**
+ * A fresh, migrated database of the engine for the enclosing describe block:
+ * created before its tests and dropped after them. Returns a getter.
+ */
+export function useMigratedDatabase(engine: Engine): () => Database {
+  let scratch: ScratchDatabase | null = null;
+  let db: Database | null = null;
+  before(async () => {
+    scratch = await scratchDatabase(engine);
+    db = openDatabase(scratch.settings);
+    await migrateToLatest(db);
+  });
+  after(async () => {
+    await db?.destroy();
+    await scratch?.drop();
+  });
+  return () => {
+    if (!db) throw new Error('the database is ready only inside tests');
+    return db;
   };
 }
