@@ -5,6 +5,7 @@ import * as initial from './0001_initial.ts';
 import * as tiers from './0002_tiers.ts';
 import * as defederation from './0003_defederation.ts';
 import * as bugle from './0004_bugle.ts';
+import * as neighborhood from './0005_neighborhood.ts';
 
 export interface Migration {
   name: string;
@@ -12,4 +13,4 @@ export interface Migration {
   down(db: Knex): Promise<void>;
 }
 
-export const migrations: readonly Migration[] = [initial, tiers, defederation, bugle];
+export const migrations: readonly Migration[] = [initial, tiers, defederation, bugle, neighborhood];

@@ -20,6 +20,7 @@ import { createFederation } from './federation/index.ts';
 import { DirectMessenger } from './community/direct-messages.ts';
 import { createDirectRoomsStore } from './store/direct-rooms-store.ts';
 import { createBugle } from './bugle/index.ts';
+import { createNeighborhood } from './neighborhood/index.ts';
 
 export interface Infrastructure {
   config: Config;
@@ -54,13 +55,18 @@ export function buildDomains({ config, db, client, router, log }: Infrastructure
   const rooms = createManagedRoomsStore(db);
   let adminRoomId: string | null = null;
   const notify = adminNotifier(client, () => adminRoomId, log.child('notices'));
-  const tiers = createTiers({ config, client, rooms, lists: createServerListsStore(db), notify, log: log.child('tiers') });
+  const lists = createServerListsStore(db);
+  const tiers = createTiers({ config, client, rooms, lists, notify, log: log.child('tiers') });
   const admin = config.homeserver.admin_token ? createSynapseAdmin(config.homeserver.url, config.homeserver.admin_token, log.child('synapse-admin')) : null;
   const isLocalMember = (userId: string): boolean => isCommunityMember(userId, serverName, isOwnBot);
   const federation = createFederation({
     config, db, client, rooms, tiers, admin, isLocalMember, notify,
     messenger: new DirectMessenger(client, createDirectRoomsStore(db), log.child('dm')),
     log: log.child('federation'),
+  });
+  const neighborhood = createNeighborhood({
+    self: serverName, botLocalpart: config.appservice.bot_localpart, db, client, lists,
+    propagation: federation.propagation, notify, log: log.child('neighborhood'),
   });
   const membersStore = createMembersStore(db);
   const bugle = config.bugle.enabled
@@ -82,7 +88,7 @@ export function buildDomains({ config, db, client, router, log }: Infrastructure
   });
 
   const table: CommandTable = new CommandTable(
-    [helpCommand(() => table), ...tiers.commands, ...federation.commands, ...(bugle?.commands ?? [])],
+    [helpCommand(() => table), ...tiers.commands, ...federation.commands, ...neighborhood.commands, ...(bugle?.commands ?? [])],
     log.child('commands'),
   );
   const responderFor = async (roomId: string): Promise<HomeserverClient> => (bugle && (await bugle.isBugleRoom(roomId)) ? bugle.bot : client);
@@ -91,9 +97,11 @@ export function buildDomains({ config, db, client, router, log }: Infrastructure
     bots: bugle ? [client, bugle.bot] : [client],
     serverName,
     onJoined: async (bot, roomId, inviter) => { if (bugle && bot === bugle.bot) await bugle.adopt(inviter, roomId); },
+    remoteInvite: (event) => neighborhood.acceptCouncilInvite(event),
     log: log.child('invites'),
   }));
   bugle?.register(router);
+  neighborhood.register(router);
   federation.register(router);
   tiers.register(router);
   router.on('m.room.member', members.handleEvent);
@@ -106,6 +114,7 @@ export function buildDomains({ config, db, client, router, log }: Infrastructure
       if (adminRoomId) await inviteNewAdmins(client, adminRoomId, config.community.admins);
       await tiers.repairAll();
       await federation.setUp();
+      await neighborhood.setUp();
       await bugle?.setUp();
       members.start();
       return adminRoomId ?? '';

@@ -10,6 +10,8 @@ export interface InviteOptions {
   bots: readonly HomeserverClient[];
   /** Called after a bot accepted an invitation. */
   onJoined?: (bot: HomeserverClient, roomId: string, inviter: string) => Promise<void>;
+  /** Offered an invitation from another server first; true when it took care of it (a neighborhood council). */
+  remoteInvite?: (event: MatrixEvent) => Promise<boolean>;
   serverName: string;
   log: Logger;
 }
@@ -27,6 +29,7 @@ export function handleBotInvites(options: InviteOptions) {
     const client = options.bots.find((bot) => bot.userId === event.state_key);
     if (!client || event.content.membership !== 'invite') return;
     if (serverNameOf(event.sender) !== serverName) {
+      if (await options.remoteInvite?.(event)) return;
       if (delivery.attempt === 1) throw new DeferEvent(REMOTE_DECLINE_DELAY_MS, 'letting the inviting server record its invitation first');
       await client.leaveRoom(event.room_id, `Hearth only takes invitations from members of ${serverName}.`);
       log.info('declined an invite from another server', { room_id: event.room_id, sender: event.sender });

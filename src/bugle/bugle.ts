@@ -67,7 +67,13 @@ export class Bugle {
   async send(sender: string, roomId: string): Promise<string> {
     const draft = await this.o.store.takeDraft(sender);
     if (!draft) throw new CommandError('There is nothing to send. Write your message first: !bugle <message>');
-    await this.refuseIfNotAllowed(sender, draft.body);
+    try {
+      await this.refuseIfNotAllowed(sender, draft.body);
+    } catch (refusal) {
+      // A refused draft is kept, so the member can send it when the limit allows.
+      await this.o.store.saveDraft(draft);
+      throw refusal;
+    }
     const { recipients, optedOut } = await this.audience(sender);
     const broadcast = await this.o.store.createBroadcast({
       sender,

@@ -93,7 +93,8 @@ export class BugleDelivery {
   private async report(broadcast: Broadcast): Promise<void> {
     const { delivered, failed } = await this.o.store.counts(broadcast.id);
     const text = `Your broadcast is out: delivered ${delivered}, opted out ${broadcast.optedOutCount}, failed ${failed}.`;
-    await this.o.bot.sendEvent(broadcast.reportRoomId, 'm.room.message', { msgtype: 'm.notice', body: text }, `bugle-report.${broadcast.id}`);
+    // In the sender's DM with the Bugle, which the Bugle is always in (the send may have been confirmed elsewhere).
+    await this.o.messenger.send(broadcast.sender, { id: `bugle-report.${broadcast.id}`, text });
     this.o.log.info('broadcast delivered', { broadcast_id: broadcast.id, delivered, failed, opted_out: broadcast.optedOutCount });
   }
 }

@@ -34,9 +34,12 @@ function convertOrExplain(command: Command, spec: ParamSpec, word: string): ArgV
 function splitFlags(command: Command, words: readonly string[]): { positional: string[]; flags: Map<string, string | true> } {
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
+  const textTail = command.params.at(-1)?.kind === 'text';
   for (let i = 0; i < words.length; i++) {
     const word = words[i] ?? '';
-    if (!word.startsWith('--') || word.length === 2) {
+    // Free text is the message itself, dashes and all.
+    const isFreeText = textTail && positional.length === command.params.length - 1;
+    if (isFreeText || !word.startsWith('--') || word.length === 2) {
       positional.push(word);
       continue;
     }

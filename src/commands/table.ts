@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logging/logger.ts';
 import { parseArguments } from './arguments.ts';
 import { CommandError, usageOf, type Command, type CommandContext, type ParsedArgs, type Reply } from './command.ts';
-import { tokenize, TokenizeError } from './tokenize.ts';
+import { leadingWords, tokenize, TokenizeError } from './tokenize.ts';
 
 export const COMMAND_PREFIX = '!';
 
@@ -15,6 +15,17 @@ export function isCommandText(body: string): boolean {
 
 function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Free text written as one quoted string, as in !defederate now x "spam", loses its quotes; anything else stays as typed. */
+function unquoteWhole(text: string): string {
+  if (!/^["'\u201c\u2018]/.test(text)) return text;
+  try {
+    const words = tokenize(text);
+    return words.length === 1 && words[0] !== undefined ? words[0] : text;
+  } catch {
+    return text;
+  }
 }
 
 export class CommandTable {
@@ -37,6 +48,19 @@ export class CommandTable {
       .filter((command) => command.name.split(' ').every((w, i) => words[i]?.toLowerCase() === w))
       .map((command) => ({ command, rest: words.slice(command.name.split(' ').length) }))
       .sort((a, b) => b.command.name.split(' ').length - a.command.name.split(' ').length);
+  }
+
+  /**
+   * The arguments of one candidate, read from the line after its name: word by
+   * word, except that a trailing free-text parameter gets the rest as typed.
+   */
+  private static argumentWords(command: Command, line: string): string[] {
+    const afterName = leadingWords(line, command.name.split(' ').length).rest;
+    const last = command.params.at(-1);
+    if (last?.kind !== 'text') return tokenize(afterName);
+    const { words, rest } = leadingWords(afterName, command.params.length - 1);
+    if (rest === '') return words;
+    return [...words, unquoteWhole(rest)];
   }
 
   /** The longest command name that the words start with. */
@@ -70,12 +94,16 @@ export class CommandTable {
    * message for !bugle rather than a malformed "!bugle on". If none fits, the
    * longest name's problem is the answer.
    */
-  private chooseByArguments(candidates: { command: Command; rest: string[] }[]): { command: Command; args: ParsedArgs } | { refusal: string } {
+  private chooseByArguments(candidates: { command: Command }[], line: string): { command: Command; args: ParsedArgs } | { refusal: string } {
     let firstProblem: string | null = null;
-    for (const { command, rest } of candidates) {
+    for (const { command } of candidates) {
       try {
-        return { command, args: parseArguments(command, rest) };
+        return { command, args: parseArguments(command, CommandTable.argumentWords(command, line)) };
       } catch (error) {
+        if (error instanceof TokenizeError) {
+          firstProblem ??= `Could not read that command: ${error.message}.`;
+          continue;
+        }
         if (!(error instanceof CommandError)) throw error;
         firstProblem ??= error.message;
       }
@@ -84,16 +112,12 @@ export class CommandTable {
   }
 
   async execute(context: CommandContext, body: string): Promise<Reply> {
-    let words: string[];
-    try {
-      words = tokenize(body.slice(COMMAND_PREFIX.length));
-    } catch (error) {
-      if (error instanceof TokenizeError) return { text: `Could not read that command: ${error.message}.` };
-      throw error;
-    }
+    const line = body.slice(COMMAND_PREFIX.length);
+    // Command names are plain words, so finding the candidates needs no quoting rules.
+    const words = line.trim().split(/\s+/);
     const candidates = this.matches(words);
     if (candidates.length === 0) return { text: `Unknown command "!${words[0] ?? ''}". Say !help for the list.` };
-    const chosen = this.chooseByArguments(candidates);
+    const chosen = this.chooseByArguments(candidates, line);
     if ('refusal' in chosen) return { text: chosen.refusal };
     const { command, args } = chosen;
     if (command.permission === 'admin' && !context.isAdmin) return { text: `!${command.name} is for admins only.` };

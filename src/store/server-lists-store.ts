@@ -13,6 +13,8 @@ export interface ServerListsStore {
   neighbors(): Promise<string[]>;
   addNeighbor(serverName: string, now: number): Promise<void>;
   removeNeighbor(serverName: string): Promise<void>;
+  /** Replaces the neighbor list with the one derived from the councils; returns whether it changed. */
+  replaceNeighbors(servers: readonly string[], now: number): Promise<boolean>;
   defederated(): Promise<string[]>;
 }
 
@@ -42,6 +44,17 @@ export function createServerListsStore(db: Database): ServerListsStore {
     },
     async removeNeighbor(serverName) {
       await db('neighborhood_servers').where({ server_name: serverName }).delete();
+    },
+    async replaceNeighbors(servers, now) {
+      return db.transaction(async (trx) => {
+        const rows: { server_name: string }[] = await trx('neighborhood_servers').select('server_name');
+        const current = rows.map((r) => r.server_name).sort();
+        const wanted = [...new Set(servers)].sort();
+        if (current.join(',') === wanted.join(',')) return false;
+        await trx('neighborhood_servers').delete();
+        if (wanted.length > 0) await trx('neighborhood_servers').insert(wanted.map((server_name) => ({ server_name, added_at: now })));
+        return true;
+      });
     },
     async defederated() {
       const rows: { server_glob: string }[] = await db('defederated_servers').orderBy('server_glob').select('server_glob');

@@ -29,7 +29,7 @@ describe('the local tier', () => {
       const outsider = await Member.register(serverName, 'outsider');
       await refusal(outsider.join(timeline, ['camp.test']));
       const invite = await alice.invite(timeline, outsider.userId).then(() => 'sent', () => 'refused');
-      assert.deepEqual(await outsider.invitedRooms(), [], `${serverName} received no invitation (camp ${invite} it)`);
+      assert.equal((await outsider.invitedRooms()).includes(timeline), false, `${serverName} received no invitation (camp ${invite} it)`);
       await refusal(outsider.join(timeline, ['camp.test']));
       assert.equal(await serverKnowsRoom(serverName, timeline), false, `${serverName} has never heard of the room`);
     }

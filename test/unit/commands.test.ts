@@ -135,4 +135,11 @@ describe('choosing between a command and its sub-commands', () => {
   it('explains a missing message', async () => {
     assert.match((await choosing.execute(member, '!say')).text, /missing message/);
   });
+
+  it('takes free text as typed: apostrophes, dashes, line breaks and all', async () => {
+    assert.equal((await choosing.execute(member, "!say Bob's party -- bring snacks\n\"at 8\"")).text, 'said: Bob\'s party -- bring snacks\n"at 8"');
+    assert.equal((await choosing.execute(member, '!say --tier two  spaces')).text, 'said: --tier two  spaces');
+    assert.equal((await choosing.execute(member, '!say "one quoted reason"')).text, 'said: one quoted reason');
+    assert.equal((await choosing.execute(member, '!say "quoted" and more')).text, 'said: "quoted" and more');
+  });
 });

@@ -1,0 +1,134 @@
+// The neighborhood's I/O: reads the council rooms' state, applies the pure
+// command decisions (state events as this server's bot, invitations), and
+// after every change keeps this server in line with what the councils
+// derive: restated votes, the council's ACL, and the neighbor list that the
+// tier policy turns into every neighborhood room's ACL.
+import { CommandError } from '../commands/command.ts';
+import type { NotifyAdmins } from '../community/admin-notices.ts';
+import type { AclPropagation } from '../federation/acl-propagation.ts';
+import { globMatches } from '../federation/server-names.ts';
+import type { Logger } from '../logging/logger.ts';
+import { MatrixError, type HomeserverClient } from '../matrix/client.ts';
+import { canonical } from '../tiers/repairs.ts';
+import type { CouncilsStore } from '../store/councils-store.ts';
+import type { ServerListsStore } from '../store/server-lists-store.ts';
+import { councilServerAcl, currentNeighbors } from './acl.ts';
+import type { Decision, Situation } from './commands-logic.ts';
+import { councilInviter, councilPowerLevels, type InviteLike } from './council.ts';
+import { deriveNeighborhood } from './derive.ts';
+import { MEMBERSHIP_TYPE, VOTES_TYPE, type CouncilStateEvent } from './events.ts';
+import { planUpkeep } from './upkeep.ts';
+
+export interface NeighborhoodOptions {
+  self: string;
+  botLocalpart: string;
+  client: HomeserverClient;
+  councils: CouncilsStore;
+  lists: ServerListsStore;
+  propagation: AclPropagation;
+  notify: NotifyAdmins;
+  log: Logger;
+}
+
+export const COUNCIL_TYPES = new Set([MEMBERSHIP_TYPE, VOTES_TYPE, 'm.room.member']);
+
+export class NeighborhoodService {
+  private readonly o: NeighborhoodOptions;
+
+  constructor(options: NeighborhoodOptions) {
+    this.o = options;
+  }
+
+  private async councilState(roomId: string): Promise<CouncilStateEvent[]> {
+    return (await this.o.client.getRoomState(roomId)).map((e) => ({ event_id: e.event_id, type: e.type, state_key: e.state_key, sender: e.sender, content: e.content }));
+  }
+
+  async situation(): Promise<Situation> {
+    const defederated = await this.o.lists.defederated();
+    const councils = await Promise.all((await this.o.councils.all()).map(async (roomId) => ({ roomId, state: await this.councilState(roomId) })));
+    return {
+      self: this.o.self,
+      botLocalpart: this.o.botLocalpart,
+      councils,
+      defederatedBySelf: (server) => defederated.some((glob) => globMatches(glob, server)),
+    };
+  }
+
+  /** Carries out a command's decision and answers with what happened. */
+  async apply(decision: Decision): Promise<string> {
+    switch (decision.kind) {
+      case 'refuse':
+        throw new CommandError(decision.reason);
+      case 'create': {
+        const roomId = await this.o.client.createRoom(decision.request);
+        await this.o.councils.add(roomId, Date.now());
+        await this.refresh();
+        return decision.reply;
+      }
+      case 'send': {
+        for (const event of decision.events) await this.o.client.sendStateEvent(decision.roomId, event.type, event.stateKey, event.content);
+        // The ACL must admit a candidate's server before its bot can join.
+        await this.refresh();
+        for (const user of decision.invite) await this.o.client.invite(decision.roomId, user, 'An invitation to join a neighborhood');
+        return decision.reply;
+      }
+    }
+  }
+
+  /** An invitation from another server's Hearth to its council: join it (that commits to nothing) and tell the admins. */
+  async acceptCouncilInvite(event: InviteLike & { room_id: string }): Promise<boolean> {
+    const from = councilInviter(event, this.o.self, this.o.botLocalpart);
+    if (!from) return false;
+    await this.o.client.joinRoom(event.room_id, [from]);
+    await this.o.councils.add(event.room_id, Date.now());
+    await this.o.notify(`${from} invites this community into its neighborhood. See !neighborhood status; accept with !neighborhood accept, or decline with !neighborhood reject ${from}.`);
+    await this.refresh();
+    return true;
+  }
+
+  /**
+   * Re-derives every council and brings this server in line: restated votes,
+   * the council's own ACL and power levels, and the neighbor list (with an
+   * ACL change to every room when it moved).
+   */
+  async refresh(): Promise<void> {
+    const situation = await this.situation();
+    if (situation.councils.length === 0) return;
+    const options = { botLocalpart: this.o.botLocalpart, self: this.o.self, defederatedBySelf: situation.defederatedBySelf };
+    for (const council of situation.councils) {
+      const n = deriveNeighborhood(council.state, options);
+      for (const ignored of n.ignored) this.o.log.warn('ignored a council statement', { room_id: council.roomId, event_id: ignored.eventId, reason: ignored.reason });
+      for (const event of planUpkeep({ n, state: council.state, ...options })) {
+        await this.o.client.sendStateEvent(council.roomId, event.type, event.stateKey, event.content);
+      }
+      if (n.standing === 'member') await this.keepCouncilInLine(council.roomId, n);
+    }
+    const neighbors = currentNeighbors(situation.councils, options);
+    if (await this.o.lists.replaceNeighbors(neighbors, Date.now())) {
+      this.o.log.info('the neighborhood changed', { neighbors });
+      await this.o.notify(`The neighborhood is now: ${[this.o.self, ...neighbors].join(', ')}. Neighborhood rooms are being updated.`);
+      await this.o.propagation.enqueue('neighborhood changed', []);
+    }
+  }
+
+  private async keepCouncilInLine(roomId: string, n: ReturnType<typeof deriveNeighborhood>): Promise<void> {
+    const acl = councilServerAcl(n);
+    const current = await this.o.client.getStateEvent(roomId, 'm.room.server_acl', '');
+    if (acl && canonical(current) !== canonical(acl)) {
+      try {
+        await this.o.client.sendStateEvent(roomId, 'm.room.server_acl', '', acl);
+      } catch (error) {
+        // A member just admitted has no power in the council until the founder's Hearth grants it; the founder sets the ACL meanwhile.
+        if (!(error instanceof MatrixError && error.httpStatus === 403)) throw error;
+        this.o.log.info('not yet allowed to set the council ACL; its founder will', { room_id: roomId });
+      }
+    }
+    if (n.founder === this.o.self) {
+      const levels = await this.o.client.getStateEvent(roomId, 'm.room.power_levels', '');
+      const wanted = councilPowerLevels(n.members, n.founder, this.o.botLocalpart);
+      if (canonical(levels?.users ?? {}) !== canonical(wanted.users ?? {})) {
+        await this.o.client.sendStateEvent(roomId, 'm.room.power_levels', '', { ...levels, ...wanted });
+      }
+    }
+  }
+}
