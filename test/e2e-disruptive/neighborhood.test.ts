@@ -4,7 +4,7 @@
 // camp's neighborhood ACL.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { acceptInvite, adminCommand, botByHand, managedRoom } from '../support/hearth.ts';
+import { acceptInvite, adminCommand, botByHand, hearthSql, managedRoom } from '../support/hearth.ts';
 import { Member, refusal, waitFor } from '../support/member.ts';
 
 async function squareAllows(serverName: string): Promise<string[]> {
@@ -37,5 +37,38 @@ describe('a neighborhood formed by mutual approval', () => {
     const stranger = await Member.register('far.test', 'stranger');
     await refusal(stranger.join(campSquare, ['camp.test']));
     await refusal(stranger.join(hoodSquare, ['hood.test']));
+  });
+
+  it('glen joins only once hood has approved and glen has accepted; then every ACL lists exactly camp, hood and glen', async () => {
+    assert.match(await adminCommand('camp.test', '!neighborhood propose glen.test'), /^Proposed glen\.test/);
+    await waitFor('glen\'s Hearth to see the invitation', async () => /Invitation from the neighborhood of/.test(await adminCommand('glen.test', '!neighborhood status')), 60_000);
+    assert.match(await adminCommand('glen.test', '!neighborhood accept'), /joins it once every member has approved it; waiting for approval from hood\.test/);
+    const glenUser = await Member.register('glen.test', 'glenner');
+    await refusal(glenUser.join(await managedRoom('camp.test', 'neighborhood_square'), ['camp.test']));
+    await refusal(glenUser.join(await managedRoom('hood.test', 'neighborhood_square'), ['hood.test']));
+
+    await waitFor('hood to see glen proposed', async () => /glen\.test: approved by camp\.test/.test(await adminCommand('hood.test', '!neighborhood status')), 60_000);
+    assert.match(await adminCommand('hood.test', '!neighborhood approve glen.test'), /glen\.test/);
+    for (const server of ['camp.test', 'hood.test', 'glen.test']) {
+      await waitFor(`${server}'s square to allow exactly the three`, async () => [...await squareAllows(server)].sort().join() === 'camp.test,glen.test,hood.test', 60_000);
+    }
+    const [campSquare, hoodSquare] = [await managedRoom('camp.test', 'neighborhood_square'), await managedRoom('hood.test', 'neighborhood_square')];
+    await waitFor('glen to join camp\'s square', () => glenUser.join(campSquare, ['camp.test']), 60_000);
+    await waitFor('glen to join hood\'s square', () => glenUser.join(hoodSquare, ['hood.test']), 60_000);
+  });
+
+  it('a ballot for a server sent by an ordinary camp user does not count', async () => {
+    const council = (await hearthSql<{ room_id: string }>('camp.test', 'select room_id from neighborhood_councils'))[0]!.room_id;
+    const ordinary = await Member.register('camp.test', 'ordinary');
+    await refusal(ordinary.join(council, ['camp.test']).then(() => ordinary.setState(council, 'org.hearth.neighborhood.votes', ordinary.userId, { approve: [{ server: 'far.test', round: 9, after: [] }], reject: [], remove: [], cut_off: [] })));
+    assert.doesNotMatch(await adminCommand('camp.test', '!neighborhood status'), /far\.test: approved/);
+  });
+
+  it('when glen leaves, no server allows glen any more, and glen\'s rooms stop allowing the others', async () => {
+    assert.match(await adminCommand('glen.test', '!neighborhood leave'), /left|leave/i);
+    for (const server of ['camp.test', 'hood.test']) {
+      await waitFor(`${server} to stop allowing glen`, async () => !(await squareAllows(server)).includes('glen.test'), 60_000);
+    }
+    await waitFor('glen to allow only itself', async () => (await squareAllows('glen.test')).join() === 'glen.test', 60_000);
   });
 });
