@@ -69,9 +69,23 @@ export class NeighborhoodService {
         for (const event of decision.events) await this.o.client.sendStateEvent(decision.roomId, event.type, event.stateKey, event.content);
         // The ACL must admit a candidate's server before its bot can join.
         await this.refresh();
-        for (const user of decision.invite) await this.o.client.invite(decision.roomId, user, 'An invitation to join a neighborhood');
+        for (const user of decision.invite) await this.inviteToCouncil(decision.roomId, user);
         return decision.reply;
       }
+    }
+  }
+
+  /**
+   * A server proposed again (it left, and comes back) may still be in the
+   * council room: its candidacy is in the room's state, so an invitation the
+   * homeserver refuses as redundant is no failure.
+   */
+  private async inviteToCouncil(roomId: string, user: string): Promise<void> {
+    try {
+      await this.o.client.invite(roomId, user, 'An invitation to join a neighborhood');
+    } catch (error) {
+      if (!(error instanceof MatrixError && error.httpStatus === 403 && /already in the room/i.test(error.message))) throw error;
+      this.o.log.info('the proposed server is already in the council room', { room_id: roomId, user_id: user });
     }
   }
 

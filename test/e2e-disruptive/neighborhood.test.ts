@@ -5,7 +5,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { acceptInvite, adminCommand, botByHand, hearthSql, managedRoom } from '../support/hearth.ts';
-import { Member, refusal, waitFor } from '../support/member.ts';
+import { startHearth, stopHearth, registerUser } from '../../testbed/testbed.ts';
+import { Member, refusal, server, waitFor } from '../support/member.ts';
 
 async function squareAllows(serverName: string): Promise<string[]> {
   const acl = await botByHand(serverName).state(await managedRoom(serverName, 'neighborhood_square'), 'm.room.server_acl');
@@ -70,5 +71,31 @@ describe('a neighborhood formed by mutual approval', () => {
       await waitFor(`${server} to stop allowing glen`, async () => !(await squareAllows(server)).includes('glen.test'), 60_000);
     }
     await waitFor('glen to allow only itself', async () => (await squareAllows('glen.test')).join() === 'glen.test', 60_000);
+  });
+
+  it('a ballot from the bot of a server that is not a member cannot even reach the council', async () => {
+    const council = (await hearthSql<{ room_id: string }>('camp.test', 'select room_id from neighborhood_councils'))[0]!.room_id;
+    // far.test runs no Hearth; an account named like one is the best a non-member can do.
+    const farBot = new Member(server('far.test'), '@hearth:far.test', (await registerUser('far.test', 'hearth', 'forged-bot')).access_token);
+    await refusal(farBot.join(council, ['camp.test']));
+    assert.doesNotMatch(await adminCommand('camp.test', '!neighborhood status'), /far\.test/);
+  });
+
+  it('with hood\'s approval given, camp and glen finish while hood\'s Hearth is down, and hood converges when it comes back', async () => {
+    assert.match(await adminCommand('camp.test', '!neighborhood propose glen.test'), /^Proposed glen\.test/);
+    await waitFor('hood to see glen proposed again', async () => /glen\.test: approved by camp\.test/.test(await adminCommand('hood.test', '!neighborhood status')), 60_000);
+    await adminCommand('hood.test', '!neighborhood approve glen.test');
+    await stopHearth('hood.test');
+    try {
+      await waitFor('glen\'s Hearth to see the invitation', async () => /Invitation from the neighborhood of/.test(await adminCommand('glen.test', '!neighborhood status')), 60_000);
+      assert.match(await adminCommand('glen.test', '!neighborhood accept'), /now in the neighborhood/);
+      for (const serverName of ['camp.test', 'glen.test']) {
+        await waitFor(`${serverName} to allow the three`, async () => [...await squareAllows(serverName)].sort().join() === 'camp.test,glen.test,hood.test', 60_000);
+      }
+      assert.equal((await squareAllows('hood.test')).includes('glen.test'), false, 'hood, being down, has not changed yet');
+    } finally {
+      await startHearth('hood.test');
+    }
+    await waitFor('hood to converge on its own', async () => [...await squareAllows('hood.test')].sort().join() === 'camp.test,glen.test,hood.test', 60_000);
   });
 });
