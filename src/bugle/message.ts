@@ -22,7 +22,7 @@ export function renderBroadcast(sender: string, displayName: string | null, body
 }
 
 export function introduction(serverName: string): string {
-  return `Hello! I am the Bugle of ${serverName}: any member can send everyone here a message through me (say !bugle <message>). ` +
+  return `Hello! I am the Bugle of ${serverName}. Every member can send everyone here a message through me (say !bugle <message>). ` +
     'Broadcasts reach you in this room. Say !bugle off to stop receiving them (and !bugle on to start again); leaving this room does the same.';
 }
 

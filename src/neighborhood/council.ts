@@ -17,7 +17,7 @@ export const COUNCIL_MEMBER_LEVEL = 50;
 const CREATOR_ONLY = 100;
 
 /**
- * Power levels: any bot in the room may write its own two statements (level
+ * Power levels: every bot in the room may write its own two statements (level
  * 0 is safe because Matrix lets nobody else write a state key that is their
  * user ID), members' bots may keep the room's ACL, and nobody but the creator
  * can redact another server's statements or remove its bot.
