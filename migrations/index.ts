@@ -6,6 +6,7 @@ import * as tiers from './0002_tiers.ts';
 import * as defederation from './0003_defederation.ts';
 import * as bugle from './0004_bugle.ts';
 import * as neighborhood from './0005_neighborhood.ts';
+import * as policySubscriptions from './0006_policy_subscriptions.ts';
 
 export interface Migration {
   name: string;
@@ -13,4 +14,4 @@ export interface Migration {
   down(db: Knex): Promise<void>;
 }
 
-export const migrations: readonly Migration[] = [initial, tiers, defederation, bugle, neighborhood];
+export const migrations: readonly Migration[] = [initial, tiers, defederation, bugle, neighborhood, policySubscriptions];

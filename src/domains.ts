@@ -67,6 +67,7 @@ export function buildDomains({ config, db, client, router, log }: Infrastructure
   const neighborhood = createNeighborhood({
     self: serverName, botLocalpart: config.appservice.bot_localpart, db, client, lists,
     propagation: federation.propagation, notify, log: log.child('neighborhood'),
+    onNeighbors: (neighbors) => { federation.blockLists.followNeighbors(neighbors); },
   });
   const membersStore = createMembersStore(db);
   const bugle = config.bugle.enabled

@@ -153,6 +153,25 @@ export const BugleSchema = Type.Object(
   Strict,
 );
 
+const ListMode = Type.Union([Type.Literal('auto'), Type.Literal('propose'), Type.Literal('off')]);
+
+export const NeighborhoodSchema = Type.Object(
+  {
+    blocklist_mode: Type.Union([Type.Literal('auto'), Type.Literal('propose'), Type.Literal('off')], {
+      description: "What to do with a neighbor's defederation decisions: `auto` applies them here too, `propose` (default) opens a proposal in the admin room and runs the informed-consent flow, `off` ignores them.",
+      default: 'propose',
+    }),
+    subscriptions: Type.Array(
+      Type.Object({ room: Type.String({ minLength: 1 }), mode: ListMode }, { additionalProperties: false }),
+      {
+        description: 'Other policy list rooms to follow (room ID or alias), in the format Draupnir and Mjolnir publish, each with its mode (auto, propose or off).',
+        default: [],
+      },
+    ),
+  },
+  Strict,
+);
+
 export const DatabaseSchema = Type.Object(
   {
     engine: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')], {
@@ -220,6 +239,7 @@ export const ConfigSchema = Type.Object(
     tiers: Type.Object(TiersSchema.properties, { ...Strict, default: {} }),
     federation: Type.Object(FederationSchema.properties, { ...Strict, default: {} }),
     bugle: Type.Object(BugleSchema.properties, { ...Strict, default: {} }),
+    neighborhood: Type.Object(NeighborhoodSchema.properties, { ...Strict, default: {} }),
     database: Type.Object(DatabaseSchema.properties, { ...Strict, default: {} }),
     inbox: Type.Object(InboxSchema.properties, { ...Strict, default: {} }),
     logging: Type.Object(LoggingSchema.properties, { ...Strict, default: {} }),

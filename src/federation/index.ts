@@ -18,7 +18,10 @@ import type { Tiers } from '../tiers/index.ts';
 import { AclPropagation } from './acl-propagation.ts';
 import { defederationCommands } from './commands.ts';
 import { Defederation } from './defederation.ts';
-import { PolicyList } from './policy-list.ts';
+import { PolicyList, SERVER_RULE } from './policy-list.ts';
+import { BlockListFollower } from './block-lists.ts';
+import { createPolicySubscriptionsStore } from '../store/policy-subscriptions-store.ts';
+import { createServerListsStore } from '../store/server-lists-store.ts';
 
 export interface FederationOptions {
   config: Config;
@@ -35,6 +38,7 @@ export interface FederationOptions {
 
 export interface Federation {
   commands: Command[];
+  blockLists: BlockListFollower;
   defederation: Defederation;
   propagation: AclPropagation;
   register(router: EventRouter): void;
@@ -57,6 +61,7 @@ export function createFederation(o: FederationOptions): Federation {
     progressEveryMs: o.config.federation.acl_progress_seconds * 1000,
     roomDelayMs: o.config.federation.acl_room_delay_ms,
   });
+  const policyList = new PolicyList(o.client, o.tiers.ensureRoom, o.config.community.name, o.config.appservice.namespace_prefix);
   const defederation = new Defederation({
     serverName,
     consentDays: o.config.federation.consent_days,
@@ -66,13 +71,24 @@ export function createFederation(o: FederationOptions): Federation {
     isLocalMember: o.isLocalMember,
     facts: o.tiers.facts,
     propagation,
-    policyList: new PolicyList(o.client, o.tiers.ensureRoom, o.config.community.name),
+    policyList,
     messenger: o.messenger,
     notify: o.notify,
     log: o.log.child('defederation'),
   });
+  const blockLists = new BlockListFollower({
+    client: o.client,
+    store: createPolicySubscriptionsStore(o.db),
+    defederation,
+    notify: o.notify,
+    log: o.log.child('block-lists'),
+    namespacePrefix: o.config.appservice.namespace_prefix,
+    neighborMode: o.config.neighborhood.blocklist_mode,
+    configured: o.config.neighborhood.subscriptions,
+  });
   return {
     commands: defederationCommands(defederation),
+    blockLists,
     defederation,
     propagation,
     register(router) {
@@ -82,6 +98,7 @@ export function createFederation(o: FederationOptions): Federation {
           await members.setMembership(event.room_id, event.state_key, event.content.membership);
         }
       });
+      router.on(SERVER_RULE, blockLists.handleRule);
       router.onAny(async (event) => {
         if (serverNameOf(event.sender) !== serverName) await members.sawRemoteActivity(event.sender, event.origin_server_ts);
       });
@@ -93,6 +110,10 @@ export function createFederation(o: FederationOptions): Federation {
         for (const userId of await o.client.joinedMembers(room.roomId)) await members.setMembership(room.roomId, userId, 'join');
       }
       await propagation.resume();
+      // Published from the start, so neighbors can follow it before the first decision.
+      await policyList.roomId();
+      await blockLists.followConfigured();
+      await blockLists.applyNeighborMode(await createServerListsStore(o.db).neighbors());
     },
     stop: () => propagation.stop(),
   };

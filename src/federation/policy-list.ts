@@ -6,19 +6,32 @@ import type { EnsureRoom } from '../tiers/room-creation.ts';
 
 export const SERVER_RULE = 'm.policy.rule.server';
 
+/** Every Hearth names its ban list room the same way, so neighbors find it: #hearth_banlist:<server>. */
+export function banListAliasLocalpart(namespacePrefix: string): string {
+  return `${namespacePrefix}banlist`;
+}
+
 export class PolicyList {
   private readonly client: HomeserverClient;
   private readonly ensureRoom: EnsureRoom;
   private readonly name: string;
 
-  constructor(client: HomeserverClient, ensureRoom: EnsureRoom, communityName: string) {
+  private readonly aliasLocalpart: string;
+
+  constructor(client: HomeserverClient, ensureRoom: EnsureRoom, communityName: string, namespacePrefix: string) {
     this.client = client;
     this.ensureRoom = ensureRoom;
     this.name = `${communityName} ban list`;
+    this.aliasLocalpart = banListAliasLocalpart(namespacePrefix);
   }
 
   roomId(): Promise<string> {
-    return this.ensureRoom({ creationKey: 'policy_list', room: { role: 'policy_list', tier: 'neighborhood', name: this.name }, requester: null });
+    return this.ensureRoom({
+      creationKey: 'policy_list',
+      room: { role: 'policy_list', tier: 'neighborhood', name: this.name },
+      requester: null,
+      aliasLocalpart: this.aliasLocalpart,
+    });
   }
 
   async ban(glob: string, reason: string): Promise<void> {

@@ -24,6 +24,7 @@ export interface NeighborhoodDomainOptions {
   propagation: AclPropagation;
   notify: NotifyAdmins;
   log: Logger;
+  onNeighbors: (neighbors: readonly string[]) => void;
 }
 
 export interface NeighborhoodDomain {

@@ -13,6 +13,8 @@ export interface RoomSpec {
   room: Omit<ManagedRoom, 'roomId'>;
   /** Who asked for the room: invited, and its moderator. */
   requester: string | null;
+  /** A local alias for the room, in Hearth's namespace, when others must find it by name. */
+  aliasLocalpart?: string;
 }
 
 export function topicFor(room: Omit<ManagedRoom, 'roomId'>, serverName: string): string {
@@ -44,5 +46,6 @@ export function createRoomRequest(spec: RoomSpec, facts: CommunityFacts): Create
     }),
     power_level_content_override: defaultPowerLevels(room, facts, moderators),
     invite: invite.filter((user) => user !== ''),
+    ...(spec.aliasLocalpart ? { room_alias_name: spec.aliasLocalpart } : {}),
   };
 }

@@ -4,7 +4,7 @@
 // camp's neighborhood ACL.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { acceptInvite, adminCommand, botByHand, hearthSql, managedRoom } from '../support/hearth.ts';
+import { acceptInvite, adminCommand, botByHand, hearthSql, managedRoom, setHearthConfig } from '../support/hearth.ts';
 import { startHearth, stopHearth, registerUser } from '../../testbed/testbed.ts';
 import { Member, refusal, server, waitFor } from '../support/member.ts';
 
@@ -97,5 +97,25 @@ describe('a neighborhood formed by mutual approval', () => {
       await startHearth('hood.test');
     }
     await waitFor('hood to converge on its own', async () => [...await squareAllows('hood.test')].sort().join() === 'camp.test,glen.test,hood.test', 60_000);
+  });
+
+  it('hood defederates a server: camp gets a ready proposal, and with mode auto applies the ban itself', async () => {
+    const followed = async (): Promise<number> => Number((await hearthSql<{ n: string }>('camp.test', "select count(*) as n from policy_subscriptions where source = 'hood.test'"))[0]?.n);
+    await waitFor('camp to follow hood\'s ban list', async () => (await followed()) === 1, 60_000);
+    assert.match(await adminCommand('hood.test', '!defederate now *.spam.test "spam wave"'), /^Defederated \*\.spam\.test/);
+    await waitFor('camp\'s proposal', async () => /Proposal to cut off \*\.spam\.test \(by @hearth:hood\.test[^)]*\): hood\.test: spam wave/.test(await adminCommand('camp.test', '!defederate status')), 60_000);
+
+    await stopHearth('camp.test');
+    setHearthConfig('camp.test', [[['neighborhood', 'blocklist_mode'], 'auto']]);
+    try {
+      await startHearth('camp.test');
+      assert.match(await adminCommand('hood.test', '!defederate now *.junk.test "junk mail"'), /^Defederated \*\.junk\.test/);
+      await waitFor('camp to apply hood\'s ban', async () =>
+        Number((await hearthSql<{ n: string }>('camp.test', "select count(*) as n from defederated_servers where server_glob = '*.junk.test'"))[0]?.n) === 1, 60_000);
+    } finally {
+      await stopHearth('camp.test');
+      setHearthConfig('camp.test', [[['neighborhood', 'blocklist_mode'], 'propose']]);
+      await startHearth('camp.test');
+    }
   });
 });

@@ -1,0 +1,96 @@
+// Following other communities' ban lists: every neighbor's (found by the alias
+// every Hearth gives its ban list room) and any policy list the admin
+// subscribed to. A rule from a followed list is applied here (auto), opened as
+// a proposal with the informed-consent flow (propose), or ignored (off).
+import { CommandError } from '../commands/command.ts';
+import type { NotifyAdmins } from '../community/admin-notices.ts';
+import type { Logger } from '../logging/logger.ts';
+import type { HomeserverClient } from '../matrix/client.ts';
+import type { MatrixEvent } from '../matrix/event.ts';
+import { errorText } from '../matrix/retry.ts';
+import type { ListMode, PolicySubscriptionsStore } from '../store/policy-subscriptions-store.ts';
+import type { Defederation } from './defederation.ts';
+import { banListAliasLocalpart } from './policy-list.ts';
+
+export interface BlockListOptions {
+  client: HomeserverClient;
+  store: PolicySubscriptionsStore;
+  defederation: Defederation;
+  notify: NotifyAdmins;
+  log: Logger;
+  namespacePrefix: string;
+  neighborMode: ListMode;
+  configured: readonly { room: string; mode: ListMode }[];
+}
+
+// Matrix's recommendation for a ban, and the older name moderation bots still write.
+const BAN_RECOMMENDATIONS = new Set(['m.ban', 'org.matrix.mjolnir.ban']);
+const FOLLOW_ATTEMPTS = 10;
+const FOLLOW_RETRY_MS = 3_000;
+
+export class BlockListFollower {
+  private readonly o: BlockListOptions;
+
+  constructor(options: BlockListOptions) {
+    this.o = options;
+  }
+
+  /** Joins a list room and records it; a neighbor's list may not admit this server yet, so joining is retried a few times. */
+  private async follow(room: string, source: string, mode: ListMode, via: readonly string[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const roomId = await this.o.client.joinRoom(room, via);
+        await this.o.store.save({ roomId, source, mode }, Date.now());
+        this.o.log.info('following a ban list', { room: roomId, source, mode });
+        return;
+      } catch (error) {
+        if (attempt >= FOLLOW_ATTEMPTS) {
+          this.o.log.warn('could not follow a ban list', { room, source, error: errorText(error) });
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, FOLLOW_RETRY_MS));
+      }
+    }
+  }
+
+  /** Follows the ban list of every neighbor not followed yet (in the background: a join may wait for their ACL). */
+  followNeighbors(neighbors: readonly string[]): void {
+    void this.o.store.sources().then((followed) => {
+      for (const server of neighbors.filter((n) => !followed.has(n))) {
+        void this.follow(`#${banListAliasLocalpart(this.o.namespacePrefix)}:${server}`, server, this.o.neighborMode, [server]);
+      }
+    }).catch((error: unknown) => { this.o.log.warn('could not read the followed ban lists', { error: errorText(error) }); });
+  }
+
+  /** The config's mode for neighbors' lists applies to lists followed before it changed. */
+  async applyNeighborMode(neighbors: readonly string[]): Promise<void> {
+    await this.o.store.setModeForSources(neighbors, this.o.neighborMode);
+  }
+
+  async followConfigured(): Promise<void> {
+    for (const { room, mode } of this.o.configured) {
+      const via = room.includes(':') ? [room.slice(room.indexOf(':') + 1)] : [];
+      await this.follow(room, room, mode, via);
+    }
+  }
+
+  handleRule = async (event: MatrixEvent): Promise<void> => {
+    const subscription = await this.o.store.get(event.room_id);
+    if (!subscription || subscription.mode === 'off') return;
+    const { entity, recommendation, reason } = event.content;
+    // An emptied rule is a list withdrawing it; following lists never undoes a decision here on its own.
+    if (typeof entity !== 'string' || typeof recommendation !== 'string' || !BAN_RECOMMENDATIONS.has(recommendation)) return;
+    const why = `${subscription.source}: ${typeof reason === 'string' && reason !== '' ? reason : 'no reason given'}`;
+    try {
+      if (subscription.mode === 'auto') {
+        await this.o.notify(`Following ${subscription.source}'s ban list: ${await this.o.defederation.decideNow(entity, why, event.sender)}`);
+      } else {
+        const { told } = await this.o.defederation.propose(entity, why, event.sender);
+        await this.o.notify(`${subscription.source} cut off ${entity} (${why}). A proposal is open here and ${told.length} affected member(s) were told; see !defederate status, decide with !defederate confirm ${entity}.`);
+      }
+    } catch (error) {
+      if (!(error instanceof CommandError)) throw error;
+      await this.o.notify(`Did not follow ${subscription.source}'s rule about ${entity}: ${error.message}`);
+    }
+  };
+}
