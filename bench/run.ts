@@ -6,6 +6,7 @@ import { benchLine, table, type BenchResult } from './report.ts';
 import { transactionIngest } from './transaction-ingest.ts';
 import { aclPropagation } from './acl-propagation.ts';
 import { bugleFanout } from './bugle-fanout.ts';
+import { neighborhoodConvergence } from './neighborhood-convergence.ts';
 
 type Benchmark = () => Promise<BenchResult>;
 
@@ -23,6 +24,7 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
   'transaction-ingest-postgres': () => withScratch('postgres', (db) => transactionIngest('transaction-ingest-postgres', db)),
   'acl-propagation': aclPropagation,
   'bugle-fanout': bugleFanout,
+  'neighborhood-convergence': neighborhoodConvergence,
 };
 
 async function main(names: readonly string[]): Promise<void> {

@@ -59,8 +59,11 @@ export function buildDomains({ config, db, client, router, log }: Infrastructure
   const tiers = createTiers({ config, client, rooms, lists, notify, log: log.child('tiers') });
   const admin = config.homeserver.admin_token ? createSynapseAdmin(config.homeserver.url, config.homeserver.admin_token, log.child('synapse-admin')) : null;
   const isLocalMember = (userId: string): boolean => isCommunityMember(userId, serverName, isOwnBot);
+  // The neighborhood is built after federation (it uses its ACL jobs), so this hook is bound below.
+  let refreshNeighborhood = (): Promise<void> => Promise.resolve();
   const federation = createFederation({
     config, db, client, rooms, tiers, admin, isLocalMember, notify,
+    afterDefederationChange: () => refreshNeighborhood(),
     messenger: new DirectMessenger(client, createDirectRoomsStore(db), log.child('dm')),
     log: log.child('federation'),
   });
@@ -69,6 +72,7 @@ export function buildDomains({ config, db, client, router, log }: Infrastructure
     propagation: federation.propagation, notify, log: log.child('neighborhood'),
     onNeighbors: (neighbors) => { federation.blockLists.followNeighbors(neighbors); },
   });
+  refreshNeighborhood = () => neighborhood.refresh();
   const membersStore = createMembersStore(db);
   const bugle = config.bugle.enabled
     ? createBugle({ config, db, client, members: membersStore, isCommunityMember: isLocalMember, notify, log: log.child('bugle') })

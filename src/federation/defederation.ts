@@ -30,6 +30,8 @@ export interface DefederationOptions {
   messenger: DirectMessenger;
   notify: NotifyAdmins;
   log: Logger;
+  /** Told after every decision or reversal (the neighborhood re-derives who it allows). */
+  afterChange?: () => Promise<void>;
   now?: () => number;
 }
 
@@ -163,6 +165,7 @@ export class Defederation {
       });
     }
     this.o.log.info('defederated', { target: glob, by, job_id: job.id, affected_members: report.members.length });
+    await this.o.afterChange?.();
     const lost = report.members.reduce((sum, m) => sum + m.contacts.length, 0);
     return `Defederated ${glob}. ${report.members.length} member(s) lost ${lost} contact(s) and were told. The ACL change is on its way to every room; progress follows here.`;
   }
@@ -186,6 +189,7 @@ export class Defederation {
     await this.o.policyList.unban(glob);
     await this.o.propagation.enqueue(`${glob} refederated`, []);
     this.o.log.info('refederated', { target: glob, by });
+    await this.o.afterChange?.();
     return `${glob} is no longer defederated; its users can join federating rooms again. (Those removed earlier are not invited back, and history stays as it is.)`;
   }
 

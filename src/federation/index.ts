@@ -34,6 +34,8 @@ export interface FederationOptions {
   isLocalMember: (userId: string) => boolean;
   notify: NotifyAdmins;
   log: Logger;
+  /** Told after every defederation decision or reversal. */
+  afterDefederationChange: () => Promise<void>;
 }
 
 export interface Federation {
@@ -75,6 +77,7 @@ export function createFederation(o: FederationOptions): Federation {
     messenger: o.messenger,
     notify: o.notify,
     log: o.log.child('defederation'),
+    afterChange: o.afterDefederationChange,
   });
   const blockLists = new BlockListFollower({
     client: o.client,

@@ -33,6 +33,8 @@ export interface NeighborhoodDomain {
   acceptCouncilInvite(event: MatrixEvent): Promise<boolean>;
   register(router: EventRouter): void;
   setUp(): Promise<void>;
+  /** Re-derives every council (after this server's defederation list changed). */
+  refresh(): Promise<void>;
 }
 
 export function createNeighborhood(o: NeighborhoodDomainOptions): NeighborhoodDomain {
@@ -48,5 +50,6 @@ export function createNeighborhood(o: NeighborhoodDomainOptions): NeighborhoodDo
       for (const type of [MEMBERSHIP_TYPE, VOTES_TYPE, 'm.room.member']) router.on(type, onCouncilEvent);
     },
     setUp: () => service.refresh(),
+    refresh: () => service.refresh(),
   };
 }

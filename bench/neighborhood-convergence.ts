@@ -1,0 +1,75 @@
+// neighborhood-convergence: camp and hood form a neighborhood, glen is
+// proposed and accepts, then hood casts the deciding vote. Measured: from that
+// vote until the neighborhood squares of all three servers allow glen. The
+// baseline, in the same run, is one state event from camp's bot reaching
+// glen's copy of the council room (the time federation itself needs).
+import { randomBytes } from 'node:crypto';
+import { adminCommand, botByHand, hearthSql, managedRoom } from '../test/support/hearth.ts';
+import { Member, waitFor } from '../test/support/member.ts';
+import type { BenchResult } from './report.ts';
+
+const SERVERS = ['camp.test', 'hood.test', 'glen.test'];
+
+async function allows(server: string, target: string): Promise<boolean> {
+  const acl = await botByHand(server).state(await managedRoom(server, 'neighborhood_square'), 'm.room.server_acl');
+  return (acl.allow as string[]).includes(target);
+}
+
+async function invitedToNeighborhood(server: string): Promise<boolean> {
+  return /Invitation from the neighborhood of/.test(await adminCommand(server, '!neighborhood status'));
+}
+
+async function formCampAndHood(): Promise<void> {
+  await adminCommand('camp.test', '!neighborhood create');
+  await adminCommand('camp.test', '!neighborhood propose hood.test');
+  await waitFor('hood to be invited', () => invitedToNeighborhood('hood.test'), 60_000);
+  await adminCommand('hood.test', '!neighborhood accept');
+  await waitFor('camp and hood to allow each other', async () => (await allows('camp.test', 'hood.test')) && (await allows('hood.test', 'camp.test')), 60_000);
+}
+
+async function glenWaitingForHood(): Promise<void> {
+  await adminCommand('camp.test', '!neighborhood propose glen.test');
+  await waitFor('glen to be invited', () => invitedToNeighborhood('glen.test'), 60_000);
+  await adminCommand('glen.test', '!neighborhood accept');
+  await waitFor('hood to see glen proposed', async () => /glen\.test: approved by camp\.test/.test(await adminCommand('hood.test', '!neighborhood status')), 60_000);
+}
+
+async function decidingVoteMs(): Promise<number> {
+  const admin = Member.admin('hood.test');
+  const adminRoom = await managedRoom('hood.test', 'admin');
+  await admin.join(adminRoom);
+  const started = performance.now();
+  await admin.send(adminRoom, '!neighborhood approve glen.test');
+  for (;;) {
+    const done = await Promise.all(SERVERS.map((s) => allows(s, 'glen.test')));
+    if (done.every(Boolean)) return performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function oneStateEventMs(council: string): Promise<number> {
+  const key = `bench-${randomBytes(4).toString('hex')}`;
+  const started = performance.now();
+  await botByHand('camp.test').setState(council, 'org.hearth.bench', key, { at: Date.now() });
+  const glen = botByHand('glen.test');
+  for (;;) {
+    const seen = await glen.state(council, 'org.hearth.bench', key).then(() => true, () => false);
+    if (seen) return performance.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export async function neighborhoodConvergence(): Promise<BenchResult> {
+  await formCampAndHood();
+  await glenWaitingForHood();
+  const council = (await hearthSql<{ room_id: string }>('camp.test', 'select room_id from neighborhood_councils'))[0]?.room_id ?? '';
+  const baselines = [await oneStateEventMs(council), await oneStateEventMs(council), await oneStateEventMs(council)];
+  const hearth = await decidingVoteMs();
+  const baseline = baselines.reduce((a, b) => a + b, 0) / baselines.length;
+  return {
+    name: 'neighborhood-convergence',
+    hearthMs: hearth,
+    baselineMs: baseline,
+    note: `hood's deciding vote for glen until camp, hood and glen all allow glen, vs one state event from camp to glen (mean of ${baselines.map((b) => b.toFixed(0)).join(', ')} ms)`,
+  };
+}
