@@ -101,7 +101,8 @@ export function buildDomains({ config, db, client, router, log }: Infrastructure
   router.on('m.room.member', handleBotInvites({
     bots: bugle ? [client, bugle.bot] : [client],
     serverName,
-    onJoined: async (bot, roomId, inviter) => { if (bugle && bot === bugle.bot) await bugle.adopt(inviter, roomId); },
+    // Only a direct chat becomes a member's DM with the Bugle: broadcasts to them land there.
+    onJoined: async (bot, roomId, inviter, isDirect) => { if (bugle && bot === bugle.bot && isDirect) await bugle.adopt(inviter, roomId); },
     remoteInvite: (event) => neighborhood.acceptCouncilInvite(event),
     log: log.child('invites'),
   }));

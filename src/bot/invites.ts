@@ -9,7 +9,7 @@ export interface InviteOptions {
   /** Hearth's bots: an invitation to any of them is answered by that bot. */
   bots: readonly HomeserverClient[];
   /** Called after a bot accepted an invitation. */
-  onJoined?: (bot: HomeserverClient, roomId: string, inviter: string) => Promise<void>;
+  onJoined?: (bot: HomeserverClient, roomId: string, inviter: string, isDirect: boolean) => Promise<void>;
   /** Offered an invitation from another server first; true when it took care of it (a neighborhood council). */
   remoteInvite?: (event: MatrixEvent) => Promise<boolean>;
   serverName: string;
@@ -37,6 +37,6 @@ export function handleBotInvites(options: InviteOptions) {
     }
     await client.joinRoom(event.room_id);
     log.info('joined a room on invitation', { bot: client.userId, room_id: event.room_id, sender: event.sender });
-    await options.onJoined?.(client, event.room_id, event.sender);
+    await options.onJoined?.(client, event.room_id, event.sender, event.content.is_direct === true);
   };
 }

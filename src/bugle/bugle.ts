@@ -99,11 +99,12 @@ export class Bugle {
     return 'You will receive no more broadcasts. Say !bugle on to receive them again.';
   }
 
-  async on(userId: string): Promise<string> {
+  async on(userId: string, roomId: string): Promise<string> {
     const was = (await this.o.store.optedOut()).get(userId);
     await this.o.store.optIn(userId);
-    // Someone who left the Bugle's DM gets a new one with the next broadcast.
-    if (was === 'left') await this.o.messenger.forget(userId);
+    // Someone who left the Bugle's DM gets a new one with the next broadcast,
+    // unless they are speaking from a new DM with it already.
+    if (was === 'left' && (await this.o.messenger.memberOf(roomId)) !== userId) await this.o.messenger.forget(userId);
     return 'You will receive broadcasts again.';
   }
 

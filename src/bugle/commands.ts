@@ -24,7 +24,7 @@ export function bugleCommands(bugle: Bugle): Command[] {
     defineCommand({ name: 'bugle off', summary: 'Stop receiving broadcasts.', params: [], permission: 'member',
       async run(context) { return { text: await bugle.off(context.sender) }; } }),
     defineCommand({ name: 'bugle on', summary: 'Receive broadcasts again.', params: [], permission: 'member',
-      async run(context) { return { text: await bugle.on(context.sender) }; } }),
+      async run(context) { return { text: await bugle.on(context.sender, context.roomId) }; } }),
     defineCommand({ name: 'bugle revoke', summary: 'Stop a member from sending broadcasts.', params: [user], permission: 'admin',
       async run(context, args) { return { text: await bugle.revoke(args.string('user'), context.sender) }; } }),
     defineCommand({ name: 'bugle restore', summary: 'Let a revoked member send broadcasts again.', params: [user], permission: 'admin',

@@ -85,6 +85,12 @@ describe('the Bugle', () => {
     assert.match(await adminCommand(GLEN, '!bugle log'), new RegExp(`${sender.userId.replace(/\./g, '\\.')} → 26 member\\(s\\), digest [0-9a-f]{16}`));
   });
 
+  it('a member who left the Bugle\'s DM can opt in again from a new one, and is answered there', async () => {
+    const { ask } = await bugleDm(people[3]!);
+    assert.equal(await ask('!bugle on'), 'You will receive broadcasts again.');
+    assert.equal(await count('select count(*) as n from bugle_opt_outs where user_id = ?', [people[3]!.userId]), 0);
+  });
+
   it('a member over the daily limit is told when they can send again, and nothing is sent', async () => {
     const member = people[4]!;
     const { ask } = await bugleDm(member);
