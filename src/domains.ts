@@ -62,7 +62,7 @@ export function buildDomains({ config, db, client, router, log }: Infrastructure
   // The neighborhood is built after federation (it uses its ACL jobs), so this hook is bound below.
   let refreshNeighborhood = (): Promise<void> => Promise.resolve();
   const federation = createFederation({
-    config, db, client, rooms, tiers, admin, isLocalMember, notify,
+    config, db, client, rooms, lists, tiers, admin, isLocalMember, notify,
     afterDefederationChange: () => refreshNeighborhood(),
     messenger: new DirectMessenger(client, createDirectRoomsStore(db), log.child('dm')),
     log: log.child('federation'),

@@ -6,7 +6,8 @@
 import type { DirectMessenger } from '../community/direct-messages.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
-import { errorText, forEachConcurrently, withRetries } from '../matrix/retry.ts';
+import { errorText, forEachConcurrently, sleep, withRetries } from '../matrix/retry.ts';
+import { BackgroundRuns } from '../matrix/background-runs.ts';
 import type { Broadcast, BugleStore } from '../store/bugle-store.ts';
 import { introduction, renderBroadcast, type Rendered } from './message.ts';
 
@@ -23,12 +24,10 @@ export interface BugleDeliveryOptions {
 }
 
 const BACKOFF_BASE_MS = 500;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class BugleDelivery {
   private readonly o: BugleDeliveryOptions;
-  private readonly running = new Map<number, Promise<void>>();
-  private stopping = false;
+  private readonly runs = new BackgroundRuns();
 
   constructor(options: BugleDeliveryOptions) {
     this.o = options;
@@ -39,11 +38,9 @@ export class BugleDelivery {
   }
 
   start(broadcast: Broadcast): void {
-    if (this.running.has(broadcast.id)) return;
-    const run = this.deliver(broadcast)
-      .catch((error: unknown) => { this.o.log.error('a broadcast stopped with an error; it resumes at the next start', { broadcast_id: broadcast.id, error }); })
-      .finally(() => this.running.delete(broadcast.id));
-    this.running.set(broadcast.id, run);
+    this.runs.launch(broadcast.id, () => this.deliver(broadcast), (error) => {
+      this.o.log.error('a broadcast stopped with an error; it resumes at the next start', { broadcast_id: broadcast.id, error });
+    });
   }
 
   async resume(): Promise<void> {
@@ -53,13 +50,12 @@ export class BugleDelivery {
     }
   }
 
-  async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.all(this.running.values());
+  idle(): Promise<void> {
+    return this.runs.idle();
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    await Promise.allSettled(this.running.values());
+  stop(): Promise<void> {
+    return this.runs.stop();
   }
 
   private async deliver(broadcast: Broadcast): Promise<void> {
@@ -67,8 +63,8 @@ export class BugleDelivery {
     const rendered = renderBroadcast(broadcast.sender, profile.displayname ?? null, broadcast.body);
     const rooms = await this.o.messenger.existingRooms();
     await forEachConcurrently(await this.o.store.pendingRecipients(broadcast.id), this.o.concurrency,
-      (recipient) => this.deliverTo(broadcast, recipient, rendered, rooms.get(recipient)), () => this.stopping);
-    if (this.stopping) return;
+      (recipient) => this.deliverTo(broadcast, recipient, rendered, rooms.get(recipient)), () => this.runs.stopping);
+    if (this.runs.stopping) return;
     await this.o.store.finish(broadcast.id, this.now());
     await this.report(broadcast);
   }

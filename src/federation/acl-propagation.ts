@@ -6,7 +6,8 @@
 import type { NotifyAdmins } from '../community/admin-notices.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
-import { errorText, forEachConcurrently, withRetries } from '../matrix/retry.ts';
+import { errorText, forEachConcurrently, sleep, withRetries } from '../matrix/retry.ts';
+import { BackgroundRuns } from '../matrix/background-runs.ts';
 import { serverNameOf } from '../matrix/event.ts';
 import type { AclJob, AclJobsStore } from '../store/acl-jobs-store.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
@@ -32,12 +33,10 @@ export interface AclPropagationOptions {
 
 const BACKOFF_BASE_MS = 500;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class AclPropagation {
   private readonly o: AclPropagationOptions;
-  private readonly running = new Map<number, Promise<void>>();
-  private stopping = false;
+  private readonly runs = new BackgroundRuns();
 
   constructor(options: AclPropagationOptions) {
     this.o = options;
@@ -64,21 +63,18 @@ export class AclPropagation {
   }
 
   /** Resolves when every job started so far has finished (tests, benchmarks, shutdown). */
-  async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.all(this.running.values());
+  idle(): Promise<void> {
+    return this.runs.idle();
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    await Promise.allSettled(this.running.values());
+  stop(): Promise<void> {
+    return this.runs.stop();
   }
 
   private launch(job: AclJob): void {
-    if (this.running.has(job.id)) return;
-    const run = this.run(job)
-      .catch((error: unknown) => { this.o.log.error('an ACL change stopped with an error; it resumes at the next start', { job_id: job.id, error }); })
-      .finally(() => this.running.delete(job.id));
-    this.running.set(job.id, run);
+    this.runs.launch(job.id, () => this.run(job), (error) => {
+      this.o.log.error('an ACL change stopped with an error; it resumes at the next start', { job_id: job.id, error });
+    });
   }
 
   private async run(job: AclJob): Promise<void> {
@@ -89,8 +85,8 @@ export class AclPropagation {
         lastReport = this.now();
         await this.report(job, false);
       }
-    }, () => this.stopping);
-    if (this.stopping) return;
+    }, () => this.runs.stopping);
+    if (this.runs.stopping) return;
     await this.o.jobs.finish(job.id, this.now());
     await this.report(job, true);
   }

@@ -21,13 +21,14 @@ import { Defederation } from './defederation.ts';
 import { PolicyList, SERVER_RULE } from './policy-list.ts';
 import { BlockListFollower } from './block-lists.ts';
 import { createPolicySubscriptionsStore } from '../store/policy-subscriptions-store.ts';
-import { createServerListsStore } from '../store/server-lists-store.ts';
+import type { ServerListsStore } from '../store/server-lists-store.ts';
 
 export interface FederationOptions {
   config: Config;
   db: Database;
   client: HomeserverClient;
   rooms: ManagedRoomsStore;
+  lists: ServerListsStore;
   tiers: Tiers;
   messenger: DirectMessenger;
   admin: SynapseAdmin | null;
@@ -116,7 +117,7 @@ export function createFederation(o: FederationOptions): Federation {
       // Published from the start, so neighbors can follow it before the first decision.
       await policyList.roomId();
       await blockLists.followConfigured();
-      await blockLists.applyNeighborMode(await createServerListsStore(o.db).neighbors());
+      await blockLists.applyNeighborMode(await o.lists.neighbors());
     },
     stop: () => propagation.stop(),
   };

@@ -12,7 +12,7 @@ export interface RetryOptions {
 
 export type RetryOutcome = { ok: true; attempts: number } | { ok: false; attempts: number; error: unknown };
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function withRetries(work: (attempt: number) => Promise<void>, options: RetryOptions): Promise<RetryOutcome> {
   for (let attempt = 1; ; attempt++) {

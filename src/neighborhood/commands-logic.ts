@@ -95,13 +95,21 @@ export function decideCreate(s: Situation, creationKey: string): Decision {
   };
 }
 
-export function decidePropose(s: Situation, input: string): Decision {
+/** What proposing or approving a server starts from: a valid name, this server's neighborhood, and a server not yet in it. */
+function aboutNonMember(s: Situation, input: string): { server: string; d: Derived } | { refusal: Decision } {
   const checked = checkServer(input, s.self);
-  if (!checked.ok) return refuse(checked.reason);
+  if (!checked.ok) return { refusal: refuse(checked.reason) };
   const { server } = checked;
   const d = home(deriveAll(s));
-  if (!d) return refuse(NOT_IN);
-  if (d.n.members.includes(server)) return refuse(`${server} is already a member of the neighborhood.`);
+  if (!d) return { refusal: refuse(NOT_IN) };
+  if (d.n.members.includes(server)) return { refusal: refuse(`${server} is already a member of the neighborhood.`) };
+  return { server, d };
+}
+
+export function decidePropose(s: Situation, input: string): Decision {
+  const about = aboutNonMember(s, input);
+  if ('refusal' in about) return about.refusal;
+  const { server, d } = about;
   if (d.n.candidates.some((c) => c.server === server && !c.declined)) return refuse(`${server} is already proposed: say !neighborhood approve ${server} to approve it, or !neighborhood status to see where it stands.`);
   if (s.defederatedBySelf(server)) return refuse(`This community has cut ${server} off (defederated it), so it can never approve it. Undo that with !refederate ${server} first.`);
   const cutters = d.n.cuts.filter((c) => c.server === server).map((c) => c.by);
@@ -119,12 +127,9 @@ function candidacy(d: Derived, server: string): Candidate | undefined {
 }
 
 export function decideApprove(s: Situation, input: string): Decision {
-  const checked = checkServer(input, s.self);
-  if (!checked.ok) return refuse(checked.reason);
-  const { server } = checked;
-  const d = home(deriveAll(s));
-  if (!d) return refuse(NOT_IN);
-  if (d.n.members.includes(server)) return refuse(`${server} is already a member of the neighborhood.`);
+  const about = aboutNonMember(s, input);
+  if ('refusal' in about) return about.refusal;
+  const { server, d } = about;
   const c = candidacy(d, server);
   if (!c) return refuse(`Nobody has proposed ${server}. Propose it with !neighborhood propose ${server}.`);
   if (s.defederatedBySelf(server)) return refuse(`This community has cut ${server} off (defederated it): it can never approve it while that stands.`);
