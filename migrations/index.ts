@@ -7,6 +7,7 @@ import * as defederation from './0003_defederation.ts';
 import * as bugle from './0004_bugle.ts';
 import * as neighborhood from './0005_neighborhood.ts';
 import * as policySubscriptions from './0006_policy_subscriptions.ts';
+import * as encryption from './0007_encryption.ts';
 
 export interface Migration {
   name: string;
@@ -14,4 +15,4 @@ export interface Migration {
   down(db: Knex): Promise<void>;
 }
 
-export const migrations: readonly Migration[] = [initial, tiers, defederation, bugle, neighborhood, policySubscriptions];
+export const migrations: readonly Migration[] = [initial, tiers, defederation, bugle, neighborhood, policySubscriptions, encryption];

@@ -2,7 +2,8 @@
 // them. Each domain registers its own handlers and commands; this file only
 // connects them, so no single object knows every feature.
 import { helpCommand } from './bot/help-command.ts';
-import { handleCommandMessages } from './bot/conversation.ts';
+import { handleCommandMessages, handleUndecryptable } from './bot/conversation.ts';
+import { UNDECRYPTABLE } from './matrix/crypto/index.ts';
 import { handleBotInvites } from './bot/invites.ts';
 import { CommandTable } from './commands/table.ts';
 import { adminNotifier, isCommunityMember, MemberDirectory } from './community/index.ts';
@@ -17,9 +18,9 @@ import { createMembersStore } from './store/members-store.ts';
 import { createServerListsStore } from './store/server-lists-store.ts';
 import { createTiers } from './tiers/index.ts';
 import { createFederation } from './federation/index.ts';
-import { DirectMessenger } from './community/direct-messages.ts';
+import { DirectMessenger, encryptsDirectMessages } from './community/direct-messages.ts';
 import { createDirectRoomsStore } from './store/direct-rooms-store.ts';
-import { createBugle } from './bugle/index.ts';
+import { bugleUserId, createBugle } from './bugle/index.ts';
 import { createNeighborhood } from './neighborhood/index.ts';
 
 export interface Infrastructure {
@@ -48,10 +49,22 @@ async function inviteNewAdmins(client: HomeserverClient, adminRoomId: string, ad
   }
 }
 
+/** Whether a user ID is one of Hearth's own bots (its main bot or any user in its namespace). */
+export function ownBotCheck(config: Config): (userId: string) => boolean {
+  const main = `@${config.appservice.bot_localpart}:${config.homeserver.server_name}`;
+  const prefix = `@${config.appservice.namespace_prefix}`;
+  return (userId) => userId === main || userId.startsWith(prefix);
+}
+
+/** The bots members talk to, and that therefore need a crypto device. */
+export function talkingBots(config: Config): string[] {
+  const main = `@${config.appservice.bot_localpart}:${config.homeserver.server_name}`;
+  return config.bugle.enabled ? [main, bugleUserId(config)] : [main];
+}
+
 export function buildDomains({ config, db, client, router, log }: Infrastructure): Domains {
   const serverName = config.homeserver.server_name;
-  const prefix = `@${config.appservice.namespace_prefix}`;
-  const isOwnBot = (userId: string): boolean => userId === client.userId || userId.startsWith(prefix);
+  const isOwnBot = ownBotCheck(config);
   const rooms = createManagedRoomsStore(db);
   let adminRoomId: string | null = null;
   const notify = adminNotifier(client, () => adminRoomId, log.child('notices'));
@@ -64,7 +77,7 @@ export function buildDomains({ config, db, client, router, log }: Infrastructure
   const federation = createFederation({
     config, db, client, rooms, lists, tiers, admin, isLocalMember, notify,
     afterDefederationChange: () => refreshNeighborhood(),
-    messenger: new DirectMessenger(client, createDirectRoomsStore(db), log.child('dm')),
+    messenger: new DirectMessenger(client, createDirectRoomsStore(db), log.child('dm'), { encrypted: encryptsDirectMessages(config) }),
     log: log.child('federation'),
   });
   const neighborhood = createNeighborhood({
@@ -98,6 +111,13 @@ export function buildDomains({ config, db, client, router, log }: Infrastructure
   );
   const responderFor = async (roomId: string): Promise<HomeserverClient> => (bugle && (await bugle.isBugleRoom(roomId)) ? bugle.bot : client);
   router.on('m.room.message', handleCommandMessages({ responderFor, table, serverName, admins: config.community.admins, isOwnBot, log: log.child('conversation') }));
+  router.on(UNDECRYPTABLE, handleUndecryptable({
+    responderFor,
+    // The admin room, or a room where the sender is alone with Hearth's bots.
+    isConversationRoom: async (roomId, sender, responder) =>
+      roomId === adminRoomId || (await responder.joinedMembers(roomId)).every((member) => member === sender || isOwnBot(member)),
+    log: log.child('conversation'),
+  }));
   router.on('m.room.member', handleBotInvites({
     bots: bugle ? [client, bugle.bot] : [client],
     serverName,

@@ -7,7 +7,8 @@ import { ConfigError } from './config/load.ts';
 import { unsafeValues } from './config/safety.ts';
 import type { Config } from './config/schema.ts';
 import { configureLogging, createLogger } from './logging/logger.ts';
-import { createHomeserverClient } from './matrix/client.ts';
+import { createHomeserverClient, type HomeserverClient } from './matrix/client.ts';
+import type { Logger } from './logging/logger.ts';
 import { createAppserviceApp, type HealthReport } from './matrix/appservice/server.ts';
 import { EventRouter } from './matrix/inbox/router.ts';
 import { InboxWorker } from './matrix/inbox/worker.ts';
@@ -15,7 +16,10 @@ import { waitForHomeserver, checkHomeserverReachesUs } from './matrix/startup-ch
 import { openDatabase, type Database } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { createInboxStore } from './store/inbox-store.ts';
-import { buildDomains } from './domains.ts';
+import { buildDomains, ownBotCheck, talkingBots } from './domains.ts';
+import { openEncryption, type Encryption } from './matrix/crypto/index.ts';
+import type { MatrixEvent } from './matrix/event.ts';
+import type { Delivery } from './matrix/inbox/router.ts';
 
 export interface Hearth {
   readonly botUserId: string;
@@ -41,6 +45,24 @@ async function listen(app: ReturnType<typeof createAppserviceApp>, config: Confi
   return server;
 }
 
+/** Opens the crypto devices of the bots that talk to members. */
+async function openBotDevices(config: Config, db: Database, client: HomeserverClient, log: Logger): Promise<Encryption> {
+  const bots = talkingBots(config);
+  // A device belongs to a user: the bots must exist before their devices.
+  for (const bot of bots) await client.as(bot).ensureRegistered();
+  const encryption = await openEncryption({
+    homeserverUrl: config.homeserver.url,
+    asToken: config.appservice.as_token,
+    botUserIds: bots,
+    storeKeyHex: config.encryption.store_key,
+    keyWaitSeconds: config.encryption.key_wait_seconds,
+    isOwnBot: ownBotCheck(config),
+    db,
+    log: log.child('crypto'),
+  });
+  return encryption;
+}
+
 export async function start(config: Config, options: StartOptions = {}): Promise<Hearth> {
   configureLogging(config.logging);
   const log = createLogger('hearth');
@@ -52,14 +74,21 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   if (applied.length > 0) log.info('database migrated', { engine: config.database.engine, applied });
 
   const botUserId = `@${config.appservice.bot_localpart}:${config.homeserver.server_name}`;
-  const client = createHomeserverClient({ homeserverUrl: config.homeserver.url, asToken: config.appservice.as_token, botUserId, log: log.child('matrix-sdk') });
+  const sealing: { sealer: Encryption['sealer'] | null } = { sealer: null };
+  const client = createHomeserverClient({ homeserverUrl: config.homeserver.url, asToken: config.appservice.as_token, botUserId, log: log.child('matrix-sdk'), sealing });
   const router = new EventRouter();
+  let encryption: Encryption | null = null;
+  // Encrypted events are opened first; the domains see what they carry.
+  const handle = async (event: MatrixEvent, delivery: Delivery): Promise<void> => {
+    const opened = encryption ? await encryption.open(event, delivery) : event;
+    if (opened) await router.dispatch(opened, delivery);
+  };
   const domains = buildDomains({ config, db, client, router, log });
   options.extraRoutes?.(router);
   const inbox = createInboxStore(db);
   const worker = new InboxWorker({
     store: inbox,
-    handle: (event, delivery) => router.dispatch(event, delivery),
+    handle,
     log: log.child('inbox'),
     maxAttempts: config.inbox.max_attempts,
     retryBaseMs: config.inbox.retry_base_ms,
@@ -84,6 +113,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const stop = async (): Promise<void> => {
     await domains.stop();
     await worker.stop();
+    await encryption?.stop();
     server.closeAllConnections();
     server.close();
     await db.destroy();
@@ -93,6 +123,12 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     if (!options.listenerOnly) {
       await waitForHomeserver(client, config.homeserver.url, log);
       await client.setDisplayName(config.appservice.bot_display_name);
+      if (config.encryption.enabled) {
+        encryption = await openBotDevices(config, db, client, log);
+        sealing.sealer = encryption.sealer;
+        // Caught up on keys sent while Hearth was down before any event is handled.
+        await encryption.startSync();
+      }
       await checkHomeserverReachesUs(client, config, log);
       health.admin_room_id = await domains.setUp();
     }

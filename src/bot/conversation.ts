@@ -44,3 +44,32 @@ export function handleCommandMessages(options: ConversationOptions) {
     options.log.info('answered a command', { room_id: event.room_id, event_id: event.event_id, sender: event.sender });
   };
 }
+
+export interface UndecryptableOptions {
+  responderFor: (roomId: string) => Promise<HomeserverClient>;
+  /** Where a member talks to a bot (a DM with it, the admin room): only there is an unread message a lost command. */
+  isConversationRoom: (roomId: string, sender: string, responder: HomeserverClient) => Promise<boolean>;
+  log: Logger;
+}
+
+export const UNDECRYPTABLE_REPLY = "I couldn't decrypt your message: the keys to read it never reached me. Please send it again. " +
+  '(If it keeps happening, your client may not trust my device yet; leaving this room and opening a new one with me usually helps.)';
+
+/**
+ * A message the bots could not decrypt is answered where a member talks to a
+ * bot, in the clear if it must be: the answer says nothing private, and
+ * silence would look like a broken bot.
+ */
+export function handleUndecryptable(options: UndecryptableOptions) {
+  return async (event: MatrixEvent): Promise<void> => {
+    const responder = await options.responderFor(event.room_id);
+    const fields = { room_id: event.room_id, event_id: event.event_id, sender: event.sender, reason: event.content.reason };
+    if (!(await options.isConversationRoom(event.room_id, event.sender, responder))) {
+      options.log.warn('could not decrypt a message in a group room; not answering there', fields);
+      return;
+    }
+    const content = replyContent({ text: UNDECRYPTABLE_REPLY }, event.event_id);
+    await responder.sendEvent(event.room_id, 'm.room.message', content, `undecryptable.${event.event_id}`, { plaintextFallback: true });
+    options.log.warn('could not decrypt a message; asked the sender to resend it', fields);
+  };
+}

@@ -2,7 +2,7 @@
 // delivery queue, its commands, and what it does when a member leaves its DM.
 import type { Command } from '../commands/command.ts';
 import type { NotifyAdmins } from '../community/admin-notices.ts';
-import { DirectMessenger } from '../community/direct-messages.ts';
+import { DirectMessenger, encryptsDirectMessages } from '../community/direct-messages.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
@@ -47,7 +47,7 @@ export function bugleUserId(config: Config): string {
 export function createBugle(o: BugleDomainOptions): BugleDomain {
   const bot = o.client.as(bugleUserId(o.config));
   const store = createBugleStore(o.db);
-  const messenger = new DirectMessenger(bot, createDirectRoomsStore(o.db), o.log.child('dm'));
+  const messenger = new DirectMessenger(bot, createDirectRoomsStore(o.db), o.log.child('dm'), { encrypted: encryptsDirectMessages(o.config) });
   const settings = o.config.bugle;
   const delivery = new BugleDelivery({
     bot, messenger, store,

@@ -1,10 +1,12 @@
 // Direct messages from one of Hearth's bots to a member, in one DM room per
 // (bot, member) pair that is created once and reused. Creation is crash-safe
 // the same way managed rooms are: intent first, key in m.room.create.
+import type { Config } from '../config/schema.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
 import { CREATION_KEY_FIELD, findRoomCreatedWithKey } from '../matrix/room-lookup.ts';
 import type { DirectRoomsStore } from '../store/direct-rooms-store.ts';
+import { ROOM_ENCRYPTION } from '../tiers/policy.ts';
 
 export interface DirectMessage {
   text: string;
@@ -13,15 +15,23 @@ export interface DirectMessage {
   id: string;
 }
 
+/** Whether the bots' new DM rooms are encrypted: only when the bots can read encrypted rooms at all. */
+export function encryptsDirectMessages(config: Config): boolean {
+  return config.encryption.enabled && config.encryption.encrypt_direct_messages;
+}
+
 export class DirectMessenger {
   private readonly bot: HomeserverClient;
   private readonly rooms: DirectRoomsStore;
   private readonly log: Logger;
+  private readonly encrypted: boolean;
 
-  constructor(bot: HomeserverClient, rooms: DirectRoomsStore, log: Logger) {
+  /** `encrypted`: whether the DM rooms this opens are end-to-end encrypted. */
+  constructor(bot: HomeserverClient, rooms: DirectRoomsStore, log: Logger, options: { encrypted: boolean }) {
     this.bot = bot;
     this.rooms = rooms;
     this.log = log;
+    this.encrypted = options.encrypted;
   }
 
   get botUserId(): string {
@@ -48,6 +58,7 @@ export class DirectMessenger {
       invite: [userId],
       room_version: '12',
       creation_content: { [CREATION_KEY_FIELD]: key, 'm.federate': false },
+      ...(this.encrypted ? { initial_state: [{ type: 'm.room.encryption', state_key: '', content: { ...ROOM_ENCRYPTION } }] } : {}),
     });
     await this.rooms.recordCreated(this.bot.userId, userId, roomId);
     this.log.info('opened a DM', { bot: this.bot.userId, user_id: userId, room_id: roomId });

@@ -51,17 +51,17 @@ export function renderRegistration(registration: Registration): string {
 }
 
 /**
- * Replaces placeholder tokens in the config file with random ones, keeping the
+ * Replaces placeholder tokens and keys in the config file with random ones, keeping the
  * file's comments and layout. Returns which keys were filled.
  */
 export function fillPlaceholderTokens(configPath: string): string[] {
   const document = parseDocument(readFileSync(configPath, 'utf8'));
   const filled: string[] = [];
-  for (const key of ['as_token', 'hs_token']) {
-    const current: unknown = document.getIn(['appservice', key]);
+  for (const path of [['appservice', 'as_token'], ['appservice', 'hs_token'], ['encryption', 'store_key']]) {
+    const current: unknown = document.getIn(path);
     if (current === undefined || (typeof current === 'string' && isPlaceholderToken(current))) {
-      document.setIn(['appservice', key], randomBytes(32).toString('hex'));
-      filled.push(`appservice.${key}`);
+      document.setIn(path, randomBytes(32).toString('hex'));
+      filled.push(path.join('.'));
     }
   }
   if (filled.length > 0) writeSecretFile(configPath, document.toString());

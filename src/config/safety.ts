@@ -13,6 +13,16 @@ export function isPlaceholderToken(token: string): boolean {
 const EXAMPLE_DOMAIN = /(^|\.)example\.(org|com|net)$/i;
 const MIN_TOKEN_LENGTH = 32;
 
+const STORE_KEY = /^[0-9a-f]{64}$/i;
+
+function storeKeyProblems(key: string): ConfigProblem[] {
+  if (isPlaceholderToken(key)) {
+    return [{ path: 'encryption.store_key', message: 'still the placeholder; run `node src/cli.ts registration -c <config> -o <registration>` to generate a real key' }];
+  }
+  if (!STORE_KEY.test(key)) return [{ path: 'encryption.store_key', message: 'must be 64 hex characters (32 bytes)' }];
+  return [];
+}
+
 export function unsafeValues(config: Config): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   for (const key of ['as_token', 'hs_token'] as const) {
@@ -23,6 +33,7 @@ export function unsafeValues(config: Config): ConfigProblem[] {
       problems.push({ path: `appservice.${key}`, message: `too short to be secret (${token.length} characters, need ${MIN_TOKEN_LENGTH})` });
     }
   }
+  if (config.encryption.enabled) problems.push(...storeKeyProblems(config.encryption.store_key));
   if (EXAMPLE_DOMAIN.test(config.homeserver.server_name)) {
     problems.push({ path: 'homeserver.server_name', message: `"${config.homeserver.server_name}" is an example domain; set your homeserver's real server name` });
   }

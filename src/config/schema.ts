@@ -106,6 +106,14 @@ export const TiersSchema = Type.Object(
     local_timeline_name: Type.String({ description: 'Name of the local timeline room.', default: 'Local timeline' }),
     neighborhood_square_name: Type.String({ description: 'Name of the neighborhood square.', default: 'Neighborhood square' }),
     public_square_name: Type.String({ description: 'Name of the public square.', default: 'Public square' }),
+    encrypt_local_rooms: Type.Boolean({
+      description: "Whether new local rooms (the local timeline and admin room when first created, and `!room create` without a flag) are end-to-end encrypted. Off by default: encrypted history is unreadable to members who join later, and a community's local timeline is where newcomers read what they missed. `!room create ... --encrypted` encrypts one room whatever this says.",
+      default: false,
+    }),
+    encrypt_neighborhood_rooms: Type.Boolean({
+      description: 'The same for new neighborhood rooms (the neighborhood square when first created). Public rooms are never encrypted: anyone may read them anyway.',
+      default: false,
+    }),
   },
   Strict,
 );
@@ -147,6 +155,29 @@ export const BugleSchema = Type.Object(
     delivery_delay_ms: Type.Integer({
       description: 'A pause before each DM of a broadcast. Only for tests that stop Hearth halfway; keep 0.',
       default: 0,
+      minimum: 0,
+    }),
+  },
+  Strict,
+);
+
+export const EncryptionSchema = Type.Object(
+  {
+    enabled: Type.Boolean({
+      description: "Let Hearth's bots take part in end-to-end encrypted rooms: each bot keeps one crypto device, reads commands sent to it encrypted and answers encrypted. Off, the bots cannot read encrypted rooms.",
+      default: true,
+    }),
+    encrypt_direct_messages: Type.Boolean({
+      description: "Whether the DM rooms the bots open (Bugle deliveries, defederation notices) are encrypted. Only with `enabled`.",
+      default: true,
+    }),
+    store_key: Type.String({
+      description: "64 hex characters (32 bytes): the key that encrypts the bots' crypto keys at rest in the database. Back it up with the database: without it the bots' devices cannot be restored. `hearth registration` replaces the placeholder with a random one.",
+      default: 'CHANGE_ME_store_key',
+    }),
+    key_wait_seconds: Type.Integer({
+      description: 'How long a bot waits for the keys of an encrypted message it cannot decrypt yet (keys travel separately and may arrive a moment later), before it answers that it could not read the message.',
+      default: 15,
       minimum: 0,
     }),
   },
@@ -240,6 +271,7 @@ export const ConfigSchema = Type.Object(
     federation: Type.Object(FederationSchema.properties, { ...Strict, default: {} }),
     bugle: Type.Object(BugleSchema.properties, { ...Strict, default: {} }),
     neighborhood: Type.Object(NeighborhoodSchema.properties, { ...Strict, default: {} }),
+    encryption: Type.Object(EncryptionSchema.properties, { ...Strict, default: {} }),
     database: Type.Object(DatabaseSchema.properties, { ...Strict, default: {} }),
     inbox: Type.Object(InboxSchema.properties, { ...Strict, default: {} }),
     logging: Type.Object(LoggingSchema.properties, { ...Strict, default: {} }),

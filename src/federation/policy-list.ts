@@ -28,7 +28,7 @@ export class PolicyList {
   roomId(): Promise<string> {
     return this.ensureRoom({
       creationKey: 'policy_list',
-      room: { role: 'policy_list', tier: 'neighborhood', name: this.name },
+      room: { role: 'policy_list', tier: 'neighborhood', name: this.name, encrypted: false },
       requester: null,
       aliasLocalpart: this.aliasLocalpart,
     });

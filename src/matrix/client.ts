@@ -27,6 +27,30 @@ export interface StateEvent {
   content: Record<string, unknown>;
 }
 
+/** An event as it goes on the wire: encrypted, in an encrypted room. */
+export interface WireEvent {
+  type: string;
+  content: Record<string, unknown>;
+}
+
+/**
+ * Decides what is actually sent for an event: the encryption layer seals
+ * events for encrypted rooms. Set once encryption is running; until then,
+ * and when encryption is off, events go as they are.
+ */
+export interface EventSealer {
+  seal(sender: HomeserverClient, roomId: string, type: string, content: Record<string, unknown>): Promise<WireEvent>;
+}
+
+export interface SendOptions {
+  /**
+   * Send in the clear if the room is encrypted but the event cannot be
+   * encrypted. Only for messages that say nothing private, such as "I could
+   * not decrypt your message".
+   */
+  plaintextFallback?: boolean;
+}
+
 export interface HomeserverClient {
   readonly userId: string;
   /** Registers this appservice user if the homeserver does not know it yet. */
@@ -37,12 +61,14 @@ export interface HomeserverClient {
   /** Uploads media as this user; resolves with its mxc:// URL. */
   upload(bytes: Uint8Array, contentType: string, filename: string): Promise<string>;
   /** Sends an event; the same txnId always yields the same event, even after a restart. */
-  sendEvent(roomId: string, type: string, content: Record<string, unknown>, txnId: string): Promise<string>;
+  sendEvent(roomId: string, type: string, content: Record<string, unknown>, txnId: string, options?: SendOptions): Promise<string>;
   sendStateEvent(roomId: string, type: string, stateKey: string, content: Record<string, unknown>): Promise<string>;
   getRoomState(roomId: string): Promise<StateEvent[]>;
   /** One state event's content, or null when the room has none. */
   getStateEvent(roomId: string, type: string, stateKey: string): Promise<Record<string, unknown> | null>;
   joinedMembers(roomId: string): Promise<string[]>;
+  /** Members who are joined or invited: whom an encrypted message must reach. */
+  joinedAndInvitedMembers(roomId: string): Promise<string[]>;
   joinedRooms(): Promise<string[]>;
   invite(roomId: string, userId: string, reason?: string): Promise<void>;
   setDirectoryVisibility(roomId: string, visibility: 'public' | 'private'): Promise<void>;
@@ -61,6 +87,8 @@ export interface ClientSettings {
   asToken: string;
   botUserId: string;
   log: Logger;
+  /** Shared by a client and every client its as() makes. */
+  sealing?: { sealer: EventSealer | null };
 }
 
 function localpartOf(userId: string): string {
@@ -136,10 +164,24 @@ class SdkHomeserverClient implements HomeserverClient {
     return body.content_uri;
   }
 
-  async sendEvent(roomId: string, type: string, content: Record<string, unknown>, txnId: string): Promise<string> {
-    const path = `/rooms/${encodeURIComponent(roomId)}/send/${encodeURIComponent(type)}/${encodeURIComponent(txnId)}`;
-    const response = await this.request<{ event_id: string }>(Method.Put, path, content);
+  async sendEvent(roomId: string, type: string, content: Record<string, unknown>, txnId: string, options: SendOptions = {}): Promise<string> {
+    const wire = await this.seal(roomId, type, content, options);
+    // The txnId keeps a resend idempotent even though each encryption differs: the homeserver answers with the first event.
+    const path = `/rooms/${encodeURIComponent(roomId)}/send/${encodeURIComponent(wire.type)}/${encodeURIComponent(txnId)}`;
+    const response = await this.request<{ event_id: string }>(Method.Put, path, wire.content);
     return response.event_id;
+  }
+
+  private async seal(roomId: string, type: string, content: Record<string, unknown>, options: SendOptions): Promise<WireEvent> {
+    const sealer = this.settings.sealing?.sealer;
+    if (!sealer) return { type, content };
+    try {
+      return await sealer.seal(this, roomId, type, content);
+    } catch (error) {
+      if (!options.plaintextFallback) throw error;
+      this.settings.log.warn('could not encrypt a notice; sending it in the clear', { room_id: roomId, error: error instanceof Error ? error.message : String(error) });
+      return { type, content };
+    }
   }
 
   async sendStateEvent(roomId: string, type: string, stateKey: string, content: Record<string, unknown>): Promise<string> {
@@ -163,6 +205,12 @@ class SdkHomeserverClient implements HomeserverClient {
   async joinedMembers(roomId: string): Promise<string[]> {
     const response = await this.request<{ joined: Record<string, unknown> }>(Method.Get, `/rooms/${encodeURIComponent(roomId)}/joined_members`);
     return Object.keys(response.joined);
+  }
+
+  async joinedAndInvitedMembers(roomId: string): Promise<string[]> {
+    const path = `/rooms/${encodeURIComponent(roomId)}/members`;
+    const response = await this.request<{ chunk: { state_key: string; content: { membership?: string } }[] }>(Method.Get, path, undefined, { query: { not_membership: ['leave'] } });
+    return response.chunk.filter((e) => e.content.membership === 'join' || e.content.membership === 'invite').map((e) => e.state_key);
   }
 
   async joinedRooms(): Promise<string[]> {

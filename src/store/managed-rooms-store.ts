@@ -10,6 +10,8 @@ export interface ManagedRoomRow {
   role: RoomRole;
   tier: Tier;
   name: string;
+  /** Whether the room is end-to-end encrypted: once true, never false again. */
+  encrypted: boolean;
   requestedBy: string | null;
   createdAt: number;
 }
@@ -23,6 +25,7 @@ export interface ManagedRoomsStore {
   recordIntent(row: Omit<ManagedRoomRow, 'roomId'>): Promise<void>;
   recordCreated(key: string, roomId: string): Promise<void>;
   setTier(roomId: string, tier: Tier): Promise<void>;
+  markEncrypted(roomId: string): Promise<void>;
 }
 
 interface Row {
@@ -31,6 +34,7 @@ interface Row {
   role: RoomRole;
   tier: Tier;
   name: string;
+  encrypted: boolean | number;
   requested_by: string | null;
   created_at: number | string;
 }
@@ -42,6 +46,8 @@ function fromRow(row: Row): ManagedRoomRow {
     role: row.role,
     tier: row.tier,
     name: row.name,
+    // SQLite has no boolean type and answers 0 or 1.
+    encrypted: Boolean(row.encrypted),
     requestedBy: row.requested_by,
     createdAt: Number(row.created_at),
   };
@@ -93,6 +99,10 @@ export function createManagedRoomsStore(db: Database): ManagedRoomsStore {
     },
     async setTier(roomId, tier) {
       await rooms().where({ room_id: roomId }).update({ tier });
+      forget();
+    },
+    async markEncrypted(roomId) {
+      await rooms().where({ room_id: roomId }).update({ encrypted: true });
       forget();
     },
   };

@@ -7,7 +7,7 @@ import type { CommunityFacts } from './facts.ts';
 import { mayBeInvited } from './policy.ts';
 import type { Reconciler } from './reconciler.ts';
 import type { EnsureRoom } from './room-creation.ts';
-import { audienceOf, federates, isTier, TIERS, type Tier } from './tier.ts';
+import { audienceOf, federates, isTier, mayBeEncrypted, TIERS, type Tier } from './tier.ts';
 
 export interface TierCommandsOptions {
   client: HomeserverClient;
@@ -16,7 +16,11 @@ export interface TierCommandsOptions {
   ensureRoom: EnsureRoom;
   reconciler: Reconciler;
   serverName: string;
+  /** Whether a new room of a tier is encrypted when the command does not say. */
+  encryptedByDefault: (tier: Tier) => boolean;
 }
+
+const ENCRYPTION_NOTE = 'Its messages are end-to-end encrypted: members who join later cannot read what was said before they joined.';
 
 function link(roomId: string, serverName: string): string {
   return `https://matrix.to/#/${encodeURIComponent(roomId)}?via=${encodeURIComponent(serverName)}`;
@@ -33,20 +37,27 @@ function roomCreate(o: TierCommandsOptions): Command {
     name: 'room create',
     summary: 'Create a topic room at a tier (local by default) and become its moderator.',
     params: [{ name: 'name', kind: 'word', description: 'the room\'s name; quote it if it has spaces, e.g. "Book club"' }],
-    flags: [{ name: 'tier', description: 'who can read it: local (this server only), neighborhood, or public', choices: TIERS }],
+    flags: [
+      { name: 'tier', description: 'who can read it: local (this server only), neighborhood, or public', choices: TIERS },
+      { name: 'encrypted', description: 'end-to-end encrypt it (local and neighborhood rooms only; it can never be turned off)' },
+    ],
     permission: 'member',
     async run(context, args) {
       const tierFlag = args.flag('tier');
       const tier: Tier = typeof tierFlag === 'string' && isTier(tierFlag) ? tierFlag : 'local';
       const name = args.string('name').trim();
       if (name === '') throw new CommandError('A room needs a name, e.g. !room create "Book club" --tier local');
+      const asked = args.flag('encrypted') === true;
+      if (asked && !mayBeEncrypted('topic', tier)) throw new CommandError('A public room cannot be encrypted: anyone may read it anyway. Leave out --encrypted, or choose --tier local or neighborhood.');
+      const encrypted = asked || o.encryptedByDefault(tier);
       // The command's own event ID makes the creation idempotent if the command is processed twice.
       const roomId = await o.ensureRoom({
         creationKey: `topic:${context.eventId}`,
-        room: { role: 'topic', tier, name },
+        room: { role: 'topic', tier, name, encrypted },
         requester: context.sender,
       });
-      return { text: `Created "${name}". ${audienceOf(tier, o.serverName)} You are its moderator. ${link(roomId, o.serverName)}` };
+      const privacy = encrypted ? ` ${ENCRYPTION_NOTE}` : '';
+      return { text: `Created "${name}". ${audienceOf(tier, o.serverName)}${privacy} You are its moderator. ${link(roomId, o.serverName)}` };
     },
   });
 }
@@ -94,6 +105,9 @@ function tierSet(o: TierCommandsOptions): Command {
       const row = await managedRoomHere(o.rooms, context.roomId);
       if (row.role !== 'topic') throw new CommandError(`"${row.name}" is one of the community's default rooms; its tier is part of what it is.`);
       if (wanted === row.tier) return { text: `"${row.name}" is already ${wanted}.` };
+      if (row.encrypted && !mayBeEncrypted(row.role, wanted)) {
+        throw new CommandError(`"${row.name}" is encrypted, and encryption can never be turned off, so it cannot become ${wanted}. Create a new room instead: !room create "${row.name}" --tier ${wanted}`);
+      }
       if (federates(wanted) !== federates(row.tier)) {
         throw new CommandError(
           `Matrix fixes whether a room ever leaves ${o.serverName} when the room is created (m.federate), so "${row.name}" cannot become ${wanted}. ` +
@@ -102,6 +116,23 @@ function tierSet(o: TierCommandsOptions): Command {
       }
       await o.reconciler.retier(context.roomId, wanted, context.sender);
       return { text: `"${row.name}" is now ${wanted}. ${audienceOf(wanted, o.serverName)}` };
+    },
+  });
+}
+
+function roomEncrypt(o: TierCommandsOptions): Command {
+  return defineCommand({
+    name: 'room encrypt',
+    summary: 'Turn on end-to-end encryption in the room you are in, for good.',
+    params: [],
+    permission: 'admin',
+    async run(context) {
+      const row = await managedRoomHere(o.rooms, context.roomId);
+      if (row.encrypted) return { text: `"${row.name}" is already encrypted.` };
+      if (!mayBeEncrypted(row.role, row.tier)) throw new CommandError(`"${row.name}" cannot be encrypted: ${row.tier === 'public' ? 'anyone may read a public room anyway' : 'its readers include servers and bots that cannot decrypt'}.`);
+      await o.rooms.markEncrypted(context.roomId);
+      await o.reconciler.reconcileRoom(context.roomId, { kind: 'request', by: context.sender });
+      return { text: `"${row.name}" is now encrypted. ${ENCRYPTION_NOTE} This cannot be undone.` };
     },
   });
 }
@@ -139,5 +170,5 @@ function reconcileNow(o: TierCommandsOptions): Command {
 }
 
 export function tierCommands(options: TierCommandsOptions): Command[] {
-  return [roomCreate(options), roomList(options), roomInvite(options), tierExplain(options), tierSet(options), reconcileNow(options)];
+  return [roomCreate(options), roomList(options), roomInvite(options), roomEncrypt(options), tierExplain(options), tierSet(options), reconcileNow(options)];
 }

@@ -8,7 +8,7 @@ import { serverNameOf, type MatrixEvent } from '../matrix/event.ts';
 import type { EventRouter } from '../matrix/inbox/router.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
 import type { CommunityFacts } from './facts.ts';
-import { mayBeInvited, TIER_DEFINING_TYPES } from './policy.ts';
+import { mayBeInvited, TIER_DEFINING_TYPES, withEncryptionFromState } from './policy.ts';
 import type { Reconciler } from './reconciler.ts';
 import { eventDrifts } from './repairs.ts';
 import { audienceOf } from './tier.ts';
@@ -27,9 +27,11 @@ export function registerTierEvents(router: EventRouter, o: TierEventsOptions): v
     if (event.state_key === undefined) return;
     const row = await o.rooms.byRoomId(event.room_id);
     if (!row) return;
-    const room = { roomId: event.room_id, role: row.role, tier: row.tier, name: row.name };
+    const room = { roomId: event.room_id, role: row.role, tier: row.tier, name: row.name, encrypted: row.encrypted };
     const state = { type: event.type, state_key: event.state_key, sender: event.sender, event_id: event.event_id, content: event.content };
-    if (!eventDrifts(room, await o.facts(), state)) return;
+    // A room that became encrypted is reconciled so that its record learns it.
+    const newlyEncrypted = event.type === 'm.room.encryption' && withEncryptionFromState(room, event.content).encrypted && !row.encrypted;
+    if (!newlyEncrypted && !eventDrifts(room, await o.facts(), state)) return;
     await o.reconciler.reconcileRoom(event.room_id, { kind: 'event', sender: event.sender });
   };
   router.on('m.room.server_acl', (event) => {

@@ -10,6 +10,7 @@ import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
 import type { ServerListsStore } from '../store/server-lists-store.ts';
 import { tierCommands } from './commands.ts';
 import { ensureCommunity } from './community-setup.ts';
+import { encryptedByDefault } from './encryption-defaults.ts';
 import { registerTierEvents } from './events.ts';
 import type { CommunityFacts } from './facts.ts';
 import { communityFacts } from './facts-source.ts';
@@ -61,7 +62,10 @@ export function createTiers(o: TiersOptions): Tiers {
     facts,
     reconciler,
     ensureRoom,
-    commands: tierCommands({ client: o.client, rooms: o.rooms, facts, ensureRoom, reconciler, serverName }),
+    commands: tierCommands({
+      client: o.client, rooms: o.rooms, facts, ensureRoom, reconciler, serverName,
+      encryptedByDefault: (tier) => encryptedByDefault(o.config, 'topic', tier),
+    }),
     register: (router) => { registerTierEvents(router, { client: o.client, rooms: o.rooms, facts, reconciler, notify: o.notify, log: o.log }); },
     ensureRooms: () => ensureCommunity(o.config, ensureRoom),
     async repairAll() {

@@ -26,6 +26,18 @@ export const TIER_DEFINING_TYPES = [
 export const BOT_ONLY_LEVEL = 150;
 export const MODERATOR_LEVEL = 50;
 
+/** The one algorithm Matrix clients encrypt rooms with today. */
+export const MEGOLM = 'm.megolm.v1.aes-sha2';
+export const ROOM_ENCRYPTION: Content = { algorithm: MEGOLM };
+
+/**
+ * Encryption can be turned on and never off: a room whose state says it is
+ * encrypted is treated as encrypted, whatever was recorded before.
+ */
+export function withEncryptionFromState(room: ManagedRoom, encryptionState: Content | null | undefined): ManagedRoom {
+  return room.encrypted || typeof encryptionState?.algorithm === 'string' ? { ...room, encrypted: true } : room;
+}
+
 export function stateKey(type: string, key = ''): StateKey {
   return `${type}|${key}`;
 }
@@ -93,6 +105,7 @@ export function desiredState(room: ManagedRoom, facts: CommunityFacts): Map<Stat
   ]);
   const acl = serverAcl(room.tier, facts);
   if (acl) desired.set(stateKey('m.room.server_acl'), acl);
+  if (room.encrypted) desired.set(stateKey('m.room.encryption'), ROOM_ENCRYPTION);
   return desired;
 }
 

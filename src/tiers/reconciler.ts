@@ -6,7 +6,7 @@ import type { HomeserverClient } from '../matrix/client.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
 import type { NotifyAdmins } from '../community/admin-notices.ts';
 import type { CommunityFacts } from './facts.ts';
-import { serverAcl } from './policy.ts';
+import { serverAcl, withEncryptionFromState } from './policy.ts';
 import { topicFor } from './creation.ts';
 import { canonical, planRepairs, type Repair } from './repairs.ts';
 import type { ManagedRoom } from './tier.ts';
@@ -78,6 +78,7 @@ export class Reconciler {
    * can read it (topic, directory listing).
    */
   retier(roomId: string, tier: ManagedRoom['tier'], by: string): Promise<Repair[]> {
+    // The caller checked the tier allows it (an encrypted room never becomes public).
     return this.serialized(roomId, async () => {
       const { client, rooms } = this.options;
       await rooms.setTier(roomId, tier);
@@ -118,9 +119,16 @@ export class Reconciler {
     const { client, rooms, log } = this.options;
     const row = await rooms.byRoomId(roomId);
     if (!row) return [];
-    const room: ManagedRoom = { roomId, role: row.role, tier: row.tier, name: row.name };
-    const children = room.role === 'space' ? (await rooms.all()).filter((r) => r.role !== 'space' && r.roomId).map((r) => r.roomId ?? '') : [];
+    const children = row.role === 'space' ? (await rooms.all()).filter((r) => r.role !== 'space' && r.roomId).map((r) => r.roomId ?? '') : [];
     const state = await client.getRoomState(roomId);
+    const room = withEncryptionFromState(
+      { roomId, role: row.role, tier: row.tier, name: row.name, encrypted: row.encrypted },
+      state.find((e) => e.type === 'm.room.encryption' && e.state_key === '')?.content,
+    );
+    if (room.encrypted && !row.encrypted) {
+      await rooms.markEncrypted(roomId);
+      log.info('room found encrypted; recorded, since encryption is never turned off', { room_id: roomId });
+    }
     const acl = state.find((e) => e.type === 'm.room.server_acl' && e.state_key === '');
     if (acl) this.noteAcl(roomId, acl.content);
     const repairs = planRepairs(room, await this.options.facts(), state, children);

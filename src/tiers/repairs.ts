@@ -3,7 +3,7 @@
 // fetches the state and sends what this returns.
 import type { StateEvent } from '../matrix/client.ts';
 import type { CommunityFacts } from './facts.ts';
-import { desiredSpaceChildren, desiredState, enforcedPowerLevels, stateKey, TIER_DEFINING_TYPES, type Content, type StateKey } from './policy.ts';
+import { desiredSpaceChildren, desiredState, enforcedPowerLevels, MEGOLM, stateKey, TIER_DEFINING_TYPES, type Content, type StateKey } from './policy.ts';
 import type { ManagedRoom } from './tier.ts';
 
 export interface Repair {
@@ -27,6 +27,15 @@ export function canonical(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);
+}
+
+/**
+ * Whether a state event already gives the room what the policy wants. Any
+ * Megolm encryption event will do: its rotation settings are the room's own.
+ */
+function satisfies(type: string, actual: Content, desired: Content): boolean {
+  if (type === 'm.room.encryption') return actual.algorithm === MEGOLM;
+  return canonical(actual) === canonical(desired);
 }
 
 function indexState(actual: readonly StateEvent[]): Map<StateKey, StateEvent> {
@@ -59,8 +68,9 @@ export function eventDrifts(room: ManagedRoom, facts: CommunityFacts, event: Sta
   if (event.type === 'm.room.power_levels') return powerLevelsRepair(room, facts, event) !== null;
   if (event.type === 'm.space.child') return room.role === 'space' && Object.keys(event.content).length === 0;
   const desired = desiredState(room, facts).get(stateKey(event.type, event.state_key));
+  // Encryption that the policy did not ask for is kept: it can never be turned off.
   if (desired === undefined) return event.type === 'm.room.encryption' ? false : TIER_TYPES.has(event.type);
-  return canonical(event.content) !== canonical(desired);
+  return !satisfies(event.type, event.content, desired);
 }
 
 const TIER_TYPES = new Set<string>(TIER_DEFINING_TYPES);
@@ -77,8 +87,8 @@ export function planRepairs(
   const repairs: Repair[] = [];
   for (const [key, content] of desired) {
     const current = state.get(key);
-    if (current && canonical(current.content) === canonical(content)) continue;
     const [type = '', key2 = ''] = key.split('|');
+    if (current && satisfies(type, current.content, content)) continue;
     repairs.push({ type, stateKey: key2, content, previous: current?.content ?? null, previousSender: current?.sender ?? null });
   }
   const powerLevels = powerLevelsRepair(room, facts, state.get(stateKey('m.room.power_levels')));

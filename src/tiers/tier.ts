@@ -12,6 +12,8 @@ export interface ManagedRoom {
   role: RoomRole;
   tier: Tier;
   name: string;
+  /** End-to-end encrypted: the homeserver and its admin see only ciphertext. Never turned off again. */
+  encrypted: boolean;
 }
 
 export function isTier(value: string): value is Tier {
@@ -21,6 +23,15 @@ export function isTier(value: string): value is Tier {
 /** Whether the room's events leave this server at all. Fixed at creation by m.federate. */
 export function federates(tier: Tier): boolean {
   return tier !== 'local';
+}
+
+/**
+ * Whether a room of this role and tier may be encrypted. A world-readable room
+ * gains nothing from it; the space carries no messages; the ban list must stay
+ * readable to the servers and bots that follow it.
+ */
+export function mayBeEncrypted(role: RoomRole, tier: Tier): boolean {
+  return tier !== 'public' && role !== 'space' && role !== 'policy_list';
 }
 
 /** One sentence a member reads to know who can read a room. */

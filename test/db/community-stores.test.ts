@@ -11,7 +11,7 @@ for (const engine of ENGINES) {
 
     it('records a room\'s creation intent once, then its ID', async () => {
       const rooms = createManagedRoomsStore(database());
-      const intent = { creationKey: 'space', role: 'space' as const, tier: 'local' as const, name: 'Camp', requestedBy: null, createdAt: 1 };
+      const intent = { creationKey: 'space', role: 'space' as const, tier: 'local' as const, name: 'Camp', encrypted: false, requestedBy: null, createdAt: 1 };
       await rooms.recordIntent(intent);
       await rooms.recordIntent({ ...intent, name: 'Second try' });
       assert.deepEqual(await rooms.byCreationKey('space'), { ...intent, roomId: null });

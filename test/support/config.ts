@@ -13,6 +13,7 @@ export interface TestConfigOverrides {
   database?: Partial<Config['database']>;
   appservice?: Partial<Config['appservice']>;
   admins?: string[];
+  encryption?: Partial<Config['encryption']>;
 }
 
 export function testConfig(overrides: TestConfigOverrides = {}): Config {
@@ -20,6 +21,7 @@ export function testConfig(overrides: TestConfigOverrides = {}): Config {
     homeserver: { server_name: overrides.serverName ?? 'camp.test', url: overrides.homeserverUrl ?? 'http://127.0.0.1:1' },
     appservice: { url: 'http://127.0.0.1:1', port: 0, as_token: randomToken(), hs_token: randomToken(), ...overrides.appservice },
     community: { name: 'Test Camp', admins: overrides.admins ?? [] },
+    encryption: { store_key: randomToken(), ...overrides.encryption },
     database: { engine: 'sqlite', sqlite_path: ':memory:', ...overrides.database },
     logging: { level: process.env.HEARTH_TEST_LOG_LEVEL ?? 'error', format: 'text' },
   }, 'test config', process.cwd());

@@ -18,7 +18,7 @@ const camp: CommunityFacts = {
   admins: ['@root:camp.test'],
 };
 
-const room = (role: ManagedRoom['role'], tier: ManagedRoom['tier']): ManagedRoom => ({ roomId: '!r:camp.test', role, tier, name: role });
+const room = (role: ManagedRoom['role'], tier: ManagedRoom['tier']): ManagedRoom => ({ roomId: '!r:camp.test', role, tier, name: role, encrypted: false });
 const localTimeline = room('local_timeline', 'local');
 const square = room('neighborhood_square', 'neighborhood');
 const publicSquare = room('public_square', 'public');

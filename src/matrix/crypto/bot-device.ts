@@ -1,0 +1,281 @@
+// One bot's crypto device: a Rust OlmMachine (matrix-sdk-crypto-wasm, the
+// crypto Element uses) driven by Hearth. It learns of to-device messages,
+// device-list changes and key counts from its own filtered /sync, sends the
+// requests the machine asks for, encrypts and decrypts room events, and
+// snapshots its store to the database after every change.
+import { randomBytes } from 'node:crypto';
+import {
+  CollectStrategy,
+  DecryptionSettings,
+  DeviceId,
+  DeviceLists,
+  EncryptionSettings,
+  HistoryVisibility,
+  MegolmDecryptionError,
+  DecryptionErrorCode,
+  OlmMachine,
+  RequestType,
+  RoomId,
+  StoreHandle,
+  TrustRequirement,
+  UserId,
+  type KeysClaimRequest,
+  type OutgoingRequest,
+  type ToDeviceRequest,
+} from '@matrix-org/matrix-sdk-crypto-wasm';
+import type { Logger } from '../../logging/logger.ts';
+import type { CryptoDevicesStore } from '../../store/crypto-devices-store.ts';
+import { DeviceHttp, pause, type SyncResponse } from './device-http.ts';
+import { restoreSnapshot, takeSnapshot } from './indexeddb-snapshot.ts';
+import { startCrypto, wasmLogger } from './wasm.ts';
+
+export interface BotDeviceOptions {
+  homeserverUrl: string;
+  asToken: string;
+  userId: string;
+  store: CryptoDevicesStore;
+  /** 32 bytes: encrypts every value of the crypto store. */
+  storeKey: Uint8Array;
+  log: Logger;
+}
+
+export type Decryption =
+  | { ok: true; type: string; content: Record<string, unknown> }
+  | { ok: false; missingKeys: boolean; reason: string };
+
+const SYNC_TIMEOUT_MS = 30_000;
+const SYNC_RETRY_MAX_MS = 60_000;
+const DEVICE_DISPLAY_NAME = 'Hearth';
+
+function newDeviceId(): string {
+  return `HEARTH${randomBytes(5).toString('hex').toUpperCase()}`;
+}
+
+function storeNameOf(userId: string): string {
+  return `hearth-crypto:${userId}`;
+}
+
+/** Members' devices are trusted as they are: a bot has no way to verify anyone, and refusing them would lock members out. */
+function encryptionSettings(): EncryptionSettings {
+  const settings = new EncryptionSettings();
+  settings.sharingStrategy = CollectStrategy.allDevices();
+  settings.historyVisibility = HistoryVisibility.Shared;
+  return settings;
+}
+
+export class BotDevice {
+  readonly userId: string;
+  readonly deviceId: string;
+  private readonly machine: OlmMachine;
+  private readonly http: DeviceHttp;
+  private readonly o: BotDeviceOptions;
+  private syncToken: string | null;
+  private savedSyncToken: string | null;
+  private lastSnapshot: Uint8Array | null;
+  // Every use of the machine goes through this chain: one step at a time, so
+  // requests are never sent twice and snapshots see finished steps only.
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly abort = new AbortController();
+  private syncLoop: Promise<void> | null = null;
+  private readonly syncWaiters: (() => void)[] = [];
+
+  private constructor(o: BotDeviceOptions, machine: OlmMachine, http: DeviceHttp, deviceId: string, syncToken: string | null, snapshot: Uint8Array | null) {
+    this.o = o;
+    this.userId = o.userId;
+    this.deviceId = deviceId;
+    this.machine = machine;
+    this.http = http;
+    this.syncToken = syncToken;
+    this.savedSyncToken = syncToken;
+    this.lastSnapshot = snapshot;
+  }
+
+  /**
+   * Opens the bot's device: the one recorded in the database, restored from
+   * its snapshot, or a new one. The homeserver learns of a new device only
+   * after its keys are saved here, so a crash cannot leave a device whose
+   * keys are lost.
+   */
+  static async open(o: BotDeviceOptions): Promise<BotDevice> {
+    await startCrypto();
+    const now = Date.now();
+    let row = await o.store.get(o.userId);
+    if (!row) {
+      await o.store.recordDevice(o.userId, newDeviceId(), now);
+      row = await o.store.get(o.userId);
+      if (!row) throw new Error(`the crypto device of ${o.userId} was recorded but cannot be read back`);
+    }
+    if (row.snapshot) await restoreSnapshot(row.snapshot);
+    const handle = await StoreHandle.openWithKey(storeNameOf(o.userId), o.storeKey, wasmLogger(o.log));
+    const machine = await OlmMachine.initFromStore(new UserId(o.userId), new DeviceId(row.deviceId), handle, wasmLogger(o.log));
+    handle.free();
+    const http = new DeviceHttp({ homeserverUrl: o.homeserverUrl, asToken: o.asToken, userId: o.userId, deviceId: row.deviceId });
+    const device = new BotDevice(o, machine, http, row.deviceId, row.syncToken, row.snapshot);
+    await device.persist();
+    if (!(await http.deviceExists())) {
+      await http.createDevice(DEVICE_DISPLAY_NAME);
+      o.log.info('created the bot\'s crypto device', { user_id: o.userId, device_id: row.deviceId });
+    }
+    await device.serialized(async () => {
+      await device.sendOutgoingRequests();
+      await device.ensureCrossSigning();
+    });
+    o.log.info('crypto device ready', { user_id: o.userId, device_id: row.deviceId, ed25519: device.ed25519Key });
+    return device;
+  }
+
+  get ed25519Key(): string {
+    return this.machine.identityKeys.ed25519.toBase64();
+  }
+
+  /** Starts the bot's /sync; resolves after the first response is processed, so keys sent while Hearth was down are known. */
+  async startSync(): Promise<void> {
+    const first = this.nextSync();
+    this.syncLoop = this.runSync();
+    await first;
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.syncLoop;
+    await this.queue.catch(() => undefined);
+    this.machine.close();
+  }
+
+  /** Resolves after the next /sync response is processed (new room keys, if any, are then known). */
+  nextSync(): Promise<void> {
+    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  }
+
+  /** Encrypts an event for every device of the given users, sharing the room key with them first. */
+  encrypt(roomId: string, type: string, content: Record<string, unknown>, members: readonly string[]): Promise<Record<string, unknown>> {
+    return this.serialized(async () => {
+      const users = members.map((m) => new UserId(m));
+      const room = new RoomId(roomId);
+      await this.machine.updateTrackedUsers(users);
+      await this.sendOutgoingRequests();
+      const claim = await this.machine.getMissingSessions(users);
+      if (claim) await this.send(claim);
+      for (const request of await this.machine.shareRoomKey(room, users, encryptionSettings())) await this.send(request);
+      const encrypted = JSON.parse(await this.machine.encryptRoomEvent(room, type, JSON.stringify(content))) as Record<string, unknown>;
+      await this.persist();
+      return encrypted;
+    });
+  }
+
+  decrypt(event: { room_id: string } & Record<string, unknown>): Promise<Decryption> {
+    return this.serialized(async () => {
+      try {
+        const decrypted = await this.machine.decryptRoomEvent(JSON.stringify(event), new RoomId(event.room_id), new DecryptionSettings(TrustRequirement.Untrusted));
+        const clear = JSON.parse(decrypted.event) as { type?: unknown; content?: unknown };
+        if (typeof clear.type !== 'string' || typeof clear.content !== 'object' || clear.content === null) {
+          return { ok: false, missingKeys: false, reason: 'the decrypted payload has no type or content' };
+        }
+        return { ok: true, type: clear.type, content: clear.content as Record<string, unknown> };
+      } catch (error) {
+        if (error instanceof MegolmDecryptionError) {
+          const missingKeys = error.code === DecryptionErrorCode.MissingRoomKey || error.code === DecryptionErrorCode.UnknownMessageIndex;
+          return { ok: false, missingKeys, reason: error.description };
+        }
+        return { ok: false, missingKeys: false, reason: error instanceof Error ? error.message : String(error) };
+      }
+    });
+  }
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.catch(() => undefined).then(work);
+    this.queue = next;
+    return next;
+  }
+
+  private async runSync(): Promise<void> {
+    let failures = 0;
+    while (!this.abort.signal.aborted) {
+      try {
+        const response = await this.http.sync(this.syncToken, SYNC_TIMEOUT_MS, this.abort.signal);
+        await this.serialized(() => this.absorb(response));
+        failures = 0;
+        this.syncWaiters.splice(0).forEach((resolve) => { resolve(); });
+      } catch (error) {
+        if (this.abort.signal.aborted) return;
+        failures++;
+        const wait = Math.min(SYNC_RETRY_MAX_MS, 500 * 2 ** Math.min(failures, 7));
+        this.o.log.warn('crypto /sync failed; retrying', { user_id: this.userId, retry_in_ms: wait, error: error instanceof Error ? error.message : String(error) });
+        await pause(wait, this.abort.signal);
+      }
+    }
+  }
+
+  /** Feeds one /sync response to the machine; the keys and the new position are saved together. */
+  private async absorb(response: SyncResponse): Promise<void> {
+    const changed = (response.device_lists?.changed ?? []).map((u) => new UserId(u));
+    const left = (response.device_lists?.left ?? []).map((u) => new UserId(u));
+    const counts = new Map(Object.entries(response.device_one_time_keys_count ?? {}));
+    const fallback = response.device_unused_fallback_key_types ? new Set(response.device_unused_fallback_key_types) : undefined;
+    await this.machine.receiveSyncChanges(JSON.stringify(response.to_device?.events ?? []), new DeviceLists(changed, left), counts, fallback);
+    await this.sendOutgoingRequests();
+    this.syncToken = response.next_batch;
+    await this.persist();
+  }
+
+  /** Sends whatever the machine asks for (key uploads, queries, claims, to-device messages) until it asks for nothing. */
+  private async sendOutgoingRequests(): Promise<void> {
+    // A few rounds at most: answering one request may prompt another (a query after an upload).
+    for (let round = 0; round < 4; round++) {
+      const requests = await this.machine.outgoingRequests();
+      if (requests.length === 0) return;
+      for (const request of requests) await this.send(request);
+    }
+  }
+
+  private async send(request: OutgoingRequest | KeysClaimRequest | ToDeviceRequest): Promise<void> {
+    const response = await this.perform(request);
+    if (response !== null && request.id) await this.machine.markRequestAsSent(request.id, request.type, response);
+  }
+
+  private perform(request: OutgoingRequest | KeysClaimRequest | ToDeviceRequest): Promise<string | null> {
+    const http = this.http;
+    switch (request.type) {
+      case RequestType.KeysUpload: return http.callRaw('POST', '/keys/upload', request.body);
+      case RequestType.KeysQuery: return http.callRaw('POST', '/keys/query', request.body);
+      case RequestType.KeysClaim: return http.callRaw('POST', '/keys/claim', request.body);
+      case RequestType.SignatureUpload: return http.callRaw('POST', '/keys/signatures/upload', request.body);
+      case RequestType.ToDevice: {
+        const to = request as ToDeviceRequest;
+        return http.callRaw('PUT', `/sendToDevice/${encodeURIComponent(to.event_type)}/${encodeURIComponent(to.txn_id)}`, to.body);
+      }
+      case RequestType.RoomMessage:
+      case RequestType.KeysBackup:
+        // Bots neither verify interactively nor back keys up to the server (see docs/encryption.md).
+        this.o.log.debug('ignored a crypto request bots do not make', { type: request.type });
+        return Promise.resolve(null);
+    }
+  }
+
+  /**
+   * Gives the bot a cross-signing identity and signs its device with it, so
+   * members' clients show its messages as from a device its owner verified.
+   * An application service may (re)place its users' keys without a password.
+   */
+  private async ensureCrossSigning(): Promise<void> {
+    const status = await this.machine.crossSigningStatus();
+    if (status.hasMaster && status.hasSelfSigning) return;
+    const requests = await this.machine.bootstrapCrossSigning(true);
+    const upload = requests.uploadKeysRequest as OutgoingRequest | undefined;
+    if (upload) await this.send(upload);
+    await this.http.call('POST', '/keys/device_signing/upload', requests.uploadSigningKeysRequest.body, { asDevice: false });
+    await this.send(requests.uploadSignaturesRequest);
+    await this.persist();
+    this.o.log.info('cross-signed the bot\'s device', { user_id: this.userId, device_id: this.deviceId });
+  }
+
+  /** Saves the store and the /sync position, when either changed. */
+  private async persist(): Promise<void> {
+    const snapshot = await takeSnapshot(storeNameOf(this.userId));
+    const unchanged = this.lastSnapshot !== null && Buffer.from(snapshot).equals(Buffer.from(this.lastSnapshot));
+    if (unchanged && this.savedSyncToken === this.syncToken) return;
+    await this.o.store.saveSnapshot(this.userId, snapshot, this.syncToken, Date.now());
+    this.lastSnapshot = snapshot;
+    this.savedSyncToken = this.syncToken;
+  }
+}

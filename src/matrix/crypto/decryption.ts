@@ -1,0 +1,43 @@
+// Opens encrypted events before they reach the domains: an m.room.encrypted
+// event becomes the event it carries. Keys travel separately from messages
+// (to-device, over the bots' /sync), so a message whose keys are missing is
+// tried again for a while; after that it becomes an `undecryptable` event,
+// which the conversation answers so that the member knows to resend.
+import type { MatrixEvent } from '../event.ts';
+import { DeferEvent, type Delivery } from '../inbox/router.ts';
+import type { BotDevice, Decryption } from './bot-device.ts';
+
+/** The type of the event a message that could not be decrypted turns into. */
+export const UNDECRYPTABLE = 'org.hearth.undecryptable';
+
+/** Set in `unsigned` of an event that arrived encrypted. */
+export const WAS_ENCRYPTED = 'org.hearth.was_encrypted';
+
+export interface DecryptionOptions {
+  devices: readonly BotDevice[];
+  isOwnBot: (userId: string) => boolean;
+  /** How many one-second waits for missing keys before giving up. */
+  keyWaitAttempts: number;
+}
+
+const KEY_WAIT_STEP_MS = 1_000;
+
+/** The event to route, or null when there is nothing to route (a bot's own message). */
+export function decryptionStage(o: DecryptionOptions) {
+  return async (event: MatrixEvent, delivery: Delivery): Promise<MatrixEvent | null> => {
+    if (event.type !== 'm.room.encrypted') return event;
+    if (o.isOwnBot(event.sender)) return null;
+    const failures: Extract<Decryption, { ok: false }>[] = [];
+    for (const device of o.devices) {
+      const result = await device.decrypt(event as unknown as { room_id: string } & Record<string, unknown>);
+      if (result.ok) return { ...event, type: result.type, content: result.content, unsigned: { ...event.unsigned, [WAS_ENCRYPTED]: true } };
+      failures.push(result);
+    }
+    const missingKeys = failures.some((f) => f.missingKeys);
+    if (missingKeys && delivery.attempt <= o.keyWaitAttempts) {
+      throw new DeferEvent(KEY_WAIT_STEP_MS, 'waiting for the keys of an encrypted message');
+    }
+    const reason = failures.map((f) => f.reason).find((r) => r !== '') ?? 'no bot device could decrypt it';
+    return { ...event, type: UNDECRYPTABLE, content: { reason, missing_keys: missingKeys } };
+  };
+}

@@ -1,0 +1,110 @@
+// The client-server calls a bot makes as its crypto device. An application
+// service acts for one of its users' devices by naming both in the query
+// (`user_id`, `device_id`); the device itself is created once by logging in
+// with the appservice login type. Errors name the call and the homeserver's
+// answer, never the token.
+import { setTimeout as delay } from 'node:timers/promises';
+
+export class DeviceCallError extends Error {
+  readonly status: number;
+  readonly errcode: string | null;
+  constructor(call: string, status: number, errcode: string | null, detail: string) {
+    super(`${call} failed: ${status}${errcode ? ` ${errcode}` : ''}${detail ? `: ${detail}` : ''}`);
+    this.name = 'DeviceCallError';
+    this.status = status;
+    this.errcode = errcode;
+  }
+}
+
+export interface DeviceHttpSettings {
+  homeserverUrl: string;
+  asToken: string;
+  userId: string;
+  deviceId: string;
+}
+
+export interface SyncResponse {
+  next_batch: string;
+  to_device?: { events?: unknown[] };
+  device_lists?: { changed?: string[]; left?: string[] };
+  device_one_time_keys_count?: Record<string, number>;
+  device_unused_fallback_key_types?: string[];
+}
+
+/** Only what the crypto needs: to-device messages, device lists and key counts. Rooms reach Hearth as transactions. */
+const CRYPTO_ONLY_FILTER = JSON.stringify({
+  room: { rooms: [], account_data: { types: [] } },
+  presence: { types: [] },
+  account_data: { types: [] },
+});
+
+export class DeviceHttp {
+  private readonly s: DeviceHttpSettings;
+
+  constructor(settings: DeviceHttpSettings) {
+    this.s = settings;
+  }
+
+  /** A call as the device (asDevice) or as the user alone (needed before the device exists). */
+  async call<T>(method: string, path: string, body?: string, options: { asDevice?: boolean; query?: Record<string, string>; signal?: AbortSignal } = {}): Promise<T> {
+    const url = new URL(`/_matrix/client/v3${path}`, this.s.homeserverUrl);
+    url.searchParams.set('user_id', this.s.userId);
+    if (options.asDevice ?? true) url.searchParams.set('device_id', this.s.deviceId);
+    for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, value);
+    const response = await fetch(url, {
+      method,
+      headers: { authorization: `Bearer ${this.s.asToken}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body }),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    const text = await response.text();
+    if (!response.ok) {
+      let errcode: string | null = null;
+      let detail = text.slice(0, 200);
+      try {
+        const parsed = JSON.parse(text) as { errcode?: string; error?: string };
+        errcode = parsed.errcode ?? null;
+        detail = parsed.error ?? '';
+      } catch { /* not JSON: the raw text is the detail */ }
+      throw new DeviceCallError(`${method} ${path}`, response.status, errcode, detail);
+    }
+    return (text === '' ? {} : JSON.parse(text)) as T;
+  }
+
+  /** The raw JSON answer of a call, as the crypto wants to be told it. */
+  async callRaw(method: string, path: string, body: string, query: Record<string, string> = {}): Promise<string> {
+    return JSON.stringify(await this.call<unknown>(method, path, body, { query }));
+  }
+
+  async deviceExists(): Promise<boolean> {
+    try {
+      await this.call('GET', `/devices/${encodeURIComponent(this.s.deviceId)}`, undefined, { asDevice: false });
+      return true;
+    } catch (error) {
+      if (error instanceof DeviceCallError && error.status === 404) return false;
+      throw error;
+    }
+  }
+
+  /** Creates the device on the homeserver; the access token this returns is not needed and not kept. */
+  async createDevice(displayName: string): Promise<void> {
+    const localpart = this.s.userId.slice(1, this.s.userId.indexOf(':'));
+    await this.call('POST', '/login', JSON.stringify({
+      type: 'm.login.application_service',
+      identifier: { type: 'm.id.user', user: localpart },
+      device_id: this.s.deviceId,
+      initial_device_display_name: displayName,
+    }), { asDevice: false });
+  }
+
+  sync(since: string | null, timeoutMs: number, signal: AbortSignal): Promise<SyncResponse> {
+    const query: Record<string, string> = { filter: CRYPTO_ONLY_FILTER, timeout: String(timeoutMs) };
+    if (since) query.since = since;
+    return this.call<SyncResponse>('GET', '/sync', undefined, { query, signal });
+  }
+}
+
+/** Waits, unless the signal fires first. */
+export async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  await delay(ms, undefined, { signal }).catch(() => undefined);
+}

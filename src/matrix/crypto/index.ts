@@ -1,0 +1,68 @@
+// End-to-end encryption for Hearth's bots: one crypto device per bot, the
+// sealer that encrypts what they send to encrypted rooms, and the stage that
+// decrypts what they receive. See docs/encryption.md.
+import type { Logger } from '../../logging/logger.ts';
+import type { Database } from '../../store/database.ts';
+import { createCryptoDevicesStore } from '../../store/crypto-devices-store.ts';
+import type { EventSealer } from '../client.ts';
+import type { MatrixEvent } from '../event.ts';
+import type { Delivery } from '../inbox/router.ts';
+import { BotDevice } from './bot-device.ts';
+import { decryptionStage } from './decryption.ts';
+import { RoomEncryption } from './room-encryption.ts';
+import { roomSealer } from './sealer.ts';
+
+export { UNDECRYPTABLE, WAS_ENCRYPTED } from './decryption.ts';
+export { BotDevice } from './bot-device.ts';
+
+export interface EncryptionOptions {
+  homeserverUrl: string;
+  asToken: string;
+  /** The bots that get a device: every bot that talks to members. */
+  botUserIds: readonly string[];
+  storeKeyHex: string;
+  keyWaitSeconds: number;
+  isOwnBot: (userId: string) => boolean;
+  db: Database;
+  log: Logger;
+}
+
+export interface Encryption {
+  readonly sealer: EventSealer;
+  readonly devices: ReadonlyMap<string, BotDevice>;
+  /** Turns an encrypted event into the event it carries; null when there is nothing to route. */
+  open(event: MatrixEvent, delivery: Delivery): Promise<MatrixEvent | null>;
+  /** Starts every bot's /sync; resolves once each has caught up. */
+  startSync(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function openEncryption(o: EncryptionOptions): Promise<Encryption> {
+  const store = createCryptoDevicesStore(o.db);
+  const storeKey = Uint8Array.from(Buffer.from(o.storeKeyHex, 'hex'));
+  const devices = new Map<string, BotDevice>();
+  try {
+    for (const userId of o.botUserIds) {
+      devices.set(userId, await BotDevice.open({ homeserverUrl: o.homeserverUrl, asToken: o.asToken, userId, store, storeKey, log: o.log.child('device') }));
+    }
+  } catch (error) {
+    await Promise.all([...devices.values()].map((d) => d.stop()));
+    throw error;
+  }
+  const rooms = new RoomEncryption();
+  const decrypt = decryptionStage({ devices: [...devices.values()], isOwnBot: o.isOwnBot, keyWaitAttempts: o.keyWaitSeconds });
+  return {
+    sealer: roomSealer(devices, rooms),
+    devices,
+    async open(event, delivery) {
+      if (event.type === 'm.room.encryption' && event.state_key === '') rooms.noteEncrypted(event.room_id);
+      return decrypt(event, delivery);
+    },
+    async startSync() {
+      await Promise.all([...devices.values()].map((d) => d.startSync()));
+    },
+    async stop() {
+      await Promise.all([...devices.values()].map((d) => d.stop()));
+    },
+  };
+}
