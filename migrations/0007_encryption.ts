@@ -1,7 +1,7 @@
 // v7: end-to-end encryption. Each bot's crypto device (its identity keys,
-// Olm and Megolm sessions, device list) lives here as one encrypted snapshot,
-// beside the /sync position it was taken at; and a managed room records
-// whether it is encrypted, which can be turned on but never off.
+// Olm and Megolm sessions, device list) lives here as one snapshot whose
+// values are encrypted; and a managed room records whether it is encrypted,
+// which can be turned on but never off.
 import type { Knex } from 'knex';
 
 export const name = '0007_encryption';
@@ -12,7 +12,6 @@ export async function up(db: Knex): Promise<void> {
     table.string('device_id', 64).notNullable();
     // The crypto store's databases, serialized; its values are encrypted with encryption.store_key.
     table.binary('snapshot').nullable();
-    table.text('sync_token').nullable();
     table.bigInteger('updated_at').notNullable();
   });
   await db.schema.alterTable('managed_rooms', (table) => {

@@ -45,6 +45,14 @@ async function listen(app: ReturnType<typeof createAppserviceApp>, config: Confi
   return server;
 }
 
+const DEVICES_OPEN_WAIT_MS = 30_000;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, reason: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => { reject(new Error(reason)); }, ms); });
+  return Promise.race([promise, timeout]).finally(() => { clearTimeout(timer); });
+}
+
 /** Opens the crypto devices of the bots that talk to members. */
 async function openBotDevices(config: Config, db: Database, client: HomeserverClient, log: Logger): Promise<Encryption> {
   const bots = talkingBots(config);
@@ -78,6 +86,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const client = createHomeserverClient({ homeserverUrl: config.homeserver.url, asToken: config.appservice.as_token, botUserId, log: log.child('matrix-sdk'), sealing });
   const router = new EventRouter();
   let encryption: Encryption | null = null;
+  const devicesOpened = Promise.withResolvers<Encryption>();
   // Encrypted events are opened first; the domains see what they carry.
   const handle = async (event: MatrixEvent, delivery: Delivery): Promise<void> => {
     const opened = encryption ? await encryption.open(event, delivery) : event;
@@ -104,6 +113,10 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     inbox,
     log: log.child('appservice'),
     onRecorded: () => { worker.wake(); },
+    // Device changes wait (briefly) for the devices to open; the homeserver retries a transaction that times out.
+    absorbDeviceChanges: config.encryption.enabled && !options.listenerOnly
+      ? async (changes) => { await (await withTimeout(devicesOpened.promise, DEVICES_OPEN_WAIT_MS, 'the bots\' crypto devices are not open yet')).absorb(changes); }
+      : undefined,
     health: () => health,
   });
   const server = await listen(app, config);
@@ -126,8 +139,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       if (config.encryption.enabled) {
         encryption = await openBotDevices(config, db, client, log);
         sealing.sealer = encryption.sealer;
-        // Caught up on keys sent while Hearth was down before any event is handled.
-        await encryption.startSync();
+        devicesOpened.resolve(encryption);
       }
       await checkHomeserverReachesUs(client, config, log);
       health.admin_room_id = await domains.setUp();

@@ -75,6 +75,9 @@ export function synapseConfig(server: ServerPlan, files: SynapseFiles, secrets: 
     ...federationSettings(),
     use_appservice_legacy_authorization: false,
     app_service_config_files: [...files.appserviceRegistrations],
+    // What Hearth's encrypting bots need: to-device messages, device lists and
+    // key counts in appservice transactions (MSC2409, MSC3202).
+    experimental_features: { msc2409_to_device_messages_enabled: true, msc3202_transaction_extensions: true },
     ...RELAXED_RATE_LIMITS,
   };
 }

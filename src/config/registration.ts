@@ -14,6 +14,10 @@ export interface Registration {
   hs_token: string;
   sender_localpart: string;
   rate_limited: false;
+  /** With encryption: ephemeral data, which is what carries to-device messages (MSC2409). */
+  receive_ephemeral?: true;
+  /** With encryption: device lists and key counts of the bots' devices (MSC3202). */
+  'org.matrix.msc3202'?: true;
   namespaces: {
     users: { exclusive: true; regex: string }[];
     aliases: { exclusive: true; regex: string }[];
@@ -37,6 +41,8 @@ export function buildRegistration(config: Config): Registration {
     // Hearth's bots create many rooms and DMs at once (a broadcast to 100
     // members); Synapse's default limits would stretch that to over an hour.
     rate_limited: false,
+    // The bots' crypto devices learn of keys through transactions; see docs/encryption.md.
+    ...(config.encryption.enabled ? { receive_ephemeral: true, 'org.matrix.msc3202': true } as const : {}),
     namespaces: {
       users: [{ exclusive: true, regex: `@${prefix}.*:${domain}` }],
       aliases: [{ exclusive: true, regex: `#${prefix}.*:${domain}` }],

@@ -86,6 +86,7 @@ export function createManagedRoomsStore(db: Database): ManagedRoomsStore {
           role: row.role,
           tier: row.tier,
           name: row.name,
+          encrypted: row.encrypted,
           requested_by: row.requestedBy,
           created_at: row.createdAt,
         })

@@ -6,6 +6,7 @@ import type { InboxStore } from '../../store/inbox-store.ts';
 import { requireHomeserverToken } from './auth.ts';
 import { sendMatrixError } from './errors.ts';
 import { handleTransaction } from './transactions.ts';
+import type { DeviceChanges } from './device-changes.ts';
 
 export interface HealthReport {
   status: 'ok' | 'starting';
@@ -20,6 +21,8 @@ export interface AppserviceServerOptions {
   inbox: InboxStore;
   log: Logger;
   onRecorded: () => void;
+  /** See TransactionHandlerOptions. */
+  absorbDeviceChanges?: ((changes: DeviceChanges) => Promise<void>) | undefined;
   health: () => HealthReport;
   now?: () => number;
 }
@@ -55,6 +58,7 @@ export function createAppserviceApp(options: AppserviceServerOptions): express.E
     log,
     onRecorded: options.onRecorded,
     now: options.now ?? Date.now,
+    absorbDeviceChanges: options.absorbDeviceChanges,
   }));
   api.post('/ping', (_req, res) => {
     res.status(200).json({});

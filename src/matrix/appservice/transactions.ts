@@ -1,17 +1,22 @@
 // PUT /transactions/{txnId}: record, then acknowledge. The 200 is sent only
 // after the events and the txnId are committed together, so a crash before the
-// commit makes the homeserver retry, and a retry after it is a no-op.
+// commit makes the homeserver retry, and a retry after it is a no-op. What the
+// transaction says about the bots' devices is taken in (and saved) first, so
+// the keys of a message are known before the message is handled.
 import type { Request, Response } from 'express';
 import type { Logger } from '../../logging/logger.ts';
 import type { IncomingEvent, InboxStore } from '../../store/inbox-store.ts';
 import { checkEvent } from '../event.ts';
 import { sendMatrixError } from './errors.ts';
+import { isEmpty, readDeviceChanges, type DeviceChanges } from './device-changes.ts';
 
 export interface TransactionHandlerOptions {
   inbox: InboxStore;
   log: Logger;
   onRecorded: () => void;
   now: () => number;
+  /** Takes in the transaction's device changes; without it (encryption off) they are ignored. */
+  absorbDeviceChanges?: ((changes: DeviceChanges) => Promise<void>) | undefined;
 }
 
 function toIncoming(txnId: string, raw: unknown, index: number): IncomingEvent {
@@ -43,6 +48,11 @@ export function handleTransaction(options: TransactionHandlerOptions) {
       options.log.warn('set aside a malformed event', { txn_id: txnId, event_id: rejected.eventId, reason: rejected.rejection });
     }
     try {
+      if (options.absorbDeviceChanges) {
+        const { changes, problems } = readDeviceChanges(body as Record<string, unknown>);
+        for (const problem of problems) options.log.warn('left out a malformed part of a transaction', { txn_id: txnId, problem });
+        if (!isEmpty(changes)) await options.absorbDeviceChanges(changes);
+      }
       const outcome = await options.inbox.recordTransaction(txnId, events, options.now());
       options.log.debug('transaction received', { txn_id: txnId, events: events.length, outcome });
       res.status(200).json({});

@@ -1,8 +1,9 @@
 // One bot's crypto device: a Rust OlmMachine (matrix-sdk-crypto-wasm, the
 // crypto Element uses) driven by Hearth. It learns of to-device messages,
-// device-list changes and key counts from its own filtered /sync, sends the
-// requests the machine asks for, encrypts and decrypts room events, and
-// snapshots its store to the database after every change.
+// device-list changes and key counts from the homeserver's transactions
+// (MSC2409, MSC3202), sends the requests the machine asks for, encrypts and
+// decrypts room events, and snapshots its store to the database after every
+// change.
 import { randomBytes } from 'node:crypto';
 import {
   CollectStrategy,
@@ -25,7 +26,7 @@ import {
 } from '@matrix-org/matrix-sdk-crypto-wasm';
 import type { Logger } from '../../logging/logger.ts';
 import type { CryptoDevicesStore } from '../../store/crypto-devices-store.ts';
-import { DeviceHttp, pause, type SyncResponse } from './device-http.ts';
+import { DeviceHttp } from './device-http.ts';
 import { restoreSnapshot, takeSnapshot } from './indexeddb-snapshot.ts';
 import { startCrypto, wasmLogger } from './wasm.ts';
 
@@ -39,12 +40,19 @@ export interface BotDeviceOptions {
   log: Logger;
 }
 
+/** What one transaction tells one device. */
+export interface DeviceUpdate {
+  toDevice: readonly unknown[];
+  changedUsers: readonly string[];
+  leftUsers: readonly string[];
+  oneTimeKeyCounts: Readonly<Record<string, number>> | null;
+  unusedFallbackKeyTypes: readonly string[] | null;
+}
+
 export type Decryption =
   | { ok: true; type: string; content: Record<string, unknown> }
   | { ok: false; missingKeys: boolean; reason: string };
 
-const SYNC_TIMEOUT_MS = 30_000;
-const SYNC_RETRY_MAX_MS = 60_000;
 const DEVICE_DISPLAY_NAME = 'Hearth';
 
 function newDeviceId(): string {
@@ -69,24 +77,17 @@ export class BotDevice {
   private readonly machine: OlmMachine;
   private readonly http: DeviceHttp;
   private readonly o: BotDeviceOptions;
-  private syncToken: string | null;
-  private savedSyncToken: string | null;
   private lastSnapshot: Uint8Array | null;
   // Every use of the machine goes through this chain: one step at a time, so
   // requests are never sent twice and snapshots see finished steps only.
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly abort = new AbortController();
-  private syncLoop: Promise<void> | null = null;
-  private readonly syncWaiters: (() => void)[] = [];
 
-  private constructor(o: BotDeviceOptions, machine: OlmMachine, http: DeviceHttp, deviceId: string, syncToken: string | null, snapshot: Uint8Array | null) {
+  private constructor(o: BotDeviceOptions, machine: OlmMachine, http: DeviceHttp, deviceId: string, snapshot: Uint8Array | null) {
     this.o = o;
     this.userId = o.userId;
     this.deviceId = deviceId;
     this.machine = machine;
     this.http = http;
-    this.syncToken = syncToken;
-    this.savedSyncToken = syncToken;
     this.lastSnapshot = snapshot;
   }
 
@@ -110,7 +111,7 @@ export class BotDevice {
     const machine = await OlmMachine.initFromStore(new UserId(o.userId), new DeviceId(row.deviceId), handle, wasmLogger(o.log));
     handle.free();
     const http = new DeviceHttp({ homeserverUrl: o.homeserverUrl, asToken: o.asToken, userId: o.userId, deviceId: row.deviceId });
-    const device = new BotDevice(o, machine, http, row.deviceId, row.syncToken, row.snapshot);
+    const device = new BotDevice(o, machine, http, row.deviceId, row.snapshot);
     await device.persist();
     if (!(await http.deviceExists())) {
       await http.createDevice(DEVICE_DISPLAY_NAME);
@@ -128,36 +129,45 @@ export class BotDevice {
     return this.machine.identityKeys.ed25519.toBase64();
   }
 
-  /** Starts the bot's /sync; resolves after the first response is processed, so keys sent while Hearth was down are known. */
-  async startSync(): Promise<void> {
-    const first = this.nextSync();
-    this.syncLoop = this.runSync();
-    await first;
-  }
-
   async stop(): Promise<void> {
-    this.abort.abort();
-    await this.syncLoop;
     await this.queue.catch(() => undefined);
     this.machine.close();
   }
 
-  /** Resolves after the next /sync response is processed (new room keys, if any, are then known). */
-  nextSync(): Promise<void> {
-    return new Promise((resolve) => this.syncWaiters.push(resolve));
+  /**
+   * Takes in what a transaction says about this device and saves the result
+   * before the transaction is acknowledged: a crash before then makes the
+   * homeserver send it again. The requests it prompts (new one-time keys, key
+   * queries) are sent afterwards; one that fails is asked for again by the
+   * machine at the next update.
+   */
+  absorb(update: DeviceUpdate): Promise<void> {
+    return this.serialized(async () => {
+      const counts = new Map(Object.entries(update.oneTimeKeyCounts ?? {}));
+      const fallback = update.unusedFallbackKeyTypes ? new Set(update.unusedFallbackKeyTypes) : undefined;
+      const lists = new DeviceLists(update.changedUsers.map((u) => new UserId(u)), update.leftUsers.map((u) => new UserId(u)));
+      await this.machine.receiveSyncChanges(JSON.stringify(update.toDevice), lists, counts, fallback);
+      await this.persist();
+      try {
+        await this.sendOutgoingRequests();
+      } catch (error) {
+        this.o.log.warn('a crypto request failed; it is retried at the next update', { user_id: this.userId, error: error instanceof Error ? error.message : String(error) });
+      }
+      await this.persist();
+    });
   }
 
   /** Encrypts an event for every device of the given users, sharing the room key with them first. */
   encrypt(roomId: string, type: string, content: Record<string, unknown>, members: readonly string[]): Promise<Record<string, unknown>> {
     return this.serialized(async () => {
-      const users = members.map((m) => new UserId(m));
-      const room = new RoomId(roomId);
-      await this.machine.updateTrackedUsers(users);
+      // Fresh IDs for every call: the machine takes ownership of (and frees) what it is given.
+      const users = (): UserId[] => members.map((m) => new UserId(m));
+      await this.machine.updateTrackedUsers(users());
       await this.sendOutgoingRequests();
-      const claim = await this.machine.getMissingSessions(users);
+      const claim = await this.machine.getMissingSessions(users());
       if (claim) await this.send(claim);
-      for (const request of await this.machine.shareRoomKey(room, users, encryptionSettings())) await this.send(request);
-      const encrypted = JSON.parse(await this.machine.encryptRoomEvent(room, type, JSON.stringify(content))) as Record<string, unknown>;
+      for (const request of await this.machine.shareRoomKey(new RoomId(roomId), users(), encryptionSettings())) await this.send(request);
+      const encrypted = JSON.parse(await this.machine.encryptRoomEvent(new RoomId(roomId), type, JSON.stringify(content))) as Record<string, unknown>;
       await this.persist();
       return encrypted;
     });
@@ -186,36 +196,6 @@ export class BotDevice {
     const next = this.queue.catch(() => undefined).then(work);
     this.queue = next;
     return next;
-  }
-
-  private async runSync(): Promise<void> {
-    let failures = 0;
-    while (!this.abort.signal.aborted) {
-      try {
-        const response = await this.http.sync(this.syncToken, SYNC_TIMEOUT_MS, this.abort.signal);
-        await this.serialized(() => this.absorb(response));
-        failures = 0;
-        this.syncWaiters.splice(0).forEach((resolve) => { resolve(); });
-      } catch (error) {
-        if (this.abort.signal.aborted) return;
-        failures++;
-        const wait = Math.min(SYNC_RETRY_MAX_MS, 500 * 2 ** Math.min(failures, 7));
-        this.o.log.warn('crypto /sync failed; retrying', { user_id: this.userId, retry_in_ms: wait, error: error instanceof Error ? error.message : String(error) });
-        await pause(wait, this.abort.signal);
-      }
-    }
-  }
-
-  /** Feeds one /sync response to the machine; the keys and the new position are saved together. */
-  private async absorb(response: SyncResponse): Promise<void> {
-    const changed = (response.device_lists?.changed ?? []).map((u) => new UserId(u));
-    const left = (response.device_lists?.left ?? []).map((u) => new UserId(u));
-    const counts = new Map(Object.entries(response.device_one_time_keys_count ?? {}));
-    const fallback = response.device_unused_fallback_key_types ? new Set(response.device_unused_fallback_key_types) : undefined;
-    await this.machine.receiveSyncChanges(JSON.stringify(response.to_device?.events ?? []), new DeviceLists(changed, left), counts, fallback);
-    await this.sendOutgoingRequests();
-    this.syncToken = response.next_batch;
-    await this.persist();
   }
 
   /** Sends whatever the machine asks for (key uploads, queries, claims, to-device messages) until it asks for nothing. */
@@ -269,13 +249,11 @@ export class BotDevice {
     this.o.log.info('cross-signed the bot\'s device', { user_id: this.userId, device_id: this.deviceId });
   }
 
-  /** Saves the store and the /sync position, when either changed. */
+  /** Saves the store when it changed. */
   private async persist(): Promise<void> {
     const snapshot = await takeSnapshot(storeNameOf(this.userId));
-    const unchanged = this.lastSnapshot !== null && Buffer.from(snapshot).equals(Buffer.from(this.lastSnapshot));
-    if (unchanged && this.savedSyncToken === this.syncToken) return;
-    await this.o.store.saveSnapshot(this.userId, snapshot, this.syncToken, Date.now());
+    if (this.lastSnapshot !== null && Buffer.from(snapshot).equals(Buffer.from(this.lastSnapshot))) return;
+    await this.o.store.saveSnapshot(this.userId, snapshot, Date.now());
     this.lastSnapshot = snapshot;
-    this.savedSyncToken = this.syncToken;
   }
 }

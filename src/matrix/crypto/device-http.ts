@@ -3,8 +3,6 @@
 // (`user_id`, `device_id`); the device itself is created once by logging in
 // with the appservice login type. Errors name the call and the homeserver's
 // answer, never the token.
-import { setTimeout as delay } from 'node:timers/promises';
-
 export class DeviceCallError extends Error {
   readonly status: number;
   readonly errcode: string | null;
@@ -23,21 +21,6 @@ export interface DeviceHttpSettings {
   deviceId: string;
 }
 
-export interface SyncResponse {
-  next_batch: string;
-  to_device?: { events?: unknown[] };
-  device_lists?: { changed?: string[]; left?: string[] };
-  device_one_time_keys_count?: Record<string, number>;
-  device_unused_fallback_key_types?: string[];
-}
-
-/** Only what the crypto needs: to-device messages, device lists and key counts. Rooms reach Hearth as transactions. */
-const CRYPTO_ONLY_FILTER = JSON.stringify({
-  room: { rooms: [], account_data: { types: [] } },
-  presence: { types: [] },
-  account_data: { types: [] },
-});
-
 export class DeviceHttp {
   private readonly s: DeviceHttpSettings;
 
@@ -46,7 +29,7 @@ export class DeviceHttp {
   }
 
   /** A call as the device (asDevice) or as the user alone (needed before the device exists). */
-  async call<T>(method: string, path: string, body?: string, options: { asDevice?: boolean; query?: Record<string, string>; signal?: AbortSignal } = {}): Promise<T> {
+  async call<T>(method: string, path: string, body?: string, options: { asDevice?: boolean; query?: Record<string, string> } = {}): Promise<T> {
     const url = new URL(`/_matrix/client/v3${path}`, this.s.homeserverUrl);
     url.searchParams.set('user_id', this.s.userId);
     if (options.asDevice ?? true) url.searchParams.set('device_id', this.s.deviceId);
@@ -55,7 +38,6 @@ export class DeviceHttp {
       method,
       headers: { authorization: `Bearer ${this.s.asToken}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body }),
-      ...(options.signal ? { signal: options.signal } : {}),
     });
     const text = await response.text();
     if (!response.ok) {
@@ -96,15 +78,4 @@ export class DeviceHttp {
       initial_device_display_name: displayName,
     }), { asDevice: false });
   }
-
-  sync(since: string | null, timeoutMs: number, signal: AbortSignal): Promise<SyncResponse> {
-    const query: Record<string, string> = { filter: CRYPTO_ONLY_FILTER, timeout: String(timeoutMs) };
-    if (since) query.since = since;
-    return this.call<SyncResponse>('GET', '/sync', undefined, { query, signal });
-  }
-}
-
-/** Waits, unless the signal fires first. */
-export async function pause(ms: number, signal: AbortSignal): Promise<void> {
-  await delay(ms, undefined, { signal }).catch(() => undefined);
 }

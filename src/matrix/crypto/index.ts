@@ -4,6 +4,7 @@
 import type { Logger } from '../../logging/logger.ts';
 import type { Database } from '../../store/database.ts';
 import { createCryptoDevicesStore } from '../../store/crypto-devices-store.ts';
+import type { DeviceChanges } from '../appservice/device-changes.ts';
 import type { EventSealer } from '../client.ts';
 import type { MatrixEvent } from '../event.ts';
 import type { Delivery } from '../inbox/router.ts';
@@ -32,8 +33,8 @@ export interface Encryption {
   readonly devices: ReadonlyMap<string, BotDevice>;
   /** Turns an encrypted event into the event it carries; null when there is nothing to route. */
   open(event: MatrixEvent, delivery: Delivery): Promise<MatrixEvent | null>;
-  /** Starts every bot's /sync; resolves once each has caught up. */
-  startSync(): Promise<void>;
+  /** Gives each bot's device its part of a transaction's device changes. */
+  absorb(changes: DeviceChanges): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -58,8 +59,15 @@ export async function openEncryption(o: EncryptionOptions): Promise<Encryption> 
       if (event.type === 'm.room.encryption' && event.state_key === '') rooms.noteEncrypted(event.room_id);
       return decrypt(event, delivery);
     },
-    async startSync() {
-      await Promise.all([...devices.values()].map((d) => d.startSync()));
+    async absorb(changes) {
+      await Promise.all([...devices.values()].map((device) => device.absorb({
+        toDevice: changes.toDevice.filter((m) => m.to_user_id === device.userId && m.to_device_id === device.deviceId),
+        // Each machine cares only about the users it tracks; the rest it ignores.
+        changedUsers: changes.changedUsers,
+        leftUsers: changes.leftUsers,
+        oneTimeKeyCounts: changes.oneTimeKeyCounts[device.userId]?.[device.deviceId] ?? null,
+        unusedFallbackKeyTypes: changes.unusedFallbackKeyTypes[device.userId]?.[device.deviceId] ?? null,
+      })));
     },
     async stop() {
       await Promise.all([...devices.values()].map((d) => d.stop()));
