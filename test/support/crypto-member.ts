@@ -110,6 +110,6 @@ function seen(event: MatrixEvent): SeenMessage {
     sender: event.getSender() ?? '',
     body: typeof content.body === 'string' ? content.body : '',
     encrypted: event.isEncrypted(),
-    decryptionFailure: event.isDecryptionFailure() ? String(event.decryptionFailureReason ?? 'unknown') : null,
+    decryptionFailure: event.isDecryptionFailure() ? (event.decryptionFailureReason ?? 'unknown') : null,
   };
 }

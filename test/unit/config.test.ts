@@ -63,10 +63,16 @@ describe('configuration', () => {
     assert.throws(() => loadConfig(path), (error: Error) => error.message.includes(path) && /not valid YAML/.test(error.message));
   });
 
-  it('refuses placeholder tokens and example domains, saying why', () => {
+  it('refuses placeholder tokens and keys and example domains, saying why', () => {
     const config = parseConfig({ ...minimal, homeserver: { ...minimal.homeserver, server_name: 'example.org' } }, 'c', '/');
     const paths = unsafeValues(config).map((p) => p.path);
-    assert.deepEqual(paths.sort(), ['appservice.as_token', 'appservice.hs_token', 'homeserver.server_name']);
+    assert.deepEqual(paths.sort(), ['appservice.as_token', 'appservice.hs_token', 'encryption.store_key', 'homeserver.server_name']);
+  });
+
+  it('asks for a 64-hex-character store key while encryption is on, and for none when it is off', () => {
+    const short = testConfig({ encryption: { store_key: 'abc123' } });
+    assert.deepEqual(unsafeValues(short), [{ path: 'encryption.store_key', message: 'must be 64 hex characters (32 bytes)' }]);
+    assert.deepEqual(unsafeValues(testConfig({ encryption: { enabled: false, store_key: 'CHANGE_ME_store_key' } })), []);
   });
 
   it('accepts a filled-in config', () => {
@@ -93,6 +99,14 @@ describe('configuration', () => {
 });
 
 describe('registration', () => {
+  it('asks for to-device messages and device lists (MSC2409, MSC3202) only while encryption is on', () => {
+    const on = buildRegistration(testConfig());
+    assert.equal(on.receive_ephemeral, true);
+    assert.equal(on['org.matrix.msc3202'], true);
+    const off = buildRegistration(testConfig({ encryption: { enabled: false } }));
+    assert.equal('receive_ephemeral' in off || 'org.matrix.msc3202' in off, false);
+  });
+
   it('claims the bot namespace exclusively, escaped, and is not rate limited', () => {
     const registration = buildRegistration(testConfig({ serverName: 'camp.test' }));
     assert.equal(registration.rate_limited, false);
@@ -101,11 +115,12 @@ describe('registration', () => {
     assert.deepEqual(registration.namespaces.aliases, [{ exclusive: true, regex: '#hearth_.*:camp\\.test' }]);
   });
 
-  it('replaces placeholder tokens in the config with random ones and keeps comments', () => {
+  it('replaces placeholder tokens and the store key in the config with random ones and keeps comments', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hearth-reg-'));
     const path = join(dir, 'config.yaml');
     writeFileSync(path, renderSampleConfig());
-    assert.deepEqual(fillPlaceholderTokens(path), ['appservice.as_token', 'appservice.hs_token']);
+    assert.deepEqual(fillPlaceholderTokens(path), ['appservice.as_token', 'appservice.hs_token', 'encryption.store_key']);
+    assert.match(loadConfig(path).encryption.store_key, /^[0-9a-f]{64}$/);
     const config = loadConfig(path);
     assert.match(config.appservice.as_token, /^[0-9a-f]{64}$/);
     assert.notEqual(config.appservice.as_token, config.appservice.hs_token);

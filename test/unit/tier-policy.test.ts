@@ -5,10 +5,12 @@ import { describe, it } from 'node:test';
 import type { StateEvent } from '../../src/matrix/client.ts';
 import { createRoomRequest } from '../../src/tiers/creation.ts';
 import type { CommunityFacts } from '../../src/tiers/facts.ts';
-import { BOT_ONLY_LEVEL, desiredState, mayBeInvited, serverAcl, stateKey } from '../../src/tiers/policy.ts';
+import { BOT_ONLY_LEVEL, desiredState, mayBeInvited, serverAcl, stateKey, withEncryptionFromState } from '../../src/tiers/policy.ts';
+import { encryptedByDefault } from '../../src/tiers/encryption-defaults.ts';
+import { testConfig } from '../support/config.ts';
 import { globMatches } from '../../src/federation/server-names.ts';
-import { planRepairs } from '../../src/tiers/repairs.ts';
-import type { ManagedRoom } from '../../src/tiers/tier.ts';
+import { eventDrifts, planRepairs } from '../../src/tiers/repairs.ts';
+import { mayBeEncrypted, type ManagedRoom } from '../../src/tiers/tier.ts';
 
 const camp: CommunityFacts = {
   serverName: 'camp.test',
@@ -140,5 +142,40 @@ describe('repairing drift', () => {
       ['m.space.child', '!a:camp.test', { via: ['camp.test'] }],
       ['m.space.child', '!b:camp.test', { via: ['camp.test'] }],
     ]);
+  });
+});
+
+describe('encryption, which can be turned on and never off', () => {
+  const secret = { ...room('topic', 'local'), encrypted: true };
+
+  it('an encrypted room is encrypted from its first event', () => {
+    const request = createRoomRequest({ creationKey: 'topic:$1', room: secret, requester: '@alice:camp.test' }, camp);
+    assert.deepEqual(request.initial_state?.find((e) => e.type === 'm.room.encryption')?.content, { algorithm: 'm.megolm.v1.aes-sha2' });
+    assert.deepEqual(planRepairs(secret, camp, stateOf(secret, camp)), []);
+  });
+
+  it('encryption missing from a room recorded as encrypted is put back', () => {
+    const stripped = stateOf(secret, camp).filter((e) => e.type !== 'm.room.encryption');
+    assert.deepEqual(planRepairs(secret, camp, stripped).map((r) => [r.type, r.content]), [['m.room.encryption', { algorithm: 'm.megolm.v1.aes-sha2' }]]);
+  });
+
+  it('a room found encrypted is treated as encrypted, and its own rotation settings are kept', () => {
+    const found = withEncryptionFromState(localTimeline, { algorithm: 'm.megolm.v1.aes-sha2', rotation_period_ms: 604800000 });
+    assert.equal(found.encrypted, true);
+    const state = withChange(stateOf(found, camp), 'm.room.encryption', { algorithm: 'm.megolm.v1.aes-sha2', rotation_period_ms: 604800000 }, '@hearth:camp.test');
+    assert.deepEqual(planRepairs(found, camp, state), []);
+    assert.equal(eventDrifts(localTimeline, camp, state.find((e) => e.type === 'm.room.encryption') ?? state[0]!), false, 'unasked-for encryption is never drift');
+  });
+
+  it('new rooms follow the per-tier default; public rooms, the space and the ban list never encrypt', () => {
+    const config = testConfig();
+    const on = { ...config, tiers: { ...config.tiers, encrypt_local_rooms: true, encrypt_neighborhood_rooms: true } };
+    assert.equal(encryptedByDefault(config, 'local_timeline', 'local'), false, 'off by default: newcomers read the local timeline\'s history');
+    assert.equal(encryptedByDefault(on, 'local_timeline', 'local'), true);
+    assert.equal(encryptedByDefault(on, 'topic', 'neighborhood'), true);
+    for (const [role, tier] of [['topic', 'public'], ['space', 'local'], ['policy_list', 'neighborhood']] as const) {
+      assert.equal(encryptedByDefault(on, role, tier), false, `${role} (${tier})`);
+      assert.equal(mayBeEncrypted(role, tier), false);
+    }
   });
 });

@@ -20,9 +20,9 @@ import {
   StoreHandle,
   TrustRequirement,
   UserId,
+  ToDeviceRequest,
   type KeysClaimRequest,
   type OutgoingRequest,
-  type ToDeviceRequest,
 } from '@matrix-org/matrix-sdk-crypto-wasm';
 import type { Logger } from '../../logging/logger.ts';
 import type { CryptoDevicesStore } from '../../store/crypto-devices-store.ts';
@@ -220,10 +220,9 @@ export class BotDevice {
       case RequestType.KeysQuery: return http.callRaw('POST', '/keys/query', request.body);
       case RequestType.KeysClaim: return http.callRaw('POST', '/keys/claim', request.body);
       case RequestType.SignatureUpload: return http.callRaw('POST', '/keys/signatures/upload', request.body);
-      case RequestType.ToDevice: {
-        const to = request as ToDeviceRequest;
-        return http.callRaw('PUT', `/sendToDevice/${encodeURIComponent(to.event_type)}/${encodeURIComponent(to.txn_id)}`, to.body);
-      }
+      case RequestType.ToDevice:
+        if (!(request instanceof ToDeviceRequest)) throw new Error('a to-device request of an unexpected shape');
+        return http.callRaw('PUT', `/sendToDevice/${encodeURIComponent(request.event_type)}/${encodeURIComponent(request.txn_id)}`, request.body);
       case RequestType.RoomMessage:
       case RequestType.KeysBackup:
         // Bots neither verify interactively nor back keys up to the server (see docs/encryption.md).

@@ -14,7 +14,7 @@ export const UNDECRYPTABLE = 'org.hearth.undecryptable';
 export const WAS_ENCRYPTED = 'org.hearth.was_encrypted';
 
 export interface DecryptionOptions {
-  devices: readonly BotDevice[];
+  devices: readonly Pick<BotDevice, 'decrypt'>[];
   isOwnBot: (userId: string) => boolean;
   /** How many one-second waits for missing keys before giving up. */
   keyWaitAttempts: number;

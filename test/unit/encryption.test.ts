@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { DeviceId, OlmMachine, StoreHandle, UserId } from '@matrix-org/matrix-sdk-crypto-wasm';
+import { readDeviceChanges } from '../../src/matrix/appservice/device-changes.ts';
+import type { Decryption } from '../../src/matrix/crypto/bot-device.ts';
+import { decryptionStage, UNDECRYPTABLE, WAS_ENCRYPTED } from '../../src/matrix/crypto/decryption.ts';
+import { restoreSnapshot, takeSnapshot } from '../../src/matrix/crypto/indexeddb-snapshot.ts';
+import { startCrypto } from '../../src/matrix/crypto/wasm.ts';
+import type { MatrixEvent } from '../../src/matrix/event.ts';
+import { DeferEvent } from '../../src/matrix/inbox/router.ts';
+
+const encrypted: MatrixEvent = {
+  event_id: '$e', room_id: '!dm:camp.test', type: 'm.room.encrypted', sender: '@alice:camp.test', origin_server_ts: 1,
+  content: { algorithm: 'm.megolm.v1.aes-sha2', ciphertext: 'x', session_id: 's' },
+};
+
+function deviceAnswering(answer: Decryption): { decrypt: () => Promise<Decryption> } {
+  return { decrypt: () => Promise.resolve(answer) };
+}
+
+describe('reading a transaction\'s device changes', () => {
+  it('takes to-device messages for a device, device lists and key counts', () => {
+    const { changes, problems } = readDeviceChanges({
+      events: [],
+      'de.sorunome.msc2409.to_device': [{ type: 'm.room.encrypted', sender: '@a:camp.test', to_user_id: '@hearth:camp.test', to_device_id: 'D', content: {} }],
+      'org.matrix.msc3202.device_lists': { changed: ['@a:camp.test'], left: ['@b:hood.test'] },
+      'org.matrix.msc3202.device_one_time_keys_count': { '@hearth:camp.test': { D: { signed_curve25519: 50 } } },
+      'org.matrix.msc3202.device_unused_fallback_key_types': { '@hearth:camp.test': { D: ['signed_curve25519'] } },
+    });
+    assert.deepEqual(problems, []);
+    assert.equal(changes.toDevice.length, 1);
+    assert.deepEqual(changes.changedUsers, ['@a:camp.test']);
+    assert.deepEqual(changes.leftUsers, ['@b:hood.test']);
+    assert.deepEqual(changes.oneTimeKeyCounts, { '@hearth:camp.test': { D: { signed_curve25519: 50 } } });
+    assert.deepEqual(changes.unusedFallbackKeyTypes, { '@hearth:camp.test': { D: ['signed_curve25519'] } });
+  });
+
+  it('leaves out malformed parts and names them, keeping the rest', () => {
+    const { changes, problems } = readDeviceChanges({
+      'de.sorunome.msc2409.to_device': [{ type: 'm.dummy' }, { type: 'm.dummy', to_user_id: '@hearth:camp.test', to_device_id: 'D' }],
+      'org.matrix.msc3202.device_lists': 'everyone',
+    });
+    assert.equal(changes.toDevice.length, 1);
+    assert.deepEqual(problems, ['a to-device message without to_user_id, to_device_id or type', '"org.matrix.msc3202.device_lists" is not an object']);
+  });
+});
+
+describe('opening encrypted events', () => {
+  const stage = (answers: Decryption[]) => decryptionStage({
+    devices: answers.map(deviceAnswering),
+    isOwnBot: (userId) => userId.startsWith('@hearth'),
+    keyWaitAttempts: 3,
+  });
+
+  it('routes the event an encrypted event carries, marked as having arrived encrypted', async () => {
+    const opened = await stage([{ ok: false, missingKeys: true, reason: 'not in that room' }, { ok: true, type: 'm.room.message', content: { body: '!help' } }])(encrypted, { attempt: 1 });
+    assert.ok(opened);
+    assert.equal(opened.type, 'm.room.message');
+    assert.deepEqual(opened.content, { body: '!help' });
+    assert.equal(opened.unsigned?.[WAS_ENCRYPTED], true);
+  });
+
+  it('waits for missing keys a few times, then turns the event into an undecryptable one', async () => {
+    const missing = stage([{ ok: false, missingKeys: true, reason: 'no room key' }]);
+    await assert.rejects(missing(encrypted, { attempt: 3 }), DeferEvent);
+    const given = await missing(encrypted, { attempt: 4 });
+    assert.ok(given);
+    assert.equal(given.type, UNDECRYPTABLE);
+    assert.deepEqual(given.content, { reason: 'no room key', missing_keys: true });
+  });
+
+  it('gives up at once on a message that can never be decrypted', async () => {
+    const broken = await stage([{ ok: false, missingKeys: false, reason: 'bad MAC' }])(encrypted, { attempt: 1 });
+    assert.equal(broken?.type, UNDECRYPTABLE);
+  });
+
+  it('passes other events through and drops the bots\' own encrypted messages', async () => {
+    const plain = { ...encrypted, type: 'm.room.message', content: { body: 'hi' } };
+    assert.equal(await stage([])(plain, { attempt: 1 }), plain);
+    assert.equal(await stage([])({ ...encrypted, sender: '@hearth_bugle:camp.test' }, { attempt: 1 }), null);
+  });
+});
+
+describe('the crypto store snapshot', () => {
+  it('brings a device back with the same identity keys after its store is gone', async () => {
+    await startCrypto();
+    const name = `hearth-crypto:test-${randomBytes(4).toString('hex')}`;
+    const key = randomBytes(32);
+    const open = async (): Promise<OlmMachine> => {
+      const handle = await StoreHandle.openWithKey(name, key);
+      const machine = await OlmMachine.initFromStore(new UserId('@hearth:camp.test'), new DeviceId('HEARTHTEST'), handle);
+      handle.free();
+      return machine;
+    };
+    const first = await open();
+    const identity = first.identityKeys.curve25519.toBase64();
+    first.close();
+    const snapshot = await takeSnapshot(name);
+    // Stands for a new process: the in-memory databases are replaced by the snapshot's.
+    await restoreSnapshot(snapshot);
+    const second = await open();
+    assert.equal(second.identityKeys.curve25519.toBase64(), identity);
+    second.close();
+    assert.ok(snapshot.byteLength > 0);
+  });
+
+  it('refuses bytes that are not a snapshot, saying so', async () => {
+    const { serialize } = await import('node:v8');
+    await assert.rejects(restoreSnapshot(new Uint8Array(serialize({ format: 99 }))), /not in a format this Hearth knows/);
+  });
+});
