@@ -92,6 +92,9 @@ function hearthConfigYaml(server: ServerPlan, database: Record<string, string>):
     },
     community: { name: capitalize(server.short), admins: [`@${ADMIN_LOCALPART}:${server.name}`] },
     database,
+    // Most tests read the bots' DMs with a plain client, so the bots open them
+    // unencrypted here; the encryption tests turn this back on for camp.test.
+    encryption: { encrypt_direct_messages: false },
     logging: { level: 'info', format: 'json' },
   };
   return `# Written by the Hearth testbed for ${server.name}.\n${stringify(config)}`;

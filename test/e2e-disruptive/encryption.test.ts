@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startHearth, stopHearth } from '../../testbed/testbed.ts';
 import { CryptoMember } from '../support/crypto-member.ts';
-import { botByHand, botOf, hearthSql, roomIdIn } from '../support/hearth.ts';
+import { botByHand, botOf, hearthSql, roomIdIn, setHearthConfig } from '../support/hearth.ts';
 import { Member, server, waitFor } from '../support/member.ts';
 
 const CAMP = 'camp.test';
@@ -50,6 +50,10 @@ describe('encrypted rooms with Hearth\'s bots', () => {
   let aliceWithBot: string;
 
   before(async () => {
+    // As shipped: the DMs the bots open are encrypted (the testbed turns this off for the plain-client tests).
+    setHearthConfig(CAMP, [[['encryption', 'encrypt_direct_messages'], true]]);
+    await stopHearth(CAMP);
+    await startHearth(CAMP);
     bot = botOf(CAMP);
     [alice, bob] = await Promise.all([CryptoMember.register(CAMP, 'enc-alice'), CryptoMember.register(CAMP, 'enc-bob')]);
     aliceWithBot = await alice.openEncryptedDm(bot);
@@ -58,6 +62,8 @@ describe('encrypted rooms with Hearth\'s bots', () => {
   after(() => {
     alice.stop();
     bob.stop();
+    // Back to the testbed's setting at camp's next start.
+    setHearthConfig(CAMP, [[['encryption', 'encrypt_direct_messages'], false]]);
   });
 
   it('a member who sends !help in an encrypted DM decrypts the bot\'s encrypted answer', async () => {

@@ -204,7 +204,11 @@ export class BotDevice {
     for (let round = 0; round < 4; round++) {
       const requests = await this.machine.outgoingRequests();
       if (requests.length === 0) return;
+      // Saved before anything is sent: an upload carries new one-time keys, and a
+      // key the homeserver hands out must still be here after a crash.
+      await this.persist();
       for (const request of requests) await this.send(request);
+      await this.persist();
     }
   }
 
