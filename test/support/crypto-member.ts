@@ -10,9 +10,13 @@ import {
   SyncState,
   type MatrixClient,
 } from 'matrix-js-sdk';
+import loglevel from 'loglevel';
 import { registerUser } from '../../testbed/testbed.ts';
 import { server, waitFor } from './member.ts';
 import { silentSdkLogger } from './silent-logger.ts';
+
+// Parts of matrix-js-sdk log through its global logger whatever logger a client is given.
+loglevel.getLogger('matrix').setLevel('silent');
 
 export interface SeenMessage {
   eventId: string;

@@ -78,6 +78,11 @@ export class BotDevice {
   private readonly http: DeviceHttp;
   private readonly o: BotDeviceOptions;
   private lastSnapshot: Uint8Array | null;
+  // The homeserver's count of this device's unused one-time keys, as last told.
+  // A transaction reports it only when the bot had something happen, and the
+  // machine reads a missing count as zero (and would upload keys it then
+  // discards), so the last known count stands in.
+  private oneTimeKeyCounts: Readonly<Record<string, number>> = {};
   // Every use of the machine goes through this chain: one step at a time, so
   // requests are never sent twice and snapshots see finished steps only.
   private queue: Promise<unknown> = Promise.resolve();
@@ -118,6 +123,9 @@ export class BotDevice {
       o.log.info('created the bot\'s crypto device', { user_id: o.userId, device_id: row.deviceId });
     }
     await device.serialized(async () => {
+      // An empty upload answers with the homeserver's count of the device's one-time keys.
+      device.noteKeyCounts(await http.callRaw('POST', '/keys/upload', '{}'));
+      await device.machine.receiveSyncChanges('[]', new DeviceLists(), new Map(Object.entries(device.oneTimeKeyCounts)));
       await device.sendOutgoingRequests();
       await device.ensureCrossSigning();
     });
@@ -143,7 +151,8 @@ export class BotDevice {
    */
   absorb(update: DeviceUpdate): Promise<void> {
     return this.serialized(async () => {
-      const counts = new Map(Object.entries(update.oneTimeKeyCounts ?? {}));
+      if (update.oneTimeKeyCounts) this.oneTimeKeyCounts = update.oneTimeKeyCounts;
+      const counts = new Map(Object.entries(this.oneTimeKeyCounts));
       const fallback = update.unusedFallbackKeyTypes ? new Set(update.unusedFallbackKeyTypes) : undefined;
       const lists = new DeviceLists(update.changedUsers.map((u) => new UserId(u)), update.leftUsers.map((u) => new UserId(u)));
       await this.machine.receiveSyncChanges(JSON.stringify(update.toDevice), lists, counts, fallback);
@@ -212,8 +221,14 @@ export class BotDevice {
     }
   }
 
+  private noteKeyCounts(uploadAnswer: string): void {
+    const counts = (JSON.parse(uploadAnswer) as { one_time_key_counts?: Record<string, number> }).one_time_key_counts;
+    if (counts) this.oneTimeKeyCounts = counts;
+  }
+
   private async send(request: OutgoingRequest | KeysClaimRequest | ToDeviceRequest): Promise<void> {
     const response = await this.perform(request);
+    if (response !== null && request.type === RequestType.KeysUpload) this.noteKeyCounts(response);
     if (response !== null && request.id) await this.machine.markRequestAsSent(request.id, request.type, response);
   }
 
