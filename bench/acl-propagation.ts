@@ -92,8 +92,9 @@ export async function aclPropagation(): Promise<BenchResult> {
   const after = await rawPuts(roomIds, bestConcurrency);
   return {
     name: 'acl-propagation',
-    hearthMs: hearth.propagation,
-    baselineMs: (before + after) / 2,
+    unit: 'ms',
+    hearth: hearth.propagation,
+    baseline: (before + after) / 2,
     note: `one new deny entry to ${roomIds.length} rooms: Hearth's ACL job vs raw PUTs at the best concurrency (${bestConcurrency}; ` +
       `${before.toFixed(0)}ms before, ${after.toFixed(0)}ms after; search ${trials.map(([c, ms]) => `${c}→${ms.toFixed(0)}`).join(' ')}); whole "!defederate now" command ${hearth.command.toFixed(0)}ms`,
   };

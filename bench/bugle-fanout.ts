@@ -70,8 +70,9 @@ export async function bugleFanout(): Promise<BenchResult> {
   const after = await rawPuts(rooms, best, token);
   return {
     name: 'bugle-fanout',
-    hearthMs: hearth,
-    baselineMs: (before + after) / 2,
+    unit: 'ms',
+    hearth,
+    baseline: (before + after) / 2,
     note: `${rooms.length} DMs: "!bugle send" to the last delivery vs raw PUTs at the best concurrency (${best}; ${before.toFixed(0)}ms before, ${after.toFixed(0)}ms after); first broadcast, opening the DMs: ${cold.toFixed(0)}ms`,
   };
 }

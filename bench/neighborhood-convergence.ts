@@ -68,8 +68,9 @@ export async function neighborhoodConvergence(): Promise<BenchResult> {
   const baseline = baselines.reduce((a, b) => a + b, 0) / baselines.length;
   return {
     name: 'neighborhood-convergence',
-    hearthMs: hearth,
-    baselineMs: baseline,
+    unit: 'ms',
+    hearth,
+    baseline: baseline,
     note: `hood's deciding vote for glen until camp, hood and glen all allow glen, vs one state event from camp to glen (mean of ${baselines.map((b) => b.toFixed(0)).join(', ')} ms)`,
   };
 }

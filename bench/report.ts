@@ -2,20 +2,23 @@
 
 export interface BenchResult {
   name: string;
-  hearthMs: number;
-  baselineMs: number;
+  /** Hearth's figure and the baseline's, in `unit`. */
+  hearth: number;
+  baseline: number;
+  unit: 'ms' | 'MiB';
   /** What the two numbers measured, for the table. */
   note: string;
 }
 
 export function benchLine(result: BenchResult): string {
-  const ratio = result.hearthMs / result.baselineMs;
-  return `BENCH ${result.name} hearth_ms=${result.hearthMs.toFixed(0)} baseline_ms=${result.baselineMs.toFixed(0)} ratio=${ratio.toFixed(2)}`;
+  const ratio = result.hearth / result.baseline;
+  const unit = result.unit.toLowerCase();
+  return `BENCH ${result.name} hearth_${unit}=${result.hearth.toFixed(0)} baseline_${unit}=${result.baseline.toFixed(0)} ratio=${ratio.toFixed(2)}`;
 }
 
 export function table(results: readonly BenchResult[]): string {
-  const rows = results.map((r) => [r.name, r.hearthMs.toFixed(0), r.baselineMs.toFixed(0), (r.hearthMs / r.baselineMs).toFixed(2), r.note]);
-  const header = ['benchmark', 'hearth ms', 'baseline ms', 'ratio', 'what was measured'];
+  const rows = results.map((r) => [r.name, `${r.hearth.toFixed(0)} ${r.unit}`, `${r.baseline.toFixed(0)} ${r.unit}`, (r.hearth / r.baseline).toFixed(2), r.note]);
+  const header = ['benchmark', 'hearth', 'baseline', 'ratio', 'what was measured'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: readonly string[]): string => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');

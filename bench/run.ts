@@ -7,6 +7,7 @@ import { transactionIngest } from './transaction-ingest.ts';
 import { aclPropagation } from './acl-propagation.ts';
 import { bugleFanout } from './bugle-fanout.ts';
 import { neighborhoodConvergence } from './neighborhood-convergence.ts';
+import { idleMemory } from './idle-memory.ts';
 
 type Benchmark = () => Promise<BenchResult>;
 
@@ -25,6 +26,7 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
   'acl-propagation': aclPropagation,
   'bugle-fanout': bugleFanout,
   'neighborhood-convergence': neighborhoodConvergence,
+  'idle-memory': idleMemory,
 };
 
 async function main(names: readonly string[]): Promise<void> {

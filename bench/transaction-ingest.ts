@@ -74,8 +74,9 @@ export async function transactionIngest(name: string, database: ScratchDatabase)
   const hearth = await hearthMs(database);
   return {
     name,
-    hearthMs: hearth,
-    baselineMs: baseline,
+    unit: 'ms',
+    hearth,
+    baseline: baseline,
     note: `${EVENTS} events in ${EVENTS / BATCH} transactions of ${BATCH}: recorded and processed (${database.settings.engine}) vs parse-and-acknowledge`,
   };
 }

@@ -96,7 +96,13 @@ export class CryptoMember {
 
   /** Waits until a message from `sender` in the room matches (one not among `ignore`, the events seen before). */
   async waitForMessage(roomId: string, sender: string, matches: (body: string) => boolean, what: string, timeoutMs = 30_000, ignore: ReadonlySet<string> = new Set()): Promise<SeenMessage> {
-    return waitFor(what, async () => (await this.messages(roomId)).find((m) => m.sender === sender && !ignore.has(m.eventId) && matches(m.body)), timeoutMs);
+    try {
+      return await waitFor(what, async () => (await this.messages(roomId)).find((m) => m.sender === sender && !ignore.has(m.eventId) && matches(m.body)), timeoutMs);
+    } catch (error) {
+      // Say what the room did hold: a message the client could not decrypt looks like silence otherwise.
+      const seen = (await this.messages(roomId)).map((m) => `${m.sender}: ${m.decryptionFailure ? `[could not decrypt: ${m.decryptionFailure}]` : m.body.slice(0, 80)}`);
+      throw new Error(`${error instanceof Error ? error.message : String(error)}; the room holds:\n${seen.join('\n')}`, { cause: error });
+    }
   }
 
   /** Joins every room it is invited to by `inviter`; returns the rooms joined. */
