@@ -3,7 +3,7 @@
 // connects them, so no single object knows every feature.
 import { helpCommand } from './bot/help-command.ts';
 import { handleCommandMessages, handleUndecryptable } from './bot/conversation.ts';
-import { UNDECRYPTABLE } from './matrix/crypto/index.ts';
+import { UNDECRYPTABLE } from './matrix/crypto/event-types.ts';
 import { handleBotInvites } from './bot/invites.ts';
 import { CommandTable } from './commands/table.ts';
 import { adminNotifier, isCommunityMember, MemberDirectory } from './community/index.ts';

@@ -17,7 +17,7 @@ import { openDatabase, type Database } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { createInboxStore } from './store/inbox-store.ts';
 import { buildDomains, ownBotCheck, talkingBots } from './domains.ts';
-import { openEncryption, type Encryption } from './matrix/crypto/index.ts';
+import type { Encryption } from './matrix/crypto/index.ts';
 import type { MatrixEvent } from './matrix/event.ts';
 import type { Delivery } from './matrix/inbox/router.ts';
 
@@ -58,6 +58,8 @@ async function openBotDevices(config: Config, db: Database, client: HomeserverCl
   const bots = talkingBots(config);
   // A device belongs to a user: the bots must exist before their devices.
   for (const bot of bots) await client.as(bot).ensureRegistered();
+  // Loaded only when on: a Hearth without encryption never loads the crypto.
+  const { openEncryption } = await import('./matrix/crypto/index.ts');
   const encryption = await openEncryption({
     homeserverUrl: config.homeserver.url,
     asToken: config.appservice.as_token,

@@ -128,6 +128,7 @@ export class BotDevice {
       await device.machine.receiveSyncChanges('[]', new DeviceLists(), new Map(Object.entries(device.oneTimeKeyCounts)));
       await device.sendOutgoingRequests();
       await device.ensureCrossSigning();
+      await device.persist();
     });
     o.log.info('crypto device ready', { user_id: o.userId, device_id: row.deviceId, ed25519: device.ed25519Key });
     return device;
@@ -213,11 +214,11 @@ export class BotDevice {
     for (let round = 0; round < 4; round++) {
       const requests = await this.machine.outgoingRequests();
       if (requests.length === 0) return;
-      // Saved before anything is sent: an upload carries new one-time keys, and a
-      // key the homeserver hands out must still be here after a crash.
-      await this.persist();
+      // An upload carries new one-time keys: they are saved before they are sent,
+      // so a key the homeserver hands out is still here after a crash. Other
+      // changes are saved by the caller, once its whole step is done.
+      if (requests.some((r) => r.type === RequestType.KeysUpload)) await this.persist();
       for (const request of requests) await this.send(request);
-      await this.persist();
     }
   }
 

@@ -7,11 +7,9 @@ import type { MatrixEvent } from '../event.ts';
 import { DeferEvent, type Delivery } from '../inbox/router.ts';
 import type { BotDevice, Decryption } from './bot-device.ts';
 
-/** The type of the event a message that could not be decrypted turns into. */
-export const UNDECRYPTABLE = 'org.hearth.undecryptable';
+import { UNDECRYPTABLE, WAS_ENCRYPTED } from './event-types.ts';
 
-/** Set in `unsigned` of an event that arrived encrypted. */
-export const WAS_ENCRYPTED = 'org.hearth.was_encrypted';
+export { UNDECRYPTABLE, WAS_ENCRYPTED };
 
 export interface DecryptionOptions {
   devices: readonly Pick<BotDevice, 'decrypt'>[];

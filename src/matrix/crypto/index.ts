@@ -8,7 +8,7 @@ import type { DeviceChanges } from '../appservice/device-changes.ts';
 import type { EventSealer } from '../client.ts';
 import type { MatrixEvent } from '../event.ts';
 import type { Delivery } from '../inbox/router.ts';
-import { BotDevice } from './bot-device.ts';
+import { BotDevice, type DeviceUpdate } from './bot-device.ts';
 import { decryptionStage } from './decryption.ts';
 import { RoomEncryption } from './room-encryption.ts';
 import { roomSealer } from './sealer.ts';
@@ -38,6 +38,11 @@ export interface Encryption {
   stop(): Promise<void>;
 }
 
+function isNothingFor(update: DeviceUpdate): boolean {
+  return update.toDevice.length === 0 && update.changedUsers.length === 0 && update.leftUsers.length === 0 &&
+    update.oneTimeKeyCounts === null && update.unusedFallbackKeyTypes === null;
+}
+
 export async function openEncryption(o: EncryptionOptions): Promise<Encryption> {
   const store = createCryptoDevicesStore(o.db);
   const storeKey = Uint8Array.from(Buffer.from(o.storeKeyHex, 'hex'));
@@ -60,14 +65,17 @@ export async function openEncryption(o: EncryptionOptions): Promise<Encryption> 
       return decrypt(event, delivery);
     },
     async absorb(changes) {
-      await Promise.all([...devices.values()].map((device) => device.absorb({
-        toDevice: changes.toDevice.filter((m) => m.to_user_id === device.userId && m.to_device_id === device.deviceId),
-        // Each machine cares only about the users it tracks; the rest it ignores.
-        changedUsers: changes.changedUsers,
-        leftUsers: changes.leftUsers,
-        oneTimeKeyCounts: changes.oneTimeKeyCounts[device.userId]?.[device.deviceId] ?? null,
-        unusedFallbackKeyTypes: changes.unusedFallbackKeyTypes[device.userId]?.[device.deviceId] ?? null,
-      })));
+      await Promise.all([...devices.values()].map(async (device) => {
+        const update: DeviceUpdate = {
+          toDevice: changes.toDevice.filter((m) => m.to_user_id === device.userId && m.to_device_id === device.deviceId),
+          // Each machine cares only about the users it tracks; the rest it ignores.
+          changedUsers: changes.changedUsers,
+          leftUsers: changes.leftUsers,
+          oneTimeKeyCounts: changes.oneTimeKeyCounts[device.userId]?.[device.deviceId] ?? null,
+          unusedFallbackKeyTypes: changes.unusedFallbackKeyTypes[device.userId]?.[device.deviceId] ?? null,
+        };
+        if (!isNothingFor(update)) await device.absorb(update);
+      }));
     },
     async stop() {
       await Promise.all([...devices.values()].map((d) => d.stop()));
