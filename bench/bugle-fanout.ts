@@ -3,47 +3,50 @@
 // already exist (a first broadcast opens them; its time is shown too). The
 // baseline, in the same run, sends the same 99 DMs into the same rooms with
 // raw HTTP PUTs as the Bugle's user, at the best concurrency found.
+// bugle-fanout-encrypted: the same on hood.test, whose Bugle opens encrypted
+// DMs: every delivery is encrypted (a key query, a one-time key claim and a
+// to-device message per new room, then Megolm); the baseline PUTs stay plain.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
-import { hearthSql } from '../test/support/hearth.ts';
+import { startHearth, stopHearth } from '../testbed/testbed.ts';
+import { hearthSql, setHearthConfig } from '../test/support/hearth.ts';
 import { Member, server, waitFor } from '../test/support/member.ts';
 import type { BenchResult } from './report.ts';
 
-const SERVER = 'camp.test';
 const MEMBERS = 100;
 const CONCURRENCY = [1, 4, 8, 16, 32];
 
-function bugleUser(): string {
-  return `@hearth_bugle:${SERVER}`;
+function bugleUser(server: string): string {
+  return `@hearth_bugle:${server}`;
 }
 
-async function ensureMembers(): Promise<Member> {
-  const known = async (): Promise<number> => Number((await hearthSql<{ n: string }>(SERVER, 'select count(*) as n from members'))[0]?.n);
+async function ensureMembers(serverName: string): Promise<Member> {
+  const known = async (): Promise<number> => Number((await hearthSql<{ n: string }>(serverName, 'select count(*) as n from members'))[0]?.n);
   const missing = Math.max(0, MEMBERS - (await known()));
-  const created = await Promise.all(Array.from({ length: missing }, (_, i) => Member.register(SERVER, `fan${i}`)));
+  const created = await Promise.all(Array.from({ length: missing }, (_, i) => Member.register(serverName, `fan${i}`)));
   await waitFor('Hearth to know every member', async () => (await known()) >= MEMBERS, 120_000);
-  return created[0] ?? Member.register(SERVER, 'fan-sender');
+  return created[0] ?? Member.register(serverName, 'fan-sender');
 }
 
-async function broadcast(sender: Member, room: string, text: string): Promise<number> {
-  await sender.waitForReply(room, bugleUser(), await sender.send(room, `!bugle ${text}`));
+async function broadcast(serverName: string, sender: Member, room: string, text: string): Promise<number> {
+  await sender.waitForReply(room, bugleUser(serverName), await sender.send(room, `!bugle ${text}`));
   const started = performance.now();
   await sender.send(room, '!bugle send');
   const finished = async (): Promise<boolean> =>
-    Number((await hearthSql<{ n: string }>(SERVER, 'select count(*) as n from bugle_broadcasts where body = ? and finished_at is not null', [text]))[0]?.n) === 1;
+    Number((await hearthSql<{ n: string }>(serverName, 'select count(*) as n from bugle_broadcasts where body = ? and finished_at is not null', [text]))[0]?.n) === 1;
   // A tight poll: the baseline is only a second or so, and a coarse one would add to Hearth's time.
   while (!(await finished())) await new Promise((resolve) => setTimeout(resolve, 10));
   return performance.now() - started;
 }
 
-async function rawPuts(rooms: readonly string[], concurrency: number, token: string): Promise<number> {
+async function rawPuts(serverName: string, rooms: readonly string[], concurrency: number, token: string): Promise<number> {
   const queue = [...rooms];
-  const base = server(SERVER).client_url;
+  const base = server(serverName).client_url;
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
     for (let room = queue.shift(); room !== undefined; room = queue.shift()) {
-      const url = `${base}/_matrix/client/v3/rooms/${encodeURIComponent(room)}/send/m.room.message/${randomBytes(8).toString('hex')}?user_id=${encodeURIComponent(bugleUser())}`;
+      const url = `${base}/_matrix/client/v3/rooms/${encodeURIComponent(room)}/send/m.room.message/${randomBytes(8).toString('hex')}?user_id=${encodeURIComponent(bugleUser(serverName))}`;
       const response = await fetch(url, {
         method: 'PUT',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -55,24 +58,37 @@ async function rawPuts(rooms: readonly string[], concurrency: number, token: str
   return performance.now() - started;
 }
 
-export async function bugleFanout(): Promise<BenchResult> {
-  const sender = await ensureMembers();
-  const room = await sender.createRoom({ is_direct: true, preset: 'trusted_private_chat', invite: [bugleUser()] });
-  await waitFor('the Bugle to join', async () => (await sender.membership(room, bugleUser())) === 'join');
-  const cold = await broadcast(sender, room, `first broadcast ${randomBytes(3).toString('hex')}`);
-  const rooms = (await hearthSql<{ room_id: string }>(SERVER, 'select room_id from direct_rooms where bot_user_id = ? and user_id <> ? and room_id is not null', [bugleUser(), sender.userId])).map((r) => r.room_id);
-  const token = (parse(readFileSync(server(SERVER).hearth!.config_path, 'utf8')) as { appservice: { as_token: string } }).appservice.as_token;
+async function fanout(name: string, serverName: string, encrypted: boolean): Promise<BenchResult> {
+  if (encrypted) {
+    await stopHearth(serverName);
+    setHearthConfig(serverName, [[['encryption', 'encrypt_direct_messages'], true]]);
+    await startHearth(serverName);
+  }
+  const sender = await ensureMembers(serverName);
+  const room = await sender.createRoom({ is_direct: true, preset: 'trusted_private_chat', invite: [bugleUser(serverName)] });
+  await waitFor('the Bugle to join', async () => (await sender.membership(room, bugleUser(serverName))) === 'join');
+  const cold = await broadcast(serverName, sender, room, `first broadcast ${randomBytes(3).toString('hex')}`);
+  const rooms = (await hearthSql<{ room_id: string }>(serverName, 'select room_id from direct_rooms where bot_user_id = ? and user_id <> ? and room_id is not null', [bugleUser(serverName), sender.userId])).map((r) => r.room_id);
+  const token = (parse(readFileSync(server(serverName).hearth!.config_path, 'utf8')) as { appservice: { as_token: string } }).appservice.as_token;
   const trials: [number, number][] = [];
-  for (const concurrency of CONCURRENCY) trials.push([concurrency, await rawPuts(rooms, concurrency, token)]);
+  for (const concurrency of CONCURRENCY) trials.push([concurrency, await rawPuts(serverName, rooms, concurrency, token)]);
   const [best] = trials.reduce((a, b) => (b[1] < a[1] ? b : a));
-  const before = await rawPuts(rooms, best, token);
-  const hearth = await broadcast(sender, room, `second broadcast ${randomBytes(3).toString('hex')}`);
-  const after = await rawPuts(rooms, best, token);
+  const before = await rawPuts(serverName, rooms, best, token);
+  const hearth = await broadcast(serverName, sender, room, `second broadcast ${randomBytes(3).toString('hex')}`);
+  const after = await rawPuts(serverName, rooms, best, token);
   return {
-    name: 'bugle-fanout',
+    name,
     unit: 'ms',
     hearth,
     baseline: (before + after) / 2,
-    note: `${rooms.length} DMs: "!bugle send" to the last delivery vs raw PUTs at the best concurrency (${best}; ${before.toFixed(0)}ms before, ${after.toFixed(0)}ms after); first broadcast, opening the DMs: ${cold.toFixed(0)}ms`,
+    note: `${rooms.length} ${encrypted ? 'encrypted ' : ''}DMs: "!bugle send" to the last delivery vs raw PUTs at the best concurrency (${best}; ${before.toFixed(0)}ms before, ${after.toFixed(0)}ms after); first broadcast, opening the DMs: ${cold.toFixed(0)}ms`,
   };
+}
+
+export function bugleFanout(): Promise<BenchResult> {
+  return fanout('bugle-fanout', 'camp.test', false);
+}
+
+export function bugleFanoutEncrypted(): Promise<BenchResult> {
+  return fanout('bugle-fanout-encrypted', 'hood.test', true);
 }

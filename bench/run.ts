@@ -5,7 +5,7 @@ import { scratchDatabase } from '../test/support/databases.ts';
 import { benchLine, table, type BenchResult } from './report.ts';
 import { transactionIngest } from './transaction-ingest.ts';
 import { aclPropagation } from './acl-propagation.ts';
-import { bugleFanout } from './bugle-fanout.ts';
+import { bugleFanout, bugleFanoutEncrypted } from './bugle-fanout.ts';
 import { neighborhoodConvergence } from './neighborhood-convergence.ts';
 import { idleMemory } from './idle-memory.ts';
 
@@ -25,6 +25,7 @@ const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
   'transaction-ingest-postgres': () => withScratch('postgres', (db) => transactionIngest('transaction-ingest-postgres', db)),
   'acl-propagation': aclPropagation,
   'bugle-fanout': bugleFanout,
+  'bugle-fanout-encrypted': bugleFanoutEncrypted,
   'neighborhood-convergence': neighborhoodConvergence,
   'idle-memory': idleMemory,
 };
