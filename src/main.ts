@@ -65,7 +65,8 @@ async function openBotDevices(config: Config, db: Database, client: HomeserverCl
     asToken: config.appservice.as_token,
     botUserIds: bots,
     storeKeyHex: config.encryption.store_key,
-    keyWaitSeconds: config.encryption.key_wait_seconds,
+    // Each wait is one more attempt at the event: the inbox's last attempt is kept for the answer.
+    keyWaitSeconds: Math.min(config.encryption.key_wait_seconds, config.inbox.max_attempts - 1),
     isOwnBot: ownBotCheck(config),
     db,
     log: log.child('crypto'),

@@ -15,8 +15,12 @@ import { registerUser } from '../../testbed/testbed.ts';
 import { server, waitFor } from './member.ts';
 import { silentSdkLogger } from './silent-logger.ts';
 
-// Parts of matrix-js-sdk log through its global logger whatever logger a client is given.
-loglevel.getLogger('matrix').setLevel('silent');
+// Parts of matrix-js-sdk log through its global logger whatever logger a client
+// is given, and its child loggers (which turn themselves up to debug) copy the
+// parent's way of writing: a silent one silences them all.
+const sdkGlobalLog = loglevel.getLogger('matrix');
+sdkGlobalLog.methodFactory = () => () => undefined;
+sdkGlobalLog.rebuild();
 
 export interface SeenMessage {
   eventId: string;
