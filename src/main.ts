@@ -7,8 +7,7 @@ import { ConfigError } from './config/load.ts';
 import { unsafeValues } from './config/safety.ts';
 import type { Config } from './config/schema.ts';
 import { configureLogging, createLogger } from './logging/logger.ts';
-import { createHomeserverClient, type HomeserverClient } from './matrix/client.ts';
-import type { Logger } from './logging/logger.ts';
+import { createHomeserverClient } from './matrix/client.ts';
 import { createAppserviceApp, type HealthReport } from './matrix/appservice/server.ts';
 import { EventRouter } from './matrix/inbox/router.ts';
 import { InboxWorker } from './matrix/inbox/worker.ts';
@@ -17,7 +16,7 @@ import { openDatabase, type Database } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { createInboxStore } from './store/inbox-store.ts';
 import { buildDomains, ownBotCheck, talkingBots } from './domains.ts';
-import type { Encryption } from './matrix/crypto/index.ts';
+import { EncryptionSwitch } from './matrix/crypto/switch.ts';
 import type { MatrixEvent } from './matrix/event.ts';
 import type { Delivery } from './matrix/inbox/router.ts';
 
@@ -45,35 +44,6 @@ async function listen(app: ReturnType<typeof createAppserviceApp>, config: Confi
   return server;
 }
 
-const DEVICES_OPEN_WAIT_MS = 30_000;
-
-function withTimeout<T>(promise: Promise<T>, ms: number, reason: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => { timer = setTimeout(() => { reject(new Error(reason)); }, ms); });
-  return Promise.race([promise, timeout]).finally(() => { clearTimeout(timer); });
-}
-
-/** Opens the crypto devices of the bots that talk to members. */
-async function openBotDevices(config: Config, db: Database, client: HomeserverClient, log: Logger): Promise<Encryption> {
-  const bots = talkingBots(config);
-  // A device belongs to a user: the bots must exist before their devices.
-  for (const bot of bots) await client.as(bot).ensureRegistered();
-  // Loaded only when on: a Hearth without encryption never loads the crypto.
-  const { openEncryption } = await import('./matrix/crypto/index.ts');
-  const encryption = await openEncryption({
-    homeserverUrl: config.homeserver.url,
-    asToken: config.appservice.as_token,
-    botUserIds: bots,
-    storeKeyHex: config.encryption.store_key,
-    // Each wait is one more attempt at the event: the inbox's last attempt is kept for the answer.
-    keyWaitSeconds: Math.min(config.encryption.key_wait_seconds, config.inbox.max_attempts - 1),
-    isOwnBot: ownBotCheck(config),
-    db,
-    log: log.child('crypto'),
-  });
-  return encryption;
-}
-
 export async function start(config: Config, options: StartOptions = {}): Promise<Hearth> {
   configureLogging(config.logging);
   const log = createLogger('hearth');
@@ -85,14 +55,14 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   if (applied.length > 0) log.info('database migrated', { engine: config.database.engine, applied });
 
   const botUserId = `@${config.appservice.bot_localpart}:${config.homeserver.server_name}`;
-  const sealing: { sealer: Encryption['sealer'] | null } = { sealer: null };
-  const client = createHomeserverClient({ homeserverUrl: config.homeserver.url, asToken: config.appservice.as_token, botUserId, log: log.child('matrix-sdk'), sealing });
+  const encryption = new EncryptionSwitch(config.encryption.enabled && !options.listenerOnly);
+  const client = createHomeserverClient({
+    homeserverUrl: config.homeserver.url, asToken: config.appservice.as_token, botUserId, log: log.child('matrix-sdk'), sealing: encryption.sealing,
+  });
   const router = new EventRouter();
-  let encryption: Encryption | null = null;
-  const devicesOpened = Promise.withResolvers<Encryption>();
   // Encrypted events are opened first; the domains see what they carry.
   const handle = async (event: MatrixEvent, delivery: Delivery): Promise<void> => {
-    const opened = encryption ? await encryption.open(event, delivery) : event;
+    const opened = await encryption.open(event, delivery);
     if (opened) await router.dispatch(opened, delivery);
   };
   const domains = buildDomains({ config, db, client, router, log });
@@ -116,10 +86,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     inbox,
     log: log.child('appservice'),
     onRecorded: () => { worker.wake(); },
-    // Device changes wait (briefly) for the devices to open; the homeserver retries a transaction that times out.
-    absorbDeviceChanges: config.encryption.enabled && !options.listenerOnly
-      ? async (changes) => { await (await withTimeout(devicesOpened.promise, DEVICES_OPEN_WAIT_MS, 'the bots\' crypto devices are not open yet')).absorb(changes); }
-      : undefined,
+    absorbDeviceChanges: encryption.absorbDeviceChanges,
     health: () => health,
   });
   const server = await listen(app, config);
@@ -129,7 +96,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const stop = async (): Promise<void> => {
     await domains.stop();
     await worker.stop();
-    await encryption?.stop();
+    await encryption.stop();
     server.closeAllConnections();
     server.close();
     await db.destroy();
@@ -139,11 +106,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     if (!options.listenerOnly) {
       await waitForHomeserver(client, config.homeserver.url, log);
       await client.setDisplayName(config.appservice.bot_display_name);
-      if (config.encryption.enabled) {
-        encryption = await openBotDevices(config, db, client, log);
-        sealing.sealer = encryption.sealer;
-        devicesOpened.resolve(encryption);
-      }
+      await encryption.start({ config, db, client, bots: talkingBots(config), isOwnBot: ownBotCheck(config), log: log.child('crypto') });
       await checkHomeserverReachesUs(client, config, log);
       health.admin_room_id = await domains.setUp();
     }

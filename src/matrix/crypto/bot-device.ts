@@ -25,7 +25,7 @@ import {
   type OutgoingRequest,
 } from '@matrix-org/matrix-sdk-crypto-wasm';
 import type { Logger } from '../../logging/logger.ts';
-import type { CryptoDevicesStore } from '../../store/crypto-devices-store.ts';
+import type { CryptoDeviceRow, CryptoDevicesStore } from '../../store/crypto-devices-store.ts';
 import { DeviceHttp } from './device-http.ts';
 import { restoreSnapshot, takeSnapshot } from './indexeddb-snapshot.ts';
 import { startCrypto, wasmLogger } from './wasm.ts';
@@ -71,6 +71,16 @@ function encryptionSettings(): EncryptionSettings {
   return settings;
 }
 
+/** The bot's device as recorded, or a new one recorded now (before the homeserver hears of it). */
+async function recordedOrNewDevice(store: CryptoDevicesStore, userId: string): Promise<CryptoDeviceRow> {
+  const known = await store.get(userId);
+  if (known) return known;
+  await store.recordDevice(userId, newDeviceId(), Date.now());
+  const recorded = await store.get(userId);
+  if (!recorded) throw new Error(`the crypto device of ${userId} was recorded but cannot be read back`);
+  return recorded;
+}
+
 export class BotDevice {
   readonly userId: string;
   readonly deviceId: string;
@@ -104,13 +114,7 @@ export class BotDevice {
    */
   static async open(o: BotDeviceOptions): Promise<BotDevice> {
     await startCrypto();
-    const now = Date.now();
-    let row = await o.store.get(o.userId);
-    if (!row) {
-      await o.store.recordDevice(o.userId, newDeviceId(), now);
-      row = await o.store.get(o.userId);
-      if (!row) throw new Error(`the crypto device of ${o.userId} was recorded but cannot be read back`);
-    }
+    const row = await recordedOrNewDevice(o.store, o.userId);
     if (row.snapshot) await restoreSnapshot(row.snapshot);
     const handle = await StoreHandle.openWithKey(storeNameOf(o.userId), o.storeKey, wasmLogger(o.log));
     const machine = await OlmMachine.initFromStore(new UserId(o.userId), new DeviceId(row.deviceId), handle, wasmLogger(o.log));
@@ -122,16 +126,19 @@ export class BotDevice {
       await http.createDevice(DEVICE_DISPLAY_NAME);
       o.log.info('created the bot\'s crypto device', { user_id: o.userId, device_id: row.deviceId });
     }
-    await device.serialized(async () => {
-      // An empty upload answers with the homeserver's count of the device's one-time keys.
-      device.noteKeyCounts(await http.callRaw('POST', '/keys/upload', '{}'));
-      await device.machine.receiveSyncChanges('[]', new DeviceLists(), new Map(Object.entries(device.oneTimeKeyCounts)));
-      await device.sendOutgoingRequests();
-      await device.ensureCrossSigning();
-      await device.persist();
-    });
+    await device.serialized(() => device.catchUp());
     o.log.info('crypto device ready', { user_id: o.userId, device_id: row.deviceId, ed25519: device.ed25519Key });
     return device;
+  }
+
+  /** Learns the homeserver's key count, uploads what is missing, and makes sure of the cross-signing. */
+  private async catchUp(): Promise<void> {
+    // An empty upload answers with the homeserver's count of the device's one-time keys.
+    this.noteKeyCounts(await this.http.callRaw('POST', '/keys/upload', '{}'));
+    await this.machine.receiveSyncChanges('[]', new DeviceLists(), new Map(Object.entries(this.oneTimeKeyCounts)));
+    await this.sendOutgoingRequests();
+    await this.ensureCrossSigning();
+    await this.persist();
   }
 
   get ed25519Key(): string {
