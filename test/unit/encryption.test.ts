@@ -6,6 +6,7 @@ import { readDeviceChanges } from '../../src/matrix/appservice/device-changes.ts
 import type { Decryption } from '../../src/matrix/crypto/bot-device.ts';
 import { decryptionStage, UNDECRYPTABLE, WAS_ENCRYPTED } from '../../src/matrix/crypto/decryption.ts';
 import { restoreSnapshot, takeSnapshot } from '../../src/matrix/crypto/indexeddb-snapshot.ts';
+import { EncryptionSwitch } from '../../src/matrix/crypto/switch.ts';
 import { startCrypto } from '../../src/matrix/crypto/wasm.ts';
 import type { MatrixEvent } from '../../src/matrix/event.ts';
 import { DeferEvent } from '../../src/matrix/inbox/router.ts';
@@ -79,6 +80,15 @@ describe('opening encrypted events', () => {
     const plain = { ...encrypted, type: 'm.room.message', content: { body: 'hi' } };
     assert.equal(await stage([])(plain, { attempt: 1 }), plain);
     assert.equal(await stage([])({ ...encrypted, sender: '@hearth_bugle:camp.test' }, { attempt: 1 }), null);
+  });
+});
+
+describe('encryption switched off', () => {
+  it('passes events through unopened, seals nothing and ignores device changes', async () => {
+    const off = new EncryptionSwitch(false);
+    assert.equal(await off.open(encrypted, { attempt: 1 }), encrypted);
+    assert.equal(off.sealing.sealer, null);
+    assert.equal(off.absorbDeviceChanges, undefined);
   });
 });
 
