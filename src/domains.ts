@@ -49,16 +49,21 @@ async function inviteNewAdmins(client: HomeserverClient, adminRoomId: string, ad
   }
 }
 
+/** Hearth's main bot: the registration's sender_localpart on this server. */
+export function mainBotUserId(config: Config): string {
+  return `@${config.appservice.bot_localpart}:${config.homeserver.server_name}`;
+}
+
 /** Whether a user ID is one of Hearth's own bots (its main bot or any user in its namespace). */
 export function ownBotCheck(config: Config): (userId: string) => boolean {
-  const main = `@${config.appservice.bot_localpart}:${config.homeserver.server_name}`;
+  const main = mainBotUserId(config);
   const prefix = `@${config.appservice.namespace_prefix}`;
   return (userId) => userId === main || userId.startsWith(prefix);
 }
 
 /** The bots members talk to, and that therefore need a crypto device. */
 export function talkingBots(config: Config): string[] {
-  const main = `@${config.appservice.bot_localpart}:${config.homeserver.server_name}`;
+  const main = mainBotUserId(config);
   return config.bugle.enabled ? [main, bugleUserId(config)] : [main];
 }
 

@@ -15,7 +15,7 @@ import { waitForHomeserver, checkHomeserverReachesUs } from './matrix/startup-ch
 import { openDatabase, type Database } from './store/database.ts';
 import { migrateToLatest } from './store/migrate.ts';
 import { createInboxStore } from './store/inbox-store.ts';
-import { buildDomains, ownBotCheck, talkingBots } from './domains.ts';
+import { buildDomains, mainBotUserId, ownBotCheck, talkingBots } from './domains.ts';
 import { EncryptionSwitch } from './matrix/crypto/switch.ts';
 import type { MatrixEvent } from './matrix/event.ts';
 import type { Delivery } from './matrix/inbox/router.ts';
@@ -54,7 +54,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const { applied } = await migrateToLatest(db);
   if (applied.length > 0) log.info('database migrated', { engine: config.database.engine, applied });
 
-  const botUserId = `@${config.appservice.bot_localpart}:${config.homeserver.server_name}`;
+  const botUserId = mainBotUserId(config);
   const encryption = new EncryptionSwitch(config.encryption.enabled && !options.listenerOnly);
   const client = createHomeserverClient({
     homeserverUrl: config.homeserver.url, asToken: config.appservice.as_token, botUserId, log: log.child('matrix-sdk'), sealing: encryption.sealing,

@@ -14,7 +14,7 @@ export interface MatrixEvent {
 
 export type EventCheck = { ok: true; event: MatrixEvent } | { ok: false; reason: string };
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 

@@ -2,6 +2,7 @@
 // decide whether an event speaks for a server at all. Everything here is pure;
 // an event that fails a check is ignored by the derivation with the reason
 // given here, never repaired or guessed at.
+import { isRecord } from '../matrix/event.ts';
 
 /** `content.type` of the council room's m.room.create: how a Hearth recognises an invitation to one. */
 export const COUNCIL_ROOM_TYPE = 'org.hearth.neighborhood.council';
@@ -103,10 +104,6 @@ export const MAX_ROUND = 1_000_000_000;
 
 function isRound(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_ROUND;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -4,6 +4,8 @@
 // The homeserver sends these only when its experimental flags are on and the
 // registration asks for them; see docs/encryption.md.
 
+import { isRecord } from '../event.ts';
+
 export interface DeviceChanges {
   /** Each carries `to_user_id` and `to_device_id`: which bot device it is for. */
   toDevice: Record<string, unknown>[];
@@ -19,10 +21,6 @@ export const TO_DEVICE_FIELD = 'de.sorunome.msc2409.to_device';
 export const DEVICE_LISTS_FIELD = 'org.matrix.msc3202.device_lists';
 export const ONE_TIME_KEY_COUNTS_FIELD = 'org.matrix.msc3202.device_one_time_keys_count';
 export const FALLBACK_KEYS_FIELD = 'org.matrix.msc3202.device_unused_fallback_key_types';
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];

@@ -9,8 +9,6 @@ import type { BotDevice, Decryption } from './bot-device.ts';
 
 import { UNDECRYPTABLE, WAS_ENCRYPTED } from './event-types.ts';
 
-export { UNDECRYPTABLE, WAS_ENCRYPTED };
-
 export interface DecryptionOptions {
   devices: readonly Pick<BotDevice, 'decrypt'>[];
   isOwnBot: (userId: string) => boolean;

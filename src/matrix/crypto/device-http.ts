@@ -30,6 +30,12 @@ export class DeviceHttp {
 
   /** A call as the device (asDevice) or as the user alone (needed before the device exists). */
   async call<T>(method: string, path: string, body?: string, options: { asDevice?: boolean; query?: Record<string, string> } = {}): Promise<T> {
+    const text = await this.callRaw(method, path, body, options);
+    return (text === '' ? {} : JSON.parse(text)) as T;
+  }
+
+  /** The raw JSON answer of a call: what the crypto wants to be told, as it came. */
+  async callRaw(method: string, path: string, body?: string, options: { asDevice?: boolean; query?: Record<string, string> } = {}): Promise<string> {
     const url = new URL(`/_matrix/client/v3${path}`, this.s.homeserverUrl);
     url.searchParams.set('user_id', this.s.userId);
     if (options.asDevice ?? true) url.searchParams.set('device_id', this.s.deviceId);
@@ -50,12 +56,7 @@ export class DeviceHttp {
       } catch { /* not JSON: the raw text is the detail */ }
       throw new DeviceCallError(`${method} ${path}`, response.status, errcode, detail);
     }
-    return (text === '' ? {} : JSON.parse(text)) as T;
-  }
-
-  /** The raw JSON answer of a call, as the crypto wants to be told it. */
-  async callRaw(method: string, path: string, body: string, query: Record<string, string> = {}): Promise<string> {
-    return JSON.stringify(await this.call<unknown>(method, path, body, { query }));
+    return text === '' ? '{}' : text;
   }
 
   async deviceExists(): Promise<boolean> {

@@ -13,8 +13,6 @@ import { decryptionStage } from './decryption.ts';
 import { RoomEncryption } from './room-encryption.ts';
 import { roomSealer } from './sealer.ts';
 
-export { UNDECRYPTABLE, WAS_ENCRYPTED } from './decryption.ts';
-export { BotDevice } from './bot-device.ts';
 
 export interface EncryptionOptions {
   homeserverUrl: string;
@@ -30,7 +28,6 @@ export interface EncryptionOptions {
 
 export interface Encryption {
   readonly sealer: EventSealer;
-  readonly devices: ReadonlyMap<string, BotDevice>;
   /** Turns an encrypted event into the event it carries; null when there is nothing to route. */
   open(event: MatrixEvent, delivery: Delivery): Promise<MatrixEvent | null>;
   /** Gives each bot's device its part of a transaction's device changes. */
@@ -59,7 +56,6 @@ export async function openEncryption(o: EncryptionOptions): Promise<Encryption> 
   const decrypt = decryptionStage({ devices: [...devices.values()], isOwnBot: o.isOwnBot, keyWaitAttempts: o.keyWaitSeconds });
   return {
     sealer: roomSealer(devices, rooms),
-    devices,
     async open(event, delivery) {
       if (event.type === 'm.room.encryption' && event.state_key === '') rooms.noteEncrypted(event.room_id);
       return decrypt(event, delivery);
