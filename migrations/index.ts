@@ -8,6 +8,8 @@ import * as bugle from './0004_bugle.ts';
 import * as neighborhood from './0005_neighborhood.ts';
 import * as policySubscriptions from './0006_policy_subscriptions.ts';
 import * as encryption from './0007_encryption.ts';
+import * as transactionFingerprints from './0008_transaction_fingerprints.ts';
+import * as memberInvitations from './0009_member_invitations.ts';
 
 export interface Migration {
   name: string;
@@ -15,4 +17,4 @@ export interface Migration {
   down(db: Knex): Promise<void>;
 }
 
-export const migrations: readonly Migration[] = [initial, tiers, defederation, bugle, neighborhood, policySubscriptions, encryption];
+export const migrations: readonly Migration[] = [initial, tiers, defederation, bugle, neighborhood, policySubscriptions, encryption, transactionFingerprints, memberInvitations];

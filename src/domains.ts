@@ -12,9 +12,11 @@ import type { Logger } from './logging/logger.ts';
 import type { HomeserverClient } from './matrix/client.ts';
 import type { EventRouter } from './matrix/inbox/router.ts';
 import { createSynapseAdmin } from './matrix/synapse-admin.ts';
+import type { StopSignal } from './lifecycle/stop-signal.ts';
 import type { Database } from './store/database.ts';
 import { createManagedRoomsStore } from './store/managed-rooms-store.ts';
 import { createMembersStore } from './store/members-store.ts';
+import { createMemberInvitationsStore } from './store/member-invitations-store.ts';
 import { createServerListsStore } from './store/server-lists-store.ts';
 import { createTiers } from './tiers/index.ts';
 import { createFederation } from './federation/index.ts';
@@ -29,6 +31,7 @@ export interface Infrastructure {
   client: HomeserverClient;
   router: EventRouter;
   log: Logger;
+  stopSignal: StopSignal;
 }
 
 export interface Domains {
@@ -67,7 +70,7 @@ export function talkingBots(config: Config): string[] {
   return config.bugle.enabled ? [main, bugleUserId(config)] : [main];
 }
 
-export function buildDomains({ config, db, client, router, log }: Infrastructure): Domains {
+export function buildDomains({ config, db, client, router, log, stopSignal }: Infrastructure): Domains {
   const serverName = config.homeserver.server_name;
   const isOwnBot = ownBotCheck(config);
   const rooms = createManagedRoomsStore(db);
@@ -75,7 +78,14 @@ export function buildDomains({ config, db, client, router, log }: Infrastructure
   const notify = adminNotifier(client, () => adminRoomId, log.child('notices'));
   const lists = createServerListsStore(db);
   const tiers = createTiers({ config, client, rooms, lists, notify, log: log.child('tiers') });
-  const admin = config.homeserver.admin_token ? createSynapseAdmin(config.homeserver.url, config.homeserver.admin_token, log.child('synapse-admin')) : null;
+  const admin = config.homeserver.admin_token
+    ? createSynapseAdmin({
+      homeserverUrl: config.homeserver.url,
+      adminToken: config.homeserver.admin_token,
+      log: log.child('synapse-admin'),
+      requestSignal: () => stopSignal.forRequest(config.homeserver.request_timeout_seconds * 1000),
+    })
+    : null;
   const isLocalMember = (userId: string): boolean => isCommunityMember(userId, serverName, isOwnBot);
   // The neighborhood is built after federation (it uses its ACL jobs), so this hook is bound below.
   let refreshNeighborhood = (): Promise<void> => Promise.resolve();
@@ -98,6 +108,7 @@ export function buildDomains({ config, db, client, router, log }: Infrastructure
   const members = new MemberDirectory({
     client,
     members: membersStore,
+    invitations: createMemberInvitationsStore(db),
     serverName,
     welcomeRooms: async () => {
       const ids = await Promise.all(WELCOME_ROLES.map(async (role) => (await rooms.byCreationKey(role))?.roomId ?? null));

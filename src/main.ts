@@ -17,6 +17,7 @@ import { migrateToLatest } from './store/migrate.ts';
 import { createInboxStore } from './store/inbox-store.ts';
 import { buildDomains, mainBotUserId, ownBotCheck, talkingBots } from './domains.ts';
 import { EncryptionSwitch } from './matrix/crypto/switch.ts';
+import { StopSignal, within } from './lifecycle/stop-signal.ts';
 import type { MatrixEvent } from './matrix/event.ts';
 import type { Delivery } from './matrix/inbox/router.ts';
 
@@ -38,6 +39,9 @@ export interface StartOptions {
   extraRoutes?: (router: EventRouter) => void;
 }
 
+/** After the hard stop, how long the worker and domains get to notice their requests were cut. */
+const HARD_STOP_GRACE_MS = 1_000;
+
 async function listen(app: ReturnType<typeof createAppserviceApp>, config: Config): Promise<Server> {
   const server = app.listen(config.appservice.port, config.appservice.bind_address);
   await once(server, 'listening');
@@ -55,9 +59,12 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   if (applied.length > 0) log.info('database migrated', { engine: config.database.engine, applied });
 
   const botUserId = mainBotUserId(config);
+  const stopSignal = new StopSignal();
+  const requestTimeoutMs = config.homeserver.request_timeout_seconds * 1000;
   const encryption = new EncryptionSwitch(config.encryption.enabled && !options.listenerOnly);
   const client = createHomeserverClient({
     homeserverUrl: config.homeserver.url, asToken: config.appservice.as_token, botUserId, log: log.child('matrix-sdk'), sealing: encryption.sealing,
+    requestTimeoutMs, halt: stopSignal.hard,
   });
   const router = new EventRouter();
   // Encrypted events are opened first; the domains see what they carry.
@@ -65,7 +72,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     const opened = await encryption.open(event, delivery);
     if (opened) await router.dispatch(opened, delivery);
   };
-  const domains = buildDomains({ config, db, client, router, log });
+  const domains = buildDomains({ config, db, client, router, log, stopSignal });
   options.extraRoutes?.(router);
   const inbox = createInboxStore(db);
   const worker = new InboxWorker({
@@ -88,25 +95,44 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     onRecorded: () => { worker.wake(); },
     absorbDeviceChanges: encryption.absorbDeviceChanges,
     health: () => health,
+    accepting: () => !stopSignal.stopping,
   });
   const server = await listen(app, config);
   const port = (server.address() as AddressInfo).port;
   log.info('listening for the homeserver', { address: config.appservice.bind_address, port });
 
+  let stopping: Promise<void> | null = null;
+  // Soft first: no new transactions (the homeserver keeps and retries them),
+  // and the worker and the domains stop at their next safe point. At the
+  // deadline the hard stop cuts every request still waiting, so they reach it.
   const stop = async (): Promise<void> => {
-    await domains.stop();
-    await worker.stop();
-    await encryption.stop();
-    server.closeAllConnections();
-    server.close();
-    await db.destroy();
+    if (stopping) return stopping;
+    stopping = (async () => {
+      health.status = 'stopping';
+      stopSignal.requestStop();
+      const orderly = Promise.all([worker.stop(), domains.stop()]);
+      if (await within(config.service.shutdown_seconds * 1000, orderly) === 'timed out') {
+        log.warn('stopping took longer than service.shutdown_seconds; cutting what is still waiting', { shutdown_seconds: config.service.shutdown_seconds });
+        stopSignal.halt();
+        await within(HARD_STOP_GRACE_MS, orderly);
+      }
+      stopSignal.halt();
+      await encryption.stop();
+      server.closeAllConnections();
+      server.close();
+      await db.destroy();
+    })();
+    return stopping;
   };
 
   try {
     if (!options.listenerOnly) {
       await waitForHomeserver(client, config.homeserver.url, log);
       await client.setDisplayName(config.appservice.bot_display_name);
-      await encryption.start({ config, db, client, bots: talkingBots(config), isOwnBot: ownBotCheck(config), log: log.child('crypto') });
+      await encryption.start({
+        config, db, client, bots: talkingBots(config), isOwnBot: ownBotCheck(config), log: log.child('crypto'),
+        requestSignal: () => stopSignal.forRequest(requestTimeoutMs),
+      });
       await checkHomeserverReachesUs(client, config, log);
       health.admin_room_id = await domains.setUp();
     }

@@ -7,11 +7,13 @@ import { synapseRoot } from './paths.ts';
 import { planTestbed, shortName, FEDERATION_PORT, type TestbedPlan } from './plan.ts';
 import { requireCommands, requireFreePorts, requireRoot, type Endpoint } from './prerequisites.ts';
 import { withTestbedLock } from './lock.ts';
-import { killProcess, processesChrootedInto, stopProcess } from './processes.ts';
+import { isRunning, killProcess, processesChrootedInto, stopProcess } from './processes.ts';
 import { registerWithSharedSecret } from './register.ts';
 import { awaitHearth, startFreshTestbed } from './start.ts';
 import { readState, removeState, writeState } from './state.ts';
-import { synapseProcessMarker } from './synapse.ts';
+import { startSynapse, synapseProcessMarker } from './synapse.ts';
+import { answers, pollUntil } from './http.ts';
+import { logTail } from './logs.ts';
 import { ensureSynapseRoot } from './synapse-root.ts';
 import type { HearthInfo, RegisteredUser, ServerInfo, TestbedInfo, TestbedStatus, UpOptions } from './types.ts';
 
@@ -20,6 +22,7 @@ export { DEFAULT_SERVERS, parseHearthDb } from './plan.ts';
 
 const SYNAPSE_STOP_GRACE_MS = 15_000;
 const HEARTH_STOP_GRACE_MS = 20_000;
+const SYNAPSE_READY_MS = 120_000;
 
 /**
  * Starts the testbed, or returns the running one unchanged when it has the
@@ -123,6 +126,37 @@ async function startHearthLocked(server: string): Promise<HearthInfo> {
   await awaitHearth(serverInfo.name, hearth);
   writeState(info);
   return hearth;
+}
+
+/**
+ * Restarts one server's Synapse (SIGTERM, then start again with the same data);
+ * resolves once its client API answers. Synapse on SQLite forgets the
+ * appservice transactions it has sent, so its txnIds count from 1 again.
+ */
+export async function restartSynapse(server: string): Promise<void> {
+  await withTestbedLock(async () => {
+    const { info, serverInfo } = recordedServer(server);
+    const marker = synapseProcessMarker(serverInfo.name);
+    if (await stopProcess(serverInfo.synapse_pid, marker, SYNAPSE_STOP_GRACE_MS) === 'killed') {
+      throw new Error(`Synapse on ${serverInfo.name} ignored SIGTERM for ${SYNAPSE_STOP_GRACE_MS / 1000} s and was killed`);
+    }
+    serverInfo.synapse_pid = startSynapse(info.synapse_root, serverInfo.name, serverInfo.synapse_log);
+    writeState(info);
+    const ready = await pollUntil(async () => ((await answers(`${serverInfo.client_url}/_matrix/client/versions`)) ? true : undefined), SYNAPSE_READY_MS);
+    if (ready !== true) throw new Error(`Synapse on ${serverInfo.name} did not answer within ${SYNAPSE_READY_MS / 1000} s after a restart\n${logTail(serverInfo.synapse_log)}`);
+  });
+}
+
+/**
+ * Freezes one server's Synapse with SIGSTOP, as a hung homeserver: it keeps its
+ * sockets open and answers nothing. Resolves with the function that thaws it.
+ */
+export function freezeSynapse(server: string): () => void {
+  const { serverInfo } = recordedServer(server);
+  const pid = serverInfo.synapse_pid;
+  if (!isRunning(pid, synapseProcessMarker(serverInfo.name))) throw new Error(`Synapse on ${serverInfo.name} is not running`);
+  process.kill(pid, 'SIGSTOP');
+  return () => { process.kill(pid, 'SIGCONT'); };
 }
 
 /** Registers a user through the shared secret; `server` is a name (camp or camp.test) or a ServerInfo. */

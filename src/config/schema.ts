@@ -22,6 +22,11 @@ export const HomeserverSchema = Type.Object(
       description: "Access token of a Synapse admin user. Optional. With it Hearth learns of every local account through Synapse's admin API and invites new members at once, and a defederation impact report covers every room on the server, DMs included (it reads room lists and memberships, never messages). Without it, Hearth learns of a member at first contact (a DM to the bot, a join to a room Hearth manages) and reports cover the rooms it manages.",
       default: '',
     }),
+    request_timeout_seconds: Type.Integer({
+      description: 'Longest wait for any one answer from the homeserver, after which the request counts as failed (and is retried where the work allows).',
+      default: 30,
+      minimum: 1,
+    }),
     member_poll_seconds: Type.Integer({
       description: "How often Hearth asks Synapse's admin API for new accounts (only with admin_token).",
       default: 60,
@@ -222,6 +227,9 @@ export const DatabaseSchema = Type.Object(
   Strict,
 );
 
+/** Also the inbox worker's own default, for code that builds a worker without a config. */
+export const HANDLER_TIMEOUT_DEFAULT_SECONDS = 60;
+
 export const InboxSchema = Type.Object(
   {
     max_attempts: Type.Integer({
@@ -242,6 +250,22 @@ export const InboxSchema = Type.Object(
     batch_size: Type.Integer({
       description: 'How many pending events the worker takes from the database at a time.',
       default: 100,
+      minimum: 1,
+    }),
+    handler_timeout_seconds: Type.Integer({
+      description: 'Longest time one event may take to be handled. After it the event is set to be tried again later (counting as an attempt) and the worker goes on with the next ones, so one event can never hold up the rest.',
+      default: HANDLER_TIMEOUT_DEFAULT_SECONDS,
+      minimum: 1,
+    }),
+  },
+  Strict,
+);
+
+export const ServiceSchema = Type.Object(
+  {
+    shutdown_seconds: Type.Integer({
+      description: 'How long a stop (SIGTERM or SIGINT) may take. Hearth first refuses new transactions (the homeserver keeps and retries them) and lets running work reach a safe point; when this time is up, or on a second signal, it cuts what is still waiting and exits.',
+      default: 10,
       minimum: 1,
     }),
   },
@@ -274,6 +298,7 @@ export const ConfigSchema = Type.Object(
     encryption: Type.Object(EncryptionSchema.properties, { ...Strict, default: {} }),
     database: Type.Object(DatabaseSchema.properties, { ...Strict, default: {} }),
     inbox: Type.Object(InboxSchema.properties, { ...Strict, default: {} }),
+    service: Type.Object(ServiceSchema.properties, { ...Strict, default: {} }),
     logging: Type.Object(LoggingSchema.properties, { ...Strict, default: {} }),
   },
   Strict,

@@ -89,6 +89,10 @@ export interface ClientSettings {
   log: Logger;
   /** Shared by a client and every client its as() makes. */
   sealing?: { sealer: EventSealer | null };
+  /** Longest wait for one answer. */
+  requestTimeoutMs: number;
+  /** Cuts every request in flight when Hearth's stop runs out of time. */
+  halt: AbortSignal;
 }
 
 function localpartOf(userId: string): string {
@@ -107,7 +111,7 @@ class SdkHomeserverClient implements HomeserverClient {
       baseUrl: settings.homeserverUrl,
       accessToken: settings.asToken,
       userId,
-      localTimeoutMs: 60_000,
+      localTimeoutMs: settings.requestTimeoutMs,
       logger: sdkLogger(settings.log),
       // An appservice acts for its other users by naming them (identity assertion).
       ...(userId === settings.botUserId ? {} : { queryParams: { user_id: userId } }),
@@ -121,7 +125,9 @@ class SdkHomeserverClient implements HomeserverClient {
     options: { prefix?: string; query?: Record<string, string[]> } = {},
   ): Promise<T> {
     // `priority` comes from the DOM's RequestInit, which Node's fetch types lack; it must be named.
-    return this.sdk.http.authedRequest<T>(method, path, options.query, body, { prefix: options.prefix ?? ClientPrefix.V3, priority: undefined });
+    return this.sdk.http.authedRequest<T>(method, path, options.query, body, {
+      prefix: options.prefix ?? ClientPrefix.V3, priority: undefined, abortSignal: this.settings.halt,
+    });
   }
 
   async ensureRegistered(): Promise<void> {
@@ -158,6 +164,7 @@ class SdkHomeserverClient implements HomeserverClient {
       method: 'POST',
       headers: { authorization: `Bearer ${this.settings.asToken}`, 'content-type': contentType },
       body: bytes,
+      signal: AbortSignal.any([this.settings.halt, AbortSignal.timeout(this.settings.requestTimeoutMs)]),
     });
     const body = (await response.json()) as { content_uri?: string; error?: string };
     if (!response.ok || !body.content_uri) throw new Error(`media upload failed: ${response.status} ${body.error ?? ''}`);

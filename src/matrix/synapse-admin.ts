@@ -22,11 +22,19 @@ interface RoomsPage {
   next_batch?: number;
 }
 
-export function createSynapseAdmin(homeserverUrl: string, adminToken: string, log: Logger): SynapseAdmin {
+export interface SynapseAdminSettings {
+  homeserverUrl: string;
+  adminToken: string;
+  log: Logger;
+  /** A fresh signal for each request: its timeout, and the stop's hard deadline. */
+  requestSignal: () => AbortSignal;
+}
+
+export function createSynapseAdmin({ homeserverUrl, adminToken, log, requestSignal }: SynapseAdminSettings): SynapseAdmin {
   async function get<T>(path: string, query: Record<string, string> = {}): Promise<T> {
     const url = new URL(path, homeserverUrl);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-    const response = await fetch(url, { headers: { authorization: `Bearer ${adminToken}` } });
+    const response = await fetch(url, { headers: { authorization: `Bearer ${adminToken}` }, signal: requestSignal() });
     if (!response.ok) {
       const body = await response.text();
       log.warn('the Synapse admin API refused a request', { path, status: response.status });

@@ -1,6 +1,7 @@
 // The durable inbox: every transaction the homeserver pushes is recorded here,
 // with its events, in one database transaction, before it is acknowledged.
 // The worker then processes events from here, so nothing is lost to a crash.
+import { createHash } from 'node:crypto';
 import type { Database } from './database.ts';
 
 export type InboxStatus = 'pending' | 'done' | 'failed' | 'rejected';
@@ -23,10 +24,17 @@ export interface StoredEvent {
 }
 
 export interface InboxStore {
-  /** Records a transaction atomically; a txnId seen before changes nothing. */
+  /**
+   * Records a transaction atomically. It is a duplicate (a retry, changing
+   * nothing) only when the same txnId came before with the same events: a
+   * homeserver may reuse txnIds after a restart. Events are kept once each,
+   * by event ID, whichever transaction brought them.
+   */
   recordTransaction(txnId: string, events: readonly IncomingEvent[], now: number): Promise<'recorded' | 'duplicate'>;
   dueEvents(now: number, limit: number): Promise<StoredEvent[]>;
   nextDueTime(): Promise<number | null>;
+  /** Counts one more attempt for each of these events before their handlers run, so an attempt the process dies in still counts. */
+  recordAttempts(seqs: readonly number[]): Promise<void>;
   markDone(seqs: readonly number[], now: number): Promise<void>;
   markRetry(seq: number, attempts: number, nextAttemptAt: number, error: string): Promise<void>;
   markFailed(seq: number, attempts: number, error: string, now: number): Promise<void>;
@@ -43,13 +51,25 @@ interface EventRow {
   attempts: number;
 }
 
+/** What identifies a transaction's content: its event IDs, in order. */
+export function fingerprintOf(events: readonly IncomingEvent[]): string {
+  const hash = createHash('sha256');
+  for (const event of events) hash.update(event.eventId).update('\n');
+  return hash.digest('hex');
+}
+
 export function createInboxStore(db: Database): InboxStore {
   return {
     async recordTransaction(txnId, events, now) {
+      const fingerprint = fingerprintOf(events);
       return db.transaction(async (trx) => {
-        const seen: unknown = await trx('appservice_transactions').where({ txn_id: txnId }).first('txn_id');
-        if (seen) return 'duplicate' as const;
-        await trx('appservice_transactions').insert({ txn_id: txnId, event_count: events.length, received_at: now });
+        const seen = (await trx('appservice_transactions').where({ txn_id: txnId }).first('fingerprint')) as { fingerprint: string | null } | undefined;
+        if (seen?.fingerprint === fingerprint) return 'duplicate' as const;
+        // Upserted, so identical transactions recorded in parallel both succeed instead of one failing on the key.
+        await trx('appservice_transactions')
+          .insert({ txn_id: txnId, event_count: events.length, received_at: now, fingerprint })
+          .onConflict('txn_id')
+          .merge(['event_count', 'received_at', 'fingerprint']);
         const rows = events.map((e) => ({
           event_id: e.eventId,
           txn_id: txnId,
@@ -85,6 +105,12 @@ export function createInboxStore(db: Database): InboxStore {
         .min({ next: 'next_attempt_at' })
         .first()) as { next: number | string | null } | undefined;
       return row?.next === null || row?.next === undefined ? null : Number(row.next);
+    },
+
+    async recordAttempts(seqs) {
+      for (let i = 0; i < seqs.length; i += INSERT_CHUNK * 10) {
+        await db('inbox_events').whereIn('seq', seqs.slice(i, i + INSERT_CHUNK * 10)).increment('attempts', 1);
+      }
     },
 
     async markDone(seqs, now) {

@@ -86,6 +86,25 @@ for (const engine of ENGINES) {
       assert.deepEqual(running.seen.filter((id) => id === event.event_id), []);
     });
 
+    it('processes a txnId reused with other events, as Synapse on SQLite sends after its own restart', async () => {
+      const token = config.appservice.hs_token;
+      const before = messageEvent('before the homeserver restarted');
+      const after = messageEvent('after the homeserver restarted');
+      assert.equal((await pushTransaction(running.url, 'reused-1', [before], { token })).status, 200);
+      assert.equal((await pushTransaction(running.url, 'reused-1', [after], { token })).status, 200);
+      await running.hearth.inboxIdle();
+      assert.deepEqual(running.seen.filter((id) => id === before.event_id || id === after.event_id), [before.event_id, after.event_id]);
+    });
+
+    it('answers identical transactions pushed in parallel with 200 each, and processes their events once', async () => {
+      const token = config.appservice.hs_token;
+      const events = [messageEvent('parallel one'), messageEvent('parallel two')];
+      const results = await Promise.all(Array.from({ length: 8 }, () => pushTransaction(running.url, 'parallel-1', events, { token })));
+      assert.deepEqual(results.map((r) => r.status), Array(8).fill(200));
+      await running.hearth.inboxIdle();
+      for (const event of events) assert.equal(running.seen.filter((id) => id === event.event_id).length, 1);
+    });
+
     it('processes events left pending by a crash when it starts again', async () => {
       const event = messageEvent('pending at shutdown');
       await running.hearth.stop();

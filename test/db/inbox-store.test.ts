@@ -13,21 +13,36 @@ for (const engine of ENGINES) {
     let inbox: InboxStore;
     before(() => { inbox = createInboxStore(database()); });
 
-    it('records a transaction once; the same txnId again changes nothing', async () => {
+    it('records a transaction once; the same txnId with the same events again changes nothing', async () => {
       assert.equal(await inbox.recordTransaction('t1', [incoming('$1'), incoming('$2')], 1000), 'recorded');
-      assert.equal(await inbox.recordTransaction('t1', [incoming('$1'), incoming('$2'), incoming('$3')], 2000), 'duplicate');
+      assert.equal(await inbox.recordTransaction('t1', [incoming('$1'), incoming('$2')], 2000), 'duplicate');
       assert.deepEqual((await inbox.dueEvents(5000, 10)).map((e) => e.eventId), ['$1', '$2']);
+    });
+
+    it('records a reused txnId that brings other events: a homeserver restarted and counts from 1 again', async () => {
+      assert.equal(await inbox.recordTransaction('t1', [incoming('$after-restart')], 2500), 'recorded');
+      assert.deepEqual((await inbox.dueEvents(5000, 10)).map((e) => e.eventId), ['$1', '$2', '$after-restart']);
+      // And a retry of that new transaction is again a duplicate.
+      assert.equal(await inbox.recordTransaction('t1', [incoming('$after-restart')], 2600), 'duplicate');
+    });
+
+    it('answers identical transactions recorded in parallel without a key violation', async () => {
+      const same = [incoming('$p1'), incoming('$p2')];
+      const outcomes = await Promise.all([1, 2, 3, 4].map(() => inbox.recordTransaction('parallel', same, 2700)));
+      assert.ok(outcomes.includes('recorded'));
+      const due = (await inbox.dueEvents(5000, 100)).map((e) => e.eventId);
+      assert.deepEqual(due.filter((id) => id.startsWith('$p')), ['$p1', '$p2']);
     });
 
     it('keeps one copy of an event repeated in a later transaction', async () => {
       assert.equal(await inbox.recordTransaction('t2', [incoming('$2'), incoming('$4')], 3000), 'recorded');
-      assert.deepEqual((await inbox.dueEvents(5000, 10)).map((e) => e.eventId), ['$1', '$2', '$4']);
+      assert.deepEqual((await inbox.dueEvents(5000, 10)).map((e) => e.eventId), ['$1', '$2', '$after-restart', '$p1', '$p2', '$4']);
     });
 
     it('records a large transaction in one go', async () => {
       const many = Array.from({ length: 230 }, (_, i) => incoming(`$bulk${i}`));
       assert.equal(await inbox.recordTransaction('t3', many, 3000), 'recorded');
-      assert.equal((await inbox.dueEvents(5000, 1000)).length, 233);
+      assert.equal((await inbox.dueEvents(5000, 1000)).length, 236);
     });
 
     it('holds back an event set to retry until its time, and forgets done ones', async () => {
@@ -46,7 +61,7 @@ for (const engine of ENGINES) {
       const counts = await inbox.countByStatus();
       assert.equal(counts.done, 1);
       assert.equal(counts.failed, 1);
-      assert.equal(counts.pending, 231);
+      assert.equal(counts.pending, 234);
     });
 
     it('stores a malformed object as rejected, never to be processed', async () => {

@@ -9,7 +9,7 @@ import { handleTransaction } from './transactions.ts';
 import type { DeviceChanges } from './device-changes.ts';
 
 export interface HealthReport {
-  status: 'ok' | 'starting';
+  status: 'ok' | 'starting' | 'stopping';
   bot_user_id: string;
   admin_room_id: string | null;
 }
@@ -24,6 +24,8 @@ export interface AppserviceServerOptions {
   /** See TransactionHandlerOptions. */
   absorbDeviceChanges?: ((changes: DeviceChanges) => Promise<void>) | undefined;
   health: () => HealthReport;
+  /** False once Hearth is stopping: transactions are then answered 503, and the homeserver keeps them. */
+  accepting?: () => boolean;
   now?: () => number;
 }
 
@@ -53,7 +55,10 @@ export function createAppserviceApp(options: AppserviceServerOptions): express.E
   api.use(requireHomeserverToken({ hsToken: options.hsToken, acceptLegacyQueryToken: options.acceptLegacyQueryToken, log }));
   // Parse every body as JSON whatever its Content-Type: the homeserver is the only caller.
   api.use(express.json({ limit: options.maxBodyBytes, type: () => true, strict: false }));
-  api.put('/transactions/:txnId', handleTransaction({
+  api.put('/transactions/:txnId', (_req, res, next) => {
+    if (options.accepting?.() === false) sendMatrixError(res, 503, 'M_UNAVAILABLE', 'Hearth is stopping; retry later');
+    else next();
+  }, handleTransaction({
     inbox: options.inbox,
     log,
     onRecorded: options.onRecorded,

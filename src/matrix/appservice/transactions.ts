@@ -3,6 +3,7 @@
 // commit makes the homeserver retry, and a retry after it is a no-op. What the
 // transaction says about the bots' devices is taken in (and saved) first, so
 // the keys of a message are known before the message is handled.
+import { createHash } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Logger } from '../../logging/logger.ts';
 import type { IncomingEvent, InboxStore } from '../../store/inbox-store.ts';
@@ -19,18 +20,20 @@ export interface TransactionHandlerOptions {
   absorbDeviceChanges?: ((changes: DeviceChanges) => Promise<void>) | undefined;
 }
 
-function toIncoming(txnId: string, raw: unknown, index: number): IncomingEvent {
+function toIncoming(raw: unknown): IncomingEvent {
   const checked = checkEvent(raw);
   if (checked.ok) {
     const e = checked.event;
     return { eventId: e.event_id, roomId: e.room_id, type: e.type, sender: e.sender, json: JSON.stringify(e) };
   }
+  const json = JSON.stringify(raw);
   return {
-    eventId: `invalid:${txnId}:${index}`,
+    // Named by its content, not its place: txnIds are reused after a homeserver restart.
+    eventId: `invalid:${createHash('sha256').update(json).digest('hex').slice(0, 32)}`,
     roomId: null,
     type: null,
     sender: null,
-    json: JSON.stringify(raw),
+    json,
     rejection: checked.reason,
   };
 }
@@ -43,7 +46,7 @@ export function handleTransaction(options: TransactionHandlerOptions) {
       sendMatrixError(res, 400, 'M_BAD_JSON', 'a transaction must be a JSON object with an "events" array');
       return;
     }
-    const events = ((body as { events: unknown[] }).events).map((raw, index) => toIncoming(txnId, raw, index));
+    const events = ((body as { events: unknown[] }).events).map(toIncoming);
     for (const rejected of events.filter((e) => e.rejection)) {
       options.log.warn('set aside a malformed event', { txn_id: txnId, event_id: rejected.eventId, reason: rejected.rejection });
     }

@@ -38,6 +38,8 @@ export interface BotDeviceOptions {
   /** 32 bytes: encrypts every value of the crypto store. */
   storeKey: Uint8Array;
   log: Logger;
+  /** A fresh signal for each request: its timeout, and the stop's hard deadline. */
+  requestSignal: () => AbortSignal;
 }
 
 /** What one transaction tells one device. */
@@ -119,7 +121,7 @@ export class BotDevice {
     const handle = await StoreHandle.openWithKey(storeNameOf(o.userId), o.storeKey, wasmLogger(o.log));
     const machine = await OlmMachine.initFromStore(new UserId(o.userId), new DeviceId(row.deviceId), handle, wasmLogger(o.log));
     handle.free();
-    const http = new DeviceHttp({ homeserverUrl: o.homeserverUrl, asToken: o.asToken, userId: o.userId, deviceId: row.deviceId });
+    const http = new DeviceHttp({ homeserverUrl: o.homeserverUrl, asToken: o.asToken, userId: o.userId, deviceId: row.deviceId, requestSignal: o.requestSignal });
     const device = new BotDevice(o, machine, http, row.deviceId, row.snapshot);
     await device.persist();
     if (!(await http.deviceExists())) {

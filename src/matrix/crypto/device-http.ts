@@ -19,6 +19,8 @@ export interface DeviceHttpSettings {
   asToken: string;
   userId: string;
   deviceId: string;
+  /** A fresh signal for each request: its timeout, and the stop's hard deadline. */
+  requestSignal: () => AbortSignal;
 }
 
 export class DeviceHttp {
@@ -44,6 +46,7 @@ export class DeviceHttp {
       method,
       headers: { authorization: `Bearer ${this.s.asToken}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body }),
+      signal: this.s.requestSignal(),
     });
     const text = await response.text();
     if (!response.ok) {

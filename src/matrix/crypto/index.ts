@@ -24,6 +24,7 @@ export interface EncryptionOptions {
   isOwnBot: (userId: string) => boolean;
   db: Database;
   log: Logger;
+  requestSignal: () => AbortSignal;
 }
 
 export interface Encryption {
@@ -46,7 +47,7 @@ export async function openEncryption(o: EncryptionOptions): Promise<Encryption> 
   const devices = new Map<string, BotDevice>();
   try {
     for (const userId of o.botUserIds) {
-      devices.set(userId, await BotDevice.open({ homeserverUrl: o.homeserverUrl, asToken: o.asToken, userId, store, storeKey, log: o.log.child('device') }));
+      devices.set(userId, await BotDevice.open({ homeserverUrl: o.homeserverUrl, asToken: o.asToken, userId, store, storeKey, log: o.log.child('device'), requestSignal: o.requestSignal }));
     }
   } catch (error) {
     await Promise.all([...devices.values()].map((d) => d.stop()));

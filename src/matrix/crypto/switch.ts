@@ -29,6 +29,8 @@ export interface OpenOptions {
   bots: readonly string[];
   isOwnBot: (userId: string) => boolean;
   log: Logger;
+  /** A fresh signal for each request: its timeout, and the stop's hard deadline. */
+  requestSignal: () => AbortSignal;
 }
 
 export class EncryptionSwitch {
@@ -72,6 +74,7 @@ export class EncryptionSwitch {
       isOwnBot: o.isOwnBot,
       db: o.db,
       log: o.log,
+      requestSignal: o.requestSignal,
     });
     this.encryption = encryption;
     this.sealing.sealer = encryption.sealer;
