@@ -152,11 +152,16 @@ function nextRoundOf(ballots: Ballots, chain: readonly ChainEntry[]): number {
   return highest + 1;
 }
 
+/**
+ * A fresh candidacy outranks an earlier removal: a removed server's old
+ * admission is in the history, so any candidacy of it is a new round, proposed
+ * by a member after the removal, and it answers that one like any candidate.
+ */
 function standingOf(self: string, members: readonly string[], candidates: readonly Candidate[], removed: readonly string[]): Standing {
   if (members.includes(self)) return 'member';
-  if (removed.includes(self)) return 'removed';
   const candidacy = candidates.find((c) => c.server === self);
   if (candidacy && !candidacy.declined) return candidacy.accepted ? 'accepted' : 'invited';
+  if (removed.includes(self)) return 'removed';
   return 'none';
 }
 

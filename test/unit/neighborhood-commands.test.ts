@@ -287,6 +287,17 @@ describe('leaving and removal', () => {
     assert.deepEqual(world.allowed('hood.test'), ['hood.test']);
     assert.match(world.command('hood.test', '!neighborhood status'), /The other members removed this community/);
   });
+
+  it('a server removed by vote comes back through a fresh proposal that everyone approves', () => {
+    const world = three();
+    world.command('camp.test', '!neighborhood remove hood.test');
+    world.command('glen.test', '!neighborhood remove hood.test');
+    assert.match(world.command('camp.test', '!neighborhood propose hood.test'), /^Proposed hood\.test/);
+    assert.match(world.command('hood.test', '!neighborhood accept'), /waiting for approval from glen\.test/);
+    assert.deepEqual(world.allowed('camp.test'), ['camp.test', 'glen.test']);
+    world.command('glen.test', '!neighborhood approve hood.test');
+    for (const server of ['camp.test', 'glen.test', 'hood.test']) assert.deepEqual(world.allowed(server), ['camp.test', 'glen.test', 'hood.test']);
+  });
 });
 
 describe('defederation wins', () => {

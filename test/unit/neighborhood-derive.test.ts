@@ -280,6 +280,20 @@ describe('leaving and removal', () => {
     assert.deepEqual(neighborsOf(hood, 'hood.test', () => false), []);
   });
 
+  it('a server removed by vote and proposed again is a candidate, and comes back once it accepts', () => {
+    const point = [CAMP, HOOD, GLEN];
+    const removeAndPropose = { remove: [{ server: 'hood.test', round: 1 }], approve: [approve('hood.test', 3, point)] };
+    const proposed = state(...three(removeAndPropose, {}, removeAndPropose));
+    const hood = derive(proposed, 'hood.test');
+    assert.equal(hood.standing, 'invited');
+    assert.deepEqual(hood.candidates.map((c) => [c.server, c.round, c.accepted]), [['hood.test', 3, false]]);
+    assert.deepEqual(hood.members, ['camp.test', 'glen.test']);
+    const back = derive(state(...proposed, joined('hood.test', 3, point)), 'hood.test');
+    assert.equal(back.standing, 'member');
+    assert.deepEqual(back.members, ['camp.test', 'glen.test', 'hood.test']);
+    assert.deepEqual(back.removed, []);
+  });
+
   it('a member voting alone cannot remove anyone', () => {
     const n = derive(state(...three({}, { remove: [{ server: 'camp.test', round: 0 }, { server: 'glen.test', round: 2 }] })));
     assert.deepEqual(n.members, ['camp.test', 'glen.test', 'hood.test']);
