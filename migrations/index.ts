@@ -10,6 +10,8 @@ import * as policySubscriptions from './0006_policy_subscriptions.ts';
 import * as encryption from './0007_encryption.ts';
 import * as transactionFingerprints from './0008_transaction_fingerprints.ts';
 import * as memberInvitations from './0009_member_invitations.ts';
+import * as memberRemoval from './0010_member_removal.ts';
+import * as neighborRooms from './0011_neighbor_rooms.ts';
 
 export interface Migration {
   name: string;
@@ -17,4 +19,16 @@ export interface Migration {
   down(db: Knex): Promise<void>;
 }
 
-export const migrations: readonly Migration[] = [initial, tiers, defederation, bugle, neighborhood, policySubscriptions, encryption, transactionFingerprints, memberInvitations];
+export const migrations: readonly Migration[] = [
+  initial,
+  tiers,
+  defederation,
+  bugle,
+  neighborhood,
+  policySubscriptions,
+  encryption,
+  transactionFingerprints,
+  memberInvitations,
+  memberRemoval,
+  neighborRooms,
+];

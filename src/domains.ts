@@ -24,6 +24,10 @@ import { DirectMessenger, encryptsDirectMessages } from './community/direct-mess
 import { createDirectRoomsStore } from './store/direct-rooms-store.ts';
 import { bugleUserId, createBugle } from './bugle/index.ts';
 import { createNeighborhood } from './neighborhood/index.ts';
+import { guardText, RoomAudiences } from './tiers/audience-guard.ts';
+import { NeighborRooms } from './neighborhood/neighbor-rooms.ts';
+import { POLICY_LIST_KEY } from './federation/policy-list.ts';
+import { createNeighborRoomsStore } from './store/neighbor-rooms-store.ts';
 
 export interface Infrastructure {
   config: Config;
@@ -70,13 +74,22 @@ export function talkingBots(config: Config): string[] {
   return config.bugle.enabled ? [main, bugleUserId(config)] : [main];
 }
 
-export function buildDomains({ config, db, client, router, log, stopSignal }: Infrastructure): Domains {
+export function buildDomains({ config, db, client: homeserver, router, log, stopSignal }: Infrastructure): Domains {
   const serverName = config.homeserver.server_name;
   const isOwnBot = ownBotCheck(config);
   const rooms = createManagedRoomsStore(db);
+  const lists = createServerListsStore(db);
+  // Every domain sends through this client: text goes out only where its audience may read it.
+  const client = guardText(homeserver, new RoomAudiences({
+    rooms,
+    context: async () => ({
+      serverName, isOwnBot,
+      isMember: (userId) => isCommunityMember(userId, serverName, isOwnBot),
+      neighbors: (await lists.neighbors()).filter((server) => server !== serverName),
+    }),
+  }));
   let adminRoomId: string | null = null;
   const notify = adminNotifier(client, () => adminRoomId, log.child('notices'));
-  const lists = createServerListsStore(db);
   const tiers = createTiers({ config, client, rooms, lists, notify, log: log.child('tiers') });
   const admin = config.homeserver.admin_token
     ? createSynapseAdmin({
@@ -87,18 +100,30 @@ export function buildDomains({ config, db, client, router, log, stopSignal }: In
     })
     : null;
   const isLocalMember = (userId: string): boolean => isCommunityMember(userId, serverName, isOwnBot);
+  const botDms = new DirectMessenger(client, createDirectRoomsStore(db), log.child('dm'), { encrypted: encryptsDirectMessages(config) });
   // The neighborhood is built after federation (it uses its ACL jobs), so this hook is bound below.
   let refreshNeighborhood = (): Promise<void> => Promise.resolve();
   const federation = createFederation({
     config, db, client, rooms, lists, tiers, admin, isLocalMember, notify,
     afterDefederationChange: () => refreshNeighborhood(),
-    messenger: new DirectMessenger(client, createDirectRoomsStore(db), log.child('dm'), { encrypted: encryptsDirectMessages(config) }),
+    messenger: botDms,
     log: log.child('federation'),
   });
   const neighborhood = createNeighborhood({
     self: serverName, botLocalpart: config.appservice.bot_localpart, db, client, lists,
     propagation: federation.propagation, notify, log: log.child('neighborhood'),
-    onNeighbors: (neighbors) => { federation.blockLists.followNeighbors(neighbors); },
+    onNeighbors: (neighbors) => neighborRooms.sync(neighbors),
+  });
+  const neighborRoomsStore = createNeighborRoomsStore(db);
+  // A neighbor's room the bot joined: its ban list is followed; any other room is offered to the members.
+  const neighborRooms = new NeighborRooms({
+    self: serverName, botLocalpart: config.appservice.bot_localpart, client, store: neighborRoomsStore,
+    neighbors: () => lists.neighbors(),
+    onJoined: async (room) => {
+      if (room.creationKey === POLICY_LIST_KEY) await federation.blockLists.followNeighborList(room.roomId, room.server);
+      else await members.inviteWelcomedTo(room.roomId);
+    },
+    log: log.child('neighbor-rooms'),
   });
   refreshNeighborhood = () => neighborhood.refresh();
   const membersStore = createMembersStore(db);
@@ -112,7 +137,9 @@ export function buildDomains({ config, db, client, router, log, stopSignal }: In
     serverName,
     welcomeRooms: async () => {
       const ids = await Promise.all(WELCOME_ROLES.map(async (role) => (await rooms.byCreationKey(role))?.roomId ?? null));
-      return ids.includes(null) ? [] : (ids as string[]);
+      if (ids.includes(null)) return [];
+      const neighbors = (await neighborRoomsStore.joined()).filter((room) => room.creationKey !== POLICY_LIST_KEY);
+      return [...(ids as string[]), ...neighbors.map((room) => room.roomId)];
     },
     spaceId: async () => (await tiers.facts()).spaceId,
     isOwnBot,
@@ -126,7 +153,11 @@ export function buildDomains({ config, db, client, router, log, stopSignal }: In
     log.child('commands'),
   );
   const responderFor = async (roomId: string): Promise<HomeserverClient> => (bugle && (await bugle.isBugleRoom(roomId)) ? bugle.bot : client);
-  router.on('m.room.message', handleCommandMessages({ responderFor, table, serverName, admins: config.community.admins, isOwnBot, log: log.child('conversation') }));
+  router.on('m.room.message', handleCommandMessages({
+    responderFor, table, serverName, admins: config.community.admins, isOwnBot, isMember: isLocalMember,
+    directMessage: (userId, message) => botDms.send(userId, message),
+    log: log.child('conversation'),
+  }));
   router.on(UNDECRYPTABLE, handleUndecryptable({
     responderFor,
     // The admin room, or a room where the sender is alone with Hearth's bots.
@@ -139,7 +170,7 @@ export function buildDomains({ config, db, client, router, log, stopSignal }: In
     serverName,
     // Only a direct chat becomes a member's DM with the Bugle: broadcasts to them land there.
     onJoined: async (bot, roomId, inviter, isDirect) => { if (bugle && bot === bugle.bot && isDirect) await bugle.adopt(inviter, roomId); },
-    remoteInvite: (event) => neighborhood.acceptCouncilInvite(event),
+    remoteInvite: async (event) => (await neighborhood.acceptCouncilInvite(event)) || neighborRooms.acceptInvite(event),
     log: log.child('invites'),
   }));
   bugle?.register(router);

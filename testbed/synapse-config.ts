@@ -66,8 +66,9 @@ export function synapseConfig(server: ServerPlan, files: SynapseFiles, secrets: 
     allow_guest_access: true,
     allow_public_rooms_over_federation: true,
     allow_public_rooms_without_auth: true,
-    // Without a rule Synapse lets only server admins publish to the room directory.
-    room_list_publication_rules: [{ action: 'allow' }],
+    // As docs/operations.md says: only Hearth's bot publishes to the room directory, and nobody makes aliases.
+    room_list_publication_rules: [{ user_id: '@hearth:*', action: 'allow' }, { action: 'deny' }],
+    alias_creation_rules: [{ action: 'deny' }],
     default_room_version: '12',
     presence: { enabled: false },
     // No cached /sync answers: tests poll a fresh sync and must see invitations sent a moment ago.

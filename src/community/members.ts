@@ -3,11 +3,21 @@
 // admin API when the config grants it, and in any case at first contact: an
 // event from a local user in a room Hearth sees. A member who leaves the space
 // or rejects its invitation is never invited again.
+//
+// Learning of a member only records them; the invitations they are owed are
+// sent by one pass at a time (a SingleFlight), started by the poll timer and
+// by first contacts. A trigger that arrives while a pass runs asks for one
+// more pass after it, so a burst of new members never starts parallel passes
+// that invite the same people over and over.
 import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
 import { serverNameOf, type MatrixEvent } from '../matrix/event.ts';
+import { errorText } from '../matrix/retry.ts';
 import type { SynapseAdmin } from '../matrix/synapse-admin.ts';
+import type { MemberInvitationsStore } from '../store/member-invitations-store.ts';
 import type { MembersStore } from '../store/members-store.ts';
+import { SingleFlight } from './single-flight.ts';
+import { WelcomeInvitations } from './welcome-invitations.ts';
 
 /**
  * A person of this community: an account on this server that is neither one of
@@ -18,14 +28,15 @@ export function isCommunityMember(userId: string, serverName: string, isOwnBot: 
 }
 
 export interface MemberDirectoryOptions {
-  client: HomeserverClient;
+  client: Pick<HomeserverClient, 'invite' | 'getStateEvent'>;
   members: MembersStore;
+  invitations: MemberInvitationsStore;
   serverName: string;
   /** The space first, then the default rooms a new member is invited to. */
   welcomeRooms: () => Promise<string[]>;
   spaceId: () => Promise<string | null>;
   isOwnBot: (userId: string) => boolean;
-  admin: SynapseAdmin | null;
+  admin: Pick<SynapseAdmin, 'localUsers'> | null;
   pollSeconds: number;
   log: Logger;
   now?: () => number;
@@ -33,13 +44,18 @@ export interface MemberDirectoryOptions {
 
 export class MemberDirectory {
   private readonly options: MemberDirectoryOptions;
+  private readonly welcome: WelcomeInvitations;
+  private readonly passes: SingleFlight;
   private timer: NodeJS.Timeout | null = null;
   // Members already recorded: nearly every event comes from one, and this keeps them off the database.
   private readonly known = new Set<string>();
-  private polling: Promise<void> = Promise.resolve();
 
   constructor(options: MemberDirectoryOptions) {
     this.options = options;
+    this.welcome = new WelcomeInvitations({ client: options.client, invitations: options.invitations, log: options.log, now: () => this.now() });
+    this.passes = new SingleFlight(() => this.pass(), (error) => {
+      this.options.log.warn('could not send pending invitations', { error: errorText(error) });
+    });
   }
 
   private now(): number {
@@ -50,66 +66,35 @@ export class MemberDirectory {
     return isCommunityMember(userId, this.options.serverName, this.options.isOwnBot);
   }
 
-  /** Polls the admin API now and then every poll interval, when the config grants it. */
+  /**
+   * Runs a pass now, then another `pollSeconds` after each one ends: each
+   * lists the accounts (when the config grants the admin API) and sends the
+   * invitations still owed, including those that failed for a transient reason.
+   */
   start(): void {
-    if (!this.options.admin) {
-      // Members met before the community's rooms existed are still owed their invitations.
-      this.polling = this.inviteAwaiting().catch((error: unknown) => {
-        this.options.log.warn('could not send pending invitations', { error: (error as Error).message });
-      });
-      return;
-    }
-    const poll = (): void => {
-      this.polling = this.discoverFromAdminApi().catch((error: unknown) => {
-        this.options.log.warn('could not list accounts through the admin API', { error: (error as Error).message });
-      });
+    const tick = async (): Promise<void> => {
+      this.timer = null;
+      await this.passes.request();
+      if (!this.passes.stopping) this.timer = setTimeout(() => void tick(), this.options.pollSeconds * 1000);
     };
-    poll();
-    this.timer = setInterval(poll, this.options.pollSeconds * 1000);
+    void tick();
   }
 
+  /** Stops the timer, lets the running pass end before its next invitation, and waits for it. */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.polling;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.passes.stop();
   }
 
-  async discoverFromAdminApi(): Promise<void> {
-    if (!this.options.admin) return;
-    await this.notice((await this.options.admin.localUsers()));
-    // Also retries invitations an earlier pass could not send (before the rooms existed).
-    await this.inviteAwaiting();
+  /** Resolves when no pass is running or asked for (tests). */
+  idle(): Promise<void> {
+    return this.passes.idle();
   }
 
-  /** Records the local users not seen before, and invites the new ones. */
+  /** Records the local users not seen before, and asks for a pass to invite the new ones. */
   async notice(userIds: readonly string[]): Promise<void> {
-    const unknown = userIds.filter((id) => !this.known.has(id) && this.isLocalMember(id));
-    if (unknown.length === 0) return;
-    const fresh = await this.options.members.addNew(unknown, this.now());
-    unknown.forEach((id) => this.known.add(id));
-    if (fresh.length === 0) return;
-    this.options.log.info('new members', { count: fresh.length });
-    await this.inviteAwaiting();
-  }
-
-  async inviteAwaiting(): Promise<void> {
-    const awaiting = await this.options.members.awaitingInvite();
-    if (awaiting.length === 0) return;
-    const rooms = await this.options.welcomeRooms();
-    // Before the community's rooms exist there is nothing to invite to; the member stays awaiting.
-    if (rooms.length === 0) return;
-    for (const userId of awaiting) {
-      for (const roomId of rooms) await this.inviteOnce(roomId, userId);
-      await this.options.members.markInvited(userId, this.now());
-    }
-  }
-
-  private async inviteOnce(roomId: string, userId: string): Promise<void> {
-    try {
-      await this.options.client.invite(roomId, userId);
-    } catch (error) {
-      // Already a member (they joined by themselves) is fine; anything else is worth a line in the log.
-      this.options.log.info('did not invite a member', { room_id: roomId, user_id: userId, reason: (error as Error).message });
-    }
+    if ((await this.record(userIds)) > 0) void this.passes.request();
   }
 
   /** Any event from a local user is a first contact; a departure from the space is remembered. */
@@ -125,4 +110,61 @@ export class MemberDirectory {
     }
     if (this.isLocalMember(event.sender)) await this.notice([event.sender]);
   };
+
+  /** Adds the members not seen before; returns how many were new. */
+  private async record(userIds: readonly string[]): Promise<number> {
+    const unknown = userIds.filter((id) => !this.known.has(id) && this.isLocalMember(id));
+    if (unknown.length === 0) return 0;
+    const fresh = await this.options.members.addNew(unknown, this.now());
+    unknown.forEach((id) => this.known.add(id));
+    if (fresh.length > 0) this.options.log.info('new members', { count: fresh.length });
+    return fresh.length;
+  }
+
+  private async pass(): Promise<void> {
+    if (this.options.admin) await this.discover(this.options.admin);
+    await this.inviteAwaiting();
+  }
+
+  private async discover(admin: Pick<SynapseAdmin, 'localUsers'>): Promise<void> {
+    let users: string[];
+    try {
+      users = await admin.localUsers();
+    } catch (error) {
+      // First contacts still find members meanwhile; the next pass asks again.
+      this.options.log.warn('could not list accounts through the admin API', { error: errorText(error) });
+      return;
+    }
+    await this.record(users);
+  }
+
+  /**
+   * Invites every member already welcomed (and still here) to one more room:
+   * a neighbor's room this server's bot has just joined. New members get it
+   * with their welcome, since it is among the welcome rooms from then on.
+   */
+  async inviteWelcomedTo(roomId: string): Promise<void> {
+    const stopping = (): boolean => this.passes.stopping;
+    const welcomed = (await this.options.members.all()).filter((m) => m.invitedAt !== null && m.leftAt === null);
+    for (const member of welcomed) {
+      const progress = await this.welcome.inviteMember(member.userId, [roomId], stopping);
+      if (progress === 'pause' || progress === 'stopped') return;
+    }
+  }
+
+  private async inviteAwaiting(): Promise<void> {
+    const stopping = (): boolean => this.passes.stopping;
+    if (stopping()) return;
+    const awaiting = await this.options.members.awaitingInvite();
+    if (awaiting.length === 0) return;
+    const rooms = await this.options.welcomeRooms();
+    // Before the community's rooms exist there is nothing to invite to; the member stays awaiting.
+    if (rooms.length === 0) return;
+    for (const userId of awaiting) {
+      const progress = await this.welcome.inviteMember(userId, rooms, stopping);
+      if (progress === 'done') await this.options.members.markInvited(userId, this.now());
+      // 'owed': this member waits for the next pass while the others go on.
+      if (progress === 'pause' || progress === 'stopped') return;
+    }
+  }
 }

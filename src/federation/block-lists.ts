@@ -10,15 +10,15 @@ import type { MatrixEvent } from '../matrix/event.ts';
 import { errorText } from '../matrix/retry.ts';
 import type { ListMode, PolicySubscriptionsStore } from '../store/policy-subscriptions-store.ts';
 import type { Defederation } from './defederation.ts';
-import { banListAliasLocalpart } from './policy-list.ts';
+import { SERVER_RULE } from './policy-list.ts';
+import { globLimitProblem } from './server-names.ts';
 
 export interface BlockListOptions {
-  client: HomeserverClient;
+  client: Pick<HomeserverClient, 'joinRoom' | 'getRoomState'>;
   store: PolicySubscriptionsStore;
-  defederation: Defederation;
+  defederation: Pick<Defederation, 'decideNow' | 'propose'>;
   notify: NotifyAdmins;
   log: Logger;
-  namespacePrefix: string;
   neighborMode: ListMode;
   configured: readonly { room: string; mode: ListMode }[];
 }
@@ -53,13 +53,22 @@ export class BlockListFollower {
     }
   }
 
-  /** Follows the ban list of every neighbor not followed yet (in the background: a join may wait for their ACL). */
-  followNeighbors(neighbors: readonly string[]): void {
-    void this.o.store.sources().then((followed) => {
-      for (const server of neighbors.filter((n) => !followed.has(n))) {
-        void this.follow(`#${banListAliasLocalpart(this.o.namespacePrefix)}:${server}`, server, this.o.neighborMode, [server]);
-      }
-    }).catch((error: unknown) => { this.o.log.warn('could not read the followed ban lists', { error: errorText(error) }); });
+  /**
+   * Follows a neighbor's ban list, which its Hearth invited this server's bot
+   * to (the bot has joined it). The rules already in it count as much as the
+   * ones published later, so they are read at once.
+   */
+  async followNeighborList(roomId: string, server: string): Promise<void> {
+    await this.o.store.save({ roomId, source: server, mode: this.o.neighborMode }, Date.now());
+    this.o.log.info('following a ban list', { room: roomId, source: server, mode: this.o.neighborMode });
+    await this.applyCurrentRules(roomId);
+  }
+
+  private async applyCurrentRules(roomId: string): Promise<void> {
+    const rules = (await this.o.client.getRoomState(roomId)).filter((e) => e.type === SERVER_RULE);
+    for (const rule of rules) {
+      await this.handleRule({ ...rule, room_id: roomId, origin_server_ts: 0 });
+    }
   }
 
   /** The config's mode for neighbors' lists applies to lists followed before it changed. */
@@ -80,6 +89,14 @@ export class BlockListFollower {
     const { entity, recommendation, reason } = event.content;
     // An emptied rule is a list withdrawing it; following lists never undoes a decision here on its own.
     if (typeof entity !== 'string' || typeof recommendation !== 'string' || !BAN_RECOMMENDATIONS.has(recommendation)) return;
+    // A list's writer may be hostile: such a rule is only logged, so a flood of them cannot flood the admin room either.
+    const beyondLimits = globLimitProblem(entity);
+    if (beyondLimits !== null) {
+      this.o.log.warn('skipped a ban list rule: its server glob is beyond the limits', {
+        room_id: event.room_id, event_id: event.event_id, sender: event.sender, source: subscription.source, problem: beyondLimits, entity_start: entity.slice(0, 40),
+      });
+      return;
+    }
     const why = `${subscription.source}: ${typeof reason === 'string' && reason !== '' ? reason : 'no reason given'}`;
     try {
       if (subscription.mode === 'auto') {

@@ -64,7 +64,7 @@ export function createFederation(o: FederationOptions): Federation {
     progressEveryMs: o.config.federation.acl_progress_seconds * 1000,
     roomDelayMs: o.config.federation.acl_room_delay_ms,
   });
-  const policyList = new PolicyList(o.client, o.tiers.ensureRoom, o.config.community.name, o.config.appservice.namespace_prefix);
+  const policyList = new PolicyList(o.client, o.tiers.ensureRoom, o.config.community.name, o.config.appservice.namespace_prefix, serverName);
   const defederation = new Defederation({
     serverName,
     consentDays: o.config.federation.consent_days,
@@ -86,7 +86,6 @@ export function createFederation(o: FederationOptions): Federation {
     defederation,
     notify: o.notify,
     log: o.log.child('block-lists'),
-    namespacePrefix: o.config.appservice.namespace_prefix,
     neighborMode: o.config.neighborhood.blocklist_mode,
     configured: o.config.neighborhood.subscriptions,
   });
@@ -116,6 +115,7 @@ export function createFederation(o: FederationOptions): Federation {
       await propagation.resume();
       // Published from the start, so neighbors can follow it before the first decision.
       await policyList.roomId();
+      await policyList.removeLegacyAlias();
       await blockLists.followConfigured();
       await blockLists.applyNeighborMode(await o.lists.neighbors());
     },

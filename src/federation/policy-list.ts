@@ -1,14 +1,18 @@
 // The community's policy list room: its defederation decisions published as
 // m.policy.rule.server rules, the format Matrix moderation tools (Draupnir,
-// Mjolnir) and neighbors read. Created the first time it is needed.
+// Mjolnir) and neighbors read. A neighborhood room like any other: a
+// neighbor's Hearth is invited to it and follows it from there. It has no
+// alias, since an alias tells anyone the room's ID.
 import type { HomeserverClient } from '../matrix/client.ts';
 import type { EnsureRoom } from '../tiers/room-creation.ts';
 
 export const SERVER_RULE = 'm.policy.rule.server';
+/** The ban list's creation key, in its m.room.create: how a neighbor's Hearth knows the room it is invited to is a ban list. */
+export const POLICY_LIST_KEY = 'policy_list';
 
-/** Every Hearth names its ban list room the same way, so neighbors find it: #hearth_banlist:<server>. */
-export function banListAliasLocalpart(namespacePrefix: string): string {
-  return `${namespacePrefix}banlist`;
+/** The alias earlier versions gave the ban list, so neighbors could find it; removed at start-up. */
+function legacyAlias(namespacePrefix: string, serverName: string): string {
+  return `#${namespacePrefix}banlist:${serverName}`;
 }
 
 export class PolicyList {
@@ -16,21 +20,25 @@ export class PolicyList {
   private readonly ensureRoom: EnsureRoom;
   private readonly name: string;
 
-  private readonly aliasLocalpart: string;
+  private readonly legacyAlias: string;
 
-  constructor(client: HomeserverClient, ensureRoom: EnsureRoom, communityName: string, namespacePrefix: string) {
+  constructor(client: HomeserverClient, ensureRoom: EnsureRoom, communityName: string, namespacePrefix: string, serverName: string) {
     this.client = client;
     this.ensureRoom = ensureRoom;
     this.name = `${communityName} ban list`;
-    this.aliasLocalpart = banListAliasLocalpart(namespacePrefix);
+    this.legacyAlias = legacyAlias(namespacePrefix, serverName);
+  }
+
+  /** An alias resolves to the room's ID for anyone, over federation too: a neighborhood room must have none. */
+  async removeLegacyAlias(): Promise<void> {
+    await this.client.deleteRoomAlias(this.legacyAlias);
   }
 
   roomId(): Promise<string> {
     return this.ensureRoom({
-      creationKey: 'policy_list',
+      creationKey: POLICY_LIST_KEY,
       room: { role: 'policy_list', tier: 'neighborhood', name: this.name, encrypted: false },
       requester: null,
-      aliasLocalpart: this.aliasLocalpart,
     });
   }
 

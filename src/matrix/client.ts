@@ -2,6 +2,7 @@
 // Everything goes through this small interface, so domains never touch
 // matrix-js-sdk directly and unit tests can hand them a fake.
 import type { Logger } from '../logging/logger.ts';
+import type { Tier } from '../tiers/tier.ts';
 import { sdkLogger } from './sdk-logger.ts';
 import { createClient, Method, ClientPrefix, MatrixError, type MatrixClient } from 'matrix-js-sdk';
 
@@ -49,6 +50,12 @@ export interface SendOptions {
    * not decrypt your message".
    */
   plaintextFallback?: boolean;
+  /**
+   * For text (m.room.message): the widest audience it may reach. Hearth's
+   * sending layer (tiers/audience-guard) posts it only into a room whose
+   * audience is no wider; left out, it counts as local.
+   */
+  reveals?: Tier;
 }
 
 export interface HomeserverClient {
@@ -72,6 +79,8 @@ export interface HomeserverClient {
   joinedRooms(): Promise<string[]>;
   invite(roomId: string, userId: string, reason?: string): Promise<void>;
   setDirectoryVisibility(roomId: string, visibility: 'public' | 'private'): Promise<void>;
+  /** Removes a room alias from the directory; an alias that does not exist is no error. */
+  deleteRoomAlias(alias: string): Promise<void>;
   kick(roomId: string, userId: string, reason: string): Promise<void>;
   joinRoom(roomIdOrAlias: string, viaServers?: readonly string[]): Promise<string>;
   leaveRoom(roomId: string, reason?: string): Promise<void>;
@@ -230,6 +239,15 @@ class SdkHomeserverClient implements HomeserverClient {
 
   async setDirectoryVisibility(roomId: string, visibility: 'public' | 'private'): Promise<void> {
     await this.request(Method.Put, `/directory/list/room/${encodeURIComponent(roomId)}`, { visibility });
+  }
+
+  async deleteRoomAlias(alias: string): Promise<void> {
+    try {
+      await this.request(Method.Delete, `/directory/room/${encodeURIComponent(alias)}`);
+    } catch (error) {
+      if (error instanceof MatrixError && error.errcode === 'M_NOT_FOUND') return;
+      throw error;
+    }
   }
 
   async kick(roomId: string, userId: string, reason: string): Promise<void> {

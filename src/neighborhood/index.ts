@@ -24,7 +24,7 @@ export interface NeighborhoodDomainOptions {
   propagation: AclPropagation;
   notify: NotifyAdmins;
   log: Logger;
-  onNeighbors: (neighbors: readonly string[]) => void;
+  onNeighbors: (neighbors: readonly string[]) => Promise<void>;
 }
 
 export interface NeighborhoodDomain {

@@ -28,8 +28,8 @@ export interface NeighborhoodOptions {
   propagation: AclPropagation;
   notify: NotifyAdmins;
   log: Logger;
-  /** Told the current neighbors after every re-derivation (to follow their ban lists). */
-  onNeighbors: (neighbors: readonly string[]) => void;
+  /** Told the current neighbors after every re-derivation (to join or leave their rooms). */
+  onNeighbors: (neighbors: readonly string[]) => Promise<void>;
 }
 
 export const COUNCIL_TYPES = new Set([MEMBERSHIP_TYPE, VOTES_TYPE, 'm.room.member']);
@@ -120,7 +120,7 @@ export class NeighborhoodService {
       if (n.standing === 'member') await this.keepCouncilInLine(council.roomId, n);
     }
     const neighbors = currentNeighbors(situation.councils, options);
-    this.o.onNeighbors(neighbors);
+    await this.o.onNeighbors(neighbors);
     if (await this.o.lists.replaceNeighbors(neighbors, Date.now())) {
       this.o.log.info('the neighborhood changed', { neighbors });
       await this.o.notify(`The neighborhood is now: ${[this.o.self, ...neighbors].join(', ')}. Neighborhood rooms are being updated.`);

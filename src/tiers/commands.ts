@@ -1,5 +1,5 @@
 // The members' and admins' commands about rooms and tiers.
-import { CommandError, defineCommand, type Command } from '../commands/command.ts';
+import { CommandError, defineCommand, type Command, type CommandContext, type Reply } from '../commands/command.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
 import { serverNameOf } from '../matrix/event.ts';
 import type { ManagedRoomRow, ManagedRoomsStore } from '../store/managed-rooms-store.ts';
@@ -7,6 +7,7 @@ import type { CommunityFacts } from './facts.ts';
 import { mayBeInvited } from './policy.ts';
 import type { Reconciler } from './reconciler.ts';
 import type { EnsureRoom } from './room-creation.ts';
+import { narrower, wider } from './audience.ts';
 import { audienceOf, federates, isTier, mayBeEncrypted, TIERS, type Tier } from './tier.ts';
 
 export interface TierCommandsOptions {
@@ -28,7 +29,7 @@ function link(roomId: string, serverName: string): string {
 
 async function managedRoomHere(rooms: ManagedRoomsStore, roomId: string): Promise<ManagedRoomRow> {
   const row = await rooms.byRoomId(roomId);
-  if (!row) throw new CommandError('This room is not one of the community\'s rooms, so Hearth makes no promise about who can read it. Say !room list to see the community\'s rooms.');
+  if (!row) throw new CommandError('This room is not one of the community\'s rooms, so Hearth makes no promise about who can read it. Say !room list to see the community\'s rooms.', 'public');
   return row;
 }
 
@@ -46,9 +47,9 @@ function roomCreate(o: TierCommandsOptions): Command {
       const tierFlag = args.flag('tier');
       const tier: Tier = typeof tierFlag === 'string' && isTier(tierFlag) ? tierFlag : 'local';
       const name = args.string('name').trim();
-      if (name === '') throw new CommandError('A room needs a name, e.g. !room create "Book club" --tier local');
+      if (name === '') throw new CommandError('A room needs a name, e.g. !room create "Book club" --tier local', 'public');
       const asked = args.flag('encrypted') === true;
-      if (asked && !mayBeEncrypted('topic', tier)) throw new CommandError('A public room cannot be encrypted: anyone may read it anyway. Leave out --encrypted, or choose --tier local or neighborhood.');
+      if (asked && !mayBeEncrypted('topic', tier)) throw new CommandError('A public room cannot be encrypted: anyone may read it anyway. Leave out --encrypted, or choose --tier local or neighborhood.', 'public');
       const encrypted = asked || o.encryptedByDefault(tier);
       // The command's own event ID makes the creation idempotent if the command is processed twice.
       const roomId = await o.ensureRoom({
@@ -57,7 +58,7 @@ function roomCreate(o: TierCommandsOptions): Command {
         requester: context.sender,
       });
       const privacy = encrypted ? ` ${ENCRYPTION_NOTE}` : '';
-      return { text: `Created "${name}". ${audienceOf(tier, o.serverName)}${privacy} You are its moderator. ${link(roomId, o.serverName)}` };
+      return { text: `Created "${name}". ${audienceOf(tier, o.serverName)}${privacy} You are its moderator. ${link(roomId, o.serverName)}`, reveals: tier };
     },
   });
 }
@@ -75,7 +76,8 @@ function roomList(o: TierCommandsOptions): Command {
         const lines = here.length === 0 ? ['  (none yet)'] : here.map((r) => `  ${r.name} — ${link(r.roomId ?? '', o.serverName)}`);
         return [`${tier}: ${audienceOf(tier, o.serverName)}`, ...lines].join('\n');
       });
-      return { text: sections.join('\n\n') };
+      // As private as the most private room it names; the mechanism answers in a DM where that is needed.
+      return { text: sections.join('\n\n'), reveals: rooms.reduce<Tier>((most, r) => narrower(most, r.tier), 'public') };
     },
   });
 }
@@ -88,7 +90,7 @@ function tierExplain(o: TierCommandsOptions): Command {
     permission: 'member',
     async run(context) {
       const row = await managedRoomHere(o.rooms, context.roomId);
-      return { text: `"${row.name}" is ${row.tier}. ${audienceOf(row.tier, o.serverName)} Anyone who can read it can still copy a post elsewhere by hand.` };
+      return { text: `"${row.name}" is ${row.tier}. ${audienceOf(row.tier, o.serverName)} Anyone who can read it can still copy a post elsewhere by hand.`, reveals: row.tier };
     },
   });
 }
@@ -96,28 +98,50 @@ function tierExplain(o: TierCommandsOptions): Command {
 function tierSet(o: TierCommandsOptions): Command {
   return defineCommand({
     name: 'tier set',
-    summary: 'Move the room you are in between the neighborhood and public tiers.',
-    params: [{ name: 'tier', kind: 'word', description: 'neighborhood or public (local is fixed when a room is created)' }],
+    summary: 'Change who can read the room you are in. Widening moves the room on to a new one and leaves what was said where it was.',
+    params: [{ name: 'tier', kind: 'word', description: 'local, neighborhood or public' }],
     permission: 'admin',
     async run(context, args) {
       const wanted = args.string('tier');
       if (!isTier(wanted)) throw new CommandError(`tier must be one of ${TIERS.join(', ')}. Usage: !tier set <tier>`);
       const row = await managedRoomHere(o.rooms, context.roomId);
-      if (row.role !== 'topic') throw new CommandError(`"${row.name}" is one of the community's default rooms; its tier is part of what it is.`);
-      if (wanted === row.tier) return { text: `"${row.name}" is already ${wanted}.` };
-      if (row.encrypted && !mayBeEncrypted(row.role, wanted)) {
-        throw new CommandError(`"${row.name}" is encrypted, and encryption can never be turned off, so it cannot become ${wanted}. Create a new room instead: !room create "${row.name}" --tier ${wanted}`);
-      }
-      if (federates(wanted) !== federates(row.tier)) {
+      if (row.role !== 'topic') throw new CommandError(`"${row.name}" is one of the community's default rooms; its tier is part of what it is.`, row.tier);
+      if (wanted === row.tier) return { text: `"${row.name}" is already ${wanted}.`, reveals: row.tier };
+      if (wider(row.tier, wanted) === wanted) return widen(o, context, row, wanted);
+      if (!federates(wanted)) {
         throw new CommandError(
           `Matrix fixes whether a room ever leaves ${o.serverName} when the room is created (m.federate), so "${row.name}" cannot become ${wanted}. ` +
           `Create a new room instead: !room create "${row.name}" --tier ${wanted}`,
+          row.tier,
         );
       }
       await o.reconciler.retier(context.roomId, wanted, context.sender);
-      return { text: `"${row.name}" is now ${wanted}. ${audienceOf(wanted, o.serverName)}` };
+      return { text: `"${row.name}" is now ${wanted}. ${audienceOf(wanted, o.serverName)}`, reveals: row.tier };
     },
   });
+}
+
+/**
+ * A wider tier never reaches back: what was posted for a narrower audience
+ * stays there. The room moves on to a new room at the wider tier; the old one
+ * keeps its tier and points to the new one with a tombstone, as Matrix room
+ * upgrades do, so clients offer the way over.
+ */
+async function widen(o: TierCommandsOptions, context: CommandContext, row: ManagedRoomRow, wanted: Tier): Promise<Reply> {
+  const encrypted = row.encrypted && mayBeEncrypted('topic', wanted);
+  const successor = await o.ensureRoom({
+    // The command's own event ID makes the move idempotent if the command is processed twice.
+    creationKey: `successor:${context.eventId}`,
+    room: { role: 'topic', tier: wanted, name: row.name, encrypted },
+    requester: context.sender,
+  });
+  const notice = `This room continues as a ${wanted} room: ${link(successor, o.serverName)}. ${audienceOf(wanted, o.serverName)} ` +
+    `What was said here stays ${row.tier}: only those who could read this room can read it, here.`;
+  await o.reconciler.retire(context.roomId, successor, notice);
+  return {
+    text: `"${row.name}" continues in a new ${wanted} room: ${link(successor, o.serverName)}. What was said here stays ${row.tier}.`,
+    reveals: row.tier,
+  };
 }
 
 function roomEncrypt(o: TierCommandsOptions): Command {
@@ -128,11 +152,11 @@ function roomEncrypt(o: TierCommandsOptions): Command {
     permission: 'admin',
     async run(context) {
       const row = await managedRoomHere(o.rooms, context.roomId);
-      if (row.encrypted) return { text: `"${row.name}" is already encrypted.` };
-      if (!mayBeEncrypted(row.role, row.tier)) throw new CommandError(`"${row.name}" cannot be encrypted: ${row.tier === 'public' ? 'anyone may read a public room anyway' : 'its readers include servers and bots that cannot decrypt'}.`);
+      if (row.encrypted) return { text: `"${row.name}" is already encrypted.`, reveals: row.tier };
+      if (!mayBeEncrypted(row.role, row.tier)) throw new CommandError(`"${row.name}" cannot be encrypted: ${row.tier === 'public' ? 'anyone may read a public room anyway' : 'its readers include servers and bots that cannot decrypt'}.`, row.tier);
       await o.rooms.markEncrypted(context.roomId);
       await o.reconciler.reconcileRoom(context.roomId, { kind: 'request', by: context.sender });
-      return { text: `"${row.name}" is now encrypted. ${ENCRYPTION_NOTE} This cannot be undone.` };
+      return { text: `"${row.name}" is now encrypted. ${ENCRYPTION_NOTE} This cannot be undone.`, reveals: row.tier };
     },
   });
 }
@@ -148,10 +172,10 @@ function roomInvite(o: TierCommandsOptions): Command {
       const user = args.string('user');
       const server = serverNameOf(user);
       if (!mayBeInvited(row.tier, server, await o.facts())) {
-        throw new CommandError(`${user} cannot be invited: "${row.name}" is ${row.tier}. ${audienceOf(row.tier, o.serverName)} ${server} is not among them.`);
+        throw new CommandError(`${user} cannot be invited: "${row.name}" is ${row.tier}. ${audienceOf(row.tier, o.serverName)} ${server} is not among them.`, row.tier);
       }
       await o.client.invite(context.roomId, user, `Invited through Hearth by ${context.sender}`);
-      return { text: `Invited ${user}.` };
+      return { text: `Invited ${user}.`, reveals: row.tier };
     },
   });
 }

@@ -4,12 +4,13 @@ import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
 import type { ServerListsStore } from '../store/server-lists-store.ts';
 import type { CommunityFacts } from './facts.ts';
 
-export function communityFacts(serverName: string, admins: readonly string[], rooms: ManagedRoomsStore, lists: ServerListsStore) {
+export function communityFacts(serverName: string, admins: readonly string[], botLocalpart: string, rooms: ManagedRoomsStore, lists: ServerListsStore) {
   return async (): Promise<CommunityFacts> => {
     const { neighbors, defederated } = await lists.both();
     return {
       serverName,
       admins,
+      botLocalpart,
       spaceId: (await rooms.byCreationKey('space'))?.roomId ?? null,
       neighbors: neighbors.filter((server) => server !== serverName),
       defederated,

@@ -10,4 +10,10 @@ export interface CommunityFacts {
   /** Servers (or globs) this community has cut off. */
   defederated: readonly string[];
   admins: readonly string[];
+  /**
+   * The localpart every Hearth of a neighborhood gives its main bot. A
+   * neighbor's bot may invite its own members to our neighborhood rooms.
+   * Without it, no neighbor's bot is given that power.
+   */
+  botLocalpart?: string;
 }

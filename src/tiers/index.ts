@@ -44,7 +44,7 @@ export interface Tiers {
 
 export function createTiers(o: TiersOptions): Tiers {
   const serverName = o.config.homeserver.server_name;
-  const facts = communityFacts(serverName, o.config.community.admins, o.rooms, o.lists);
+  const facts = communityFacts(serverName, o.config.community.admins, o.config.appservice.bot_localpart, o.rooms, o.lists);
   const reconciler = new Reconciler({ client: o.client, rooms: o.rooms, facts, notify: o.notify, log: o.log.child('reconciler') });
   const ensureRoom = roomCreator({
     client: o.client,

@@ -24,6 +24,13 @@ export const TIER_DEFINING_TYPES = [
  * someone's power level.
  */
 export const BOT_ONLY_LEVEL = 150;
+/**
+ * What a neighbor's Hearth bot holds in our neighborhood rooms: enough to
+ * invite its own members, which nobody else there may do. Above the admins,
+ * so that no invitation from a client sends a neighborhood room's name and
+ * topic (its stripped state) to a server outside the neighborhood.
+ */
+export const NEIGHBOR_BOT_LEVEL = 75;
 export const MODERATOR_LEVEL = 50;
 
 /** The one algorithm Matrix clients encrypt rooms with today. */
@@ -42,10 +49,17 @@ export function stateKey(type: string, key = ''): StateKey {
   return `${type}|${key}`;
 }
 
+/**
+ * Join rules decide who can read a room's summary as well as who can join:
+ * Synapse summarises `public` and `knock` rooms to anyone, ignoring
+ * m.federate and ACLs, so only public rooms are public. The space admits by
+ * invitation (Hearth invites each member); local and neighborhood rooms admit
+ * the space's members, and neighborhood rooms also whoever a neighbor's
+ * Hearth invites.
+ */
 function joinRule(room: ManagedRoom, facts: CommunityFacts): Content {
-  if (room.role === 'admin') return { join_rule: 'invite' };
-  // The space itself never federates, so "public" admits any local user and nobody else.
-  if (room.role === 'space' || room.tier !== 'local') return { join_rule: 'public' };
+  if (room.role === 'space' || room.role === 'admin') return { join_rule: 'invite' };
+  if (room.tier === 'public') return { join_rule: 'public' };
   if (facts.spaceId === null) return { join_rule: 'invite' };
   return { join_rule: 'restricted', allow: [{ type: 'm.room_membership', room_id: facts.spaceId }] };
 }
@@ -70,15 +84,48 @@ export function serverAcl(tier: Tier, facts: CommunityFacts): Content | null {
 }
 
 
+/** The bots of the current neighbors, who may invite their own members to a neighborhood room. */
+export function neighborBots(room: Pick<ManagedRoom, 'tier'>, facts: CommunityFacts): string[] {
+  if (room.tier !== 'neighborhood' || !facts.botLocalpart) return [];
+  return allowedNeighbors(facts).map((server) => `@${facts.botLocalpart}:${server}`);
+}
+
+/** The neighbors whose users a neighborhood room admits: never one this community cut off. */
+export function allowedNeighbors(facts: CommunityFacts): string[] {
+  return [...new Set(facts.neighbors)].filter((server) => server !== facts.serverName && !facts.defederated.some((glob) => globMatches(glob, server))).sort();
+}
+
+/** Who may invite: in a neighborhood room only the bots, since an invitation carries the room's name to the invitee's server. */
+function inviteLevel(room: ManagedRoom): number {
+  if (room.role === 'admin') return MODERATOR_LEVEL;
+  return room.tier === 'neighborhood' ? NEIGHBOR_BOT_LEVEL : 0;
+}
+
 /** The power-level entries Hearth insists on; other entries (moderators added by hand) are left alone. */
-export function enforcedPowerLevels(room: ManagedRoom, facts: CommunityFacts): { events: Record<string, number>; users: Record<string, number> } {
+export function enforcedPowerLevels(room: ManagedRoom, facts: CommunityFacts): { events: Record<string, number>; users: Record<string, number>; invite: number } {
   const events = Object.fromEntries(TIER_DEFINING_TYPES.map((type) => [type, BOT_ONLY_LEVEL]));
   events['m.room.tombstone'] = BOT_ONLY_LEVEL;
   events['m.space.child'] = room.role === 'space' ? BOT_ONLY_LEVEL : MODERATOR_LEVEL;
   // The community's ban list speaks for the community: only the bot publishes rules there.
   if (room.role === 'policy_list') events['m.policy.rule.server'] = BOT_ONLY_LEVEL;
-  const users = Object.fromEntries(facts.admins.map((admin) => [admin, MODERATOR_LEVEL]));
-  return { events, users };
+  // Synapse lets whoever may set the canonical alias list a room in the public directory.
+  if (room.tier !== 'public') events['m.room.canonical_alias'] = BOT_ONLY_LEVEL;
+  const users = Object.fromEntries([
+    ...facts.admins.map((admin) => [admin, MODERATOR_LEVEL] as const),
+    ...neighborBots(room, facts).map((bot) => [bot, NEIGHBOR_BOT_LEVEL] as const),
+  ]);
+  return { events, users, invite: inviteLevel(room) };
+}
+
+/**
+ * Power the room must no longer give: a Hearth bot of a server that is no
+ * longer a neighbor keeps nothing (its level was only ever ours to give).
+ */
+export function revokedUsers(room: ManagedRoom, facts: CommunityFacts, users: Readonly<Record<string, unknown>>): string[] {
+  if (!facts.botLocalpart) return [];
+  const current = new Set(neighborBots(room, facts));
+  const prefix = `@${facts.botLocalpart}:`;
+  return Object.keys(users).filter((user) => user.startsWith(prefix) && !user.endsWith(`:${facts.serverName}`) && !current.has(user));
 }
 
 export function defaultPowerLevels(room: ManagedRoom, facts: CommunityFacts, moderators: readonly string[] = []): Content {
@@ -92,7 +139,7 @@ export function defaultPowerLevels(room: ManagedRoom, facts: CommunityFacts, mod
     ban: MODERATOR_LEVEL,
     kick: MODERATOR_LEVEL,
     redact: MODERATOR_LEVEL,
-    invite: room.role === 'admin' ? MODERATOR_LEVEL : 0,
+    invite: enforced.invite,
   };
 }
 
@@ -120,5 +167,5 @@ export function mayBeInvited(tier: Tier, server: string, facts: CommunityFacts):
   if (server === facts.serverName) return true;
   if (tier === 'local') return false;
   if (facts.defederated.some((glob) => globMatches(glob, server))) return false;
-  return tier === 'public' || facts.neighbors.includes(server);
+  return tier === 'public' || allowedNeighbors(facts).includes(server);
 }

@@ -2,11 +2,11 @@
 // reads a managed room's state, asks the pure policy what is missing or wrong,
 // sends exactly that, and reports each repair in the admin room.
 import type { Logger } from '../logging/logger.ts';
-import type { HomeserverClient } from '../matrix/client.ts';
+import type { HomeserverClient, StateEvent } from '../matrix/client.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
 import type { NotifyAdmins } from '../community/admin-notices.ts';
 import type { CommunityFacts } from './facts.ts';
-import { serverAcl, withEncryptionFromState } from './policy.ts';
+import { neighborBots, serverAcl, withEncryptionFromState } from './policy.ts';
 import { topicFor } from './creation.ts';
 import { canonical, planRepairs, type Repair } from './repairs.ts';
 import type { ManagedRoom } from './tier.ts';
@@ -62,6 +62,10 @@ export class Reconciler {
     return this.serialized(roomId, async () => {
       const row = await this.options.rooms.byRoomId(roomId);
       if (!row) return false;
+      // A neighborhood room's power levels and invitations follow the neighbors too: the whole pass.
+      if (row.tier === 'neighborhood') {
+        return (await this.pass(roomId, { kind: 'facts-changed' })).some((repair) => repair.type === 'm.room.server_acl');
+      }
       const desired = serverAcl(row.tier, await this.options.facts());
       if (!desired) return false;
       const current = this.seenAcls.get(roomId) ?? canonical(await this.options.client.getStateEvent(roomId, 'm.room.server_acl', ''));
@@ -91,6 +95,20 @@ export class Reconciler {
     });
   }
 
+  /**
+   * Closes a room that moved on to `successor`: a notice for those reading
+   * it, then the tombstone that clients follow. The room keeps its tier, so
+   * what was said in it keeps its audience.
+   */
+  retire(roomId: string, successor: string, notice: string): Promise<void> {
+    return this.serialized(roomId, async () => {
+      const { client } = this.options;
+      await client.sendEvent(roomId, 'm.room.message', { msgtype: 'm.notice', body: notice }, `retired.${successor}`);
+      await client.sendStateEvent(roomId, 'm.room.tombstone', '', { body: notice, replacement_room: successor });
+      this.options.log.info('a room moved on to a new one', { room_id: roomId, successor });
+    });
+  }
+
   /** Records a room's ACL as an event showed it. */
   noteAcl(roomId: string, content: Record<string, unknown>): void {
     this.seenAcls.set(roomId, canonical(content));
@@ -104,6 +122,20 @@ export class Reconciler {
       if (this.queues.get(roomId) === next) this.queues.delete(roomId);
     }).catch(() => undefined);
     return next;
+  }
+
+  /**
+   * A neighbor's Hearth learns of our neighborhood rooms by an invitation to
+   * its bot; once joined it invites its own members.
+   */
+  private async inviteNeighborBots(room: ManagedRoom, facts: CommunityFacts, state: readonly StateEvent[]): Promise<void> {
+    const present = new Set(state
+      .filter((e) => e.type === 'm.room.member' && (e.content.membership === 'join' || e.content.membership === 'invite'))
+      .map((e) => e.state_key));
+    for (const bot of neighborBots(room, facts).filter((b) => !present.has(b))) {
+      await this.options.client.invite(room.roomId, bot);
+      this.options.log.info('invited a neighbor\'s Hearth to a neighborhood room', { room_id: room.roomId, bot });
+    }
   }
 
   async reconcileAll(trigger: Trigger): Promise<Repair[]> {
@@ -131,14 +163,17 @@ export class Reconciler {
     }
     const acl = state.find((e) => e.type === 'm.room.server_acl' && e.state_key === '');
     if (acl) this.noteAcl(roomId, acl.content);
-    const repairs = planRepairs(room, await this.options.facts(), state, children);
+    const facts = await this.options.facts();
+    const repairs = planRepairs(room, facts, state, children);
     for (const repair of repairs) {
       await client.sendStateEvent(roomId, repair.type, repair.stateKey, repair.content);
       if (repair.type === 'm.room.server_acl') this.noteAcl(roomId, repair.content);
       log.info('repaired room state', { room_id: roomId, type: repair.type, trigger: trigger.kind, previous_sender: repair.previousSender });
     }
+    await this.inviteNeighborBots(room, facts, state);
     const reportable = repairs.filter((r) => r.type !== 'm.space.child');
-    if (trigger.kind !== 'creation' && reportable.length > 0) {
+    // After creation, and after the server lists changed (which the admins already heard of), repairs are expected.
+    if (trigger.kind !== 'creation' && trigger.kind !== 'facts-changed' && reportable.length > 0) {
       await this.options.notify([...reportable.map((r) => describeRepair(room, r)), `(${describeTrigger(trigger)})`].join('\n'));
     }
     return repairs;

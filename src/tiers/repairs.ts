@@ -3,7 +3,7 @@
 // fetches the state and sends what this returns.
 import type { StateEvent } from '../matrix/client.ts';
 import type { CommunityFacts } from './facts.ts';
-import { desiredSpaceChildren, desiredState, enforcedPowerLevels, MEGOLM, stateKey, TIER_DEFINING_TYPES, type Content, type StateKey } from './policy.ts';
+import { desiredSpaceChildren, desiredState, enforcedPowerLevels, MEGOLM, revokedUsers, stateKey, TIER_DEFINING_TYPES, type Content, type StateKey } from './policy.ts';
 import type { ManagedRoom } from './tier.ts';
 
 export interface Repair {
@@ -49,11 +49,19 @@ function powerLevelsRepair(room: ManagedRoom, facts: CommunityFacts, current: St
   const enforced = enforcedPowerLevels(room, facts);
   const wrongEvents = Object.entries(enforced.events).filter(([type, level]) => events[type] !== level);
   const tooLowUsers = Object.entries(enforced.users).filter(([user, level]) => (users[user] ?? 0) < level);
-  if (wrongEvents.length === 0 && tooLowUsers.length === 0) return null;
+  const revoked = new Set(revokedUsers(room, facts, users));
+  const wrongInvite = (content.invite ?? 0) !== enforced.invite;
+  if (wrongEvents.length === 0 && tooLowUsers.length === 0 && revoked.size === 0 && !wrongInvite) return null;
+  const keptUsers = Object.fromEntries(Object.entries(users).filter(([user]) => !revoked.has(user)));
   return {
     type: 'm.room.power_levels',
     stateKey: '',
-    content: { ...content, events: { ...events, ...Object.fromEntries(wrongEvents) }, users: { ...users, ...Object.fromEntries(tooLowUsers) } },
+    content: {
+      ...content,
+      events: { ...events, ...Object.fromEntries(wrongEvents) },
+      users: { ...keptUsers, ...Object.fromEntries(tooLowUsers) },
+      invite: enforced.invite,
+    },
     previous: current?.content ?? null,
     previousSender: current?.sender ?? null,
   };

@@ -5,7 +5,9 @@ import { describe, it } from 'node:test';
 import type { StateEvent } from '../../src/matrix/client.ts';
 import { createRoomRequest } from '../../src/tiers/creation.ts';
 import type { CommunityFacts } from '../../src/tiers/facts.ts';
-import { BOT_ONLY_LEVEL, desiredState, mayBeInvited, serverAcl, stateKey, withEncryptionFromState } from '../../src/tiers/policy.ts';
+import {
+  BOT_ONLY_LEVEL, defaultPowerLevels, desiredState, enforcedPowerLevels, mayBeInvited, MODERATOR_LEVEL, NEIGHBOR_BOT_LEVEL, neighborBots, revokedUsers, serverAcl, stateKey, withEncryptionFromState,
+} from '../../src/tiers/policy.ts';
 import { encryptedByDefault } from '../../src/tiers/encryption-defaults.ts';
 import { testConfig } from '../support/config.ts';
 import { globMatches } from '../../src/federation/server-names.ts';
@@ -55,6 +57,37 @@ describe('what each tier promises', () => {
 
   it('the neighborhood square allows exactly this server and its neighbors, never IP literals', () => {
     assert.deepEqual(serverAcl('neighborhood', camp), { allow: ['camp.test', 'hood.test'], deny: ['*.spam.test', 'far.test'], allow_ip_literals: false });
+  });
+
+  it('no room but a public one can be summarised by a stranger: the space is invitation-only, neighborhood rooms admit the space', () => {
+    const space = room('space', 'local');
+    assert.deepEqual(desiredState(space, camp).get(stateKey('m.room.join_rules')), { join_rule: 'invite' });
+    assert.deepEqual(desiredState(room('admin', 'local'), camp).get(stateKey('m.room.join_rules')), { join_rule: 'invite' });
+    assert.deepEqual(desiredState(square, camp).get(stateKey('m.room.join_rules')), { join_rule: 'restricted', allow: [{ type: 'm.room_membership', room_id: '!space:camp.test' }] });
+    assert.deepEqual(desiredState(room('policy_list', 'neighborhood'), camp).get(stateKey('m.room.join_rules'))?.join_rule, 'restricted');
+  });
+
+  it('in a neighborhood room only the bots may invite: each neighbor\'s Hearth its own members, nobody else anyone', () => {
+    const facts = { ...camp, botLocalpart: 'hearth', neighbors: ['hood.test', 'far.test'] };
+    const levels = defaultPowerLevels(square, facts);
+    assert.equal(levels.invite, NEIGHBOR_BOT_LEVEL);
+    assert.ok(NEIGHBOR_BOT_LEVEL > MODERATOR_LEVEL, 'admins and moderators cannot invite from their clients');
+    assert.deepEqual(neighborBots(square, facts), ['@hearth:hood.test'], 'a defederated neighbor\'s bot gets nothing');
+    assert.equal((levels.users as Record<string, number>)['@hearth:hood.test'], NEIGHBOR_BOT_LEVEL);
+    assert.equal(defaultPowerLevels(localTimeline, facts).invite, 0, 'a local room never federates, so a member may invite a local friend');
+    assert.equal(enforcedPowerLevels(localTimeline, facts).events['m.room.canonical_alias'], BOT_ONLY_LEVEL, 'nobody but the bot may list a local room in the directory');
+    assert.equal(enforcedPowerLevels(publicSquare, facts).events['m.room.canonical_alias'], undefined);
+  });
+
+  it('a former neighbor\'s bot loses its power in our neighborhood rooms, and a moderator added by hand keeps theirs', () => {
+    const facts = { ...camp, botLocalpart: 'hearth', neighbors: [] };
+    const state = withChange(stateOf(square, { ...camp, botLocalpart: 'hearth' }), 'm.room.power_levels', {
+      ...defaultPowerLevels(square, { ...camp, botLocalpart: 'hearth' }),
+      users: { '@hearth:hood.test': NEIGHBOR_BOT_LEVEL, '@mod:camp.test': MODERATOR_LEVEL, '@root:camp.test': MODERATOR_LEVEL },
+    }, '@hearth:camp.test');
+    const repair = planRepairs(square, facts, state).find((r) => r.type === 'm.room.power_levels');
+    assert.deepEqual(repair?.content.users, { '@mod:camp.test': MODERATOR_LEVEL, '@root:camp.test': MODERATOR_LEVEL });
+    assert.equal(revokedUsers(square, facts, { '@hearth:camp.test': 100, '@hearth:hood.test': 75 }).join(), '@hearth:hood.test');
   });
 
   it('the public square is world-readable, guests may join, and only defederated servers are denied', () => {

@@ -1,0 +1,107 @@
+// The other side of a neighborhood room: a neighbor's Hearth invites this
+// server's bot to each of its neighborhood rooms, and the bot then invites
+// this community's members, who are the only people it may bring in. An
+// invitation is taken up only while its server is a neighbor here too (both
+// Hearths derive the same neighborhood, perhaps a moment apart, so an early
+// one waits); the bot leaves when the server stops being a neighbor.
+import type { Logger } from '../logging/logger.ts';
+import type { HomeserverClient } from '../matrix/client.ts';
+import { CREATION_KEY_FIELD } from '../matrix/room-lookup.ts';
+import { errorText } from '../matrix/retry.ts';
+import type { NeighborRoom, NeighborRoomsStore } from '../store/neighbor-rooms-store.ts';
+import type { InviteLike } from './council.ts';
+import { botUserId, isServerName } from './events.ts';
+
+export interface NeighborRoomsOptions {
+  self: string;
+  botLocalpart: string;
+  client: Pick<HomeserverClient, 'joinRoom' | 'leaveRoom'>;
+  store: NeighborRoomsStore;
+  /** This server's current neighbors, as it derives them. */
+  neighbors: () => Promise<readonly string[]>;
+  /** After the bot joined: invite the members, follow a ban list. */
+  onJoined: (room: NeighborRoom) => Promise<void>;
+  log: Logger;
+  now?: () => number;
+}
+
+/**
+ * The server and creation key of an invitation from another server's Hearth
+ * bot to a room that bot created, or null for anything else. A room created by
+ * anyone else is not that community's room, whoever invites to it.
+ */
+export function neighborRoomInvitation(event: InviteLike, self: string, botLocalpart: string): { server: string; creationKey: string | null } | null {
+  if (event.content.membership !== 'invite' || event.state_key !== botUserId(botLocalpart, self)) return null;
+  const colon = event.sender.indexOf(':');
+  const server = event.sender.slice(colon + 1);
+  if (event.sender.slice(1, colon) !== botLocalpart || server === self || !isServerName(server)) return null;
+  const create = strippedCreate(event.unsigned?.invite_room_state);
+  if (!create || create.sender !== event.sender) return null;
+  const key = create.content[CREATION_KEY_FIELD];
+  return { server, creationKey: typeof key === 'string' ? key : null };
+}
+
+function strippedCreate(stripped: unknown): { sender: unknown; content: Record<string, unknown> } | null {
+  if (!Array.isArray(stripped)) return null;
+  for (const event of stripped as unknown[]) {
+    if (typeof event !== 'object' || event === null) continue;
+    const { type, content, sender } = event as { type?: unknown; content?: unknown; sender?: unknown };
+    if (type === 'm.room.create' && typeof content === 'object' && content !== null) return { sender, content: content as Record<string, unknown> };
+  }
+  return null;
+}
+
+export class NeighborRooms {
+  private readonly o: NeighborRoomsOptions;
+
+  constructor(options: NeighborRoomsOptions) {
+    this.o = options;
+  }
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  /** Records an invitation from another server's Hearth; true when it was one. */
+  async acceptInvite(event: InviteLike & { room_id: string }): Promise<boolean> {
+    const invitation = neighborRoomInvitation(event, this.o.self, this.o.botLocalpart);
+    if (!invitation) return false;
+    await this.o.store.invited({ roomId: event.room_id, server: invitation.server, creationKey: invitation.creationKey }, this.now());
+    this.o.log.info('a neighbor\'s Hearth invited the bot to a room', { room_id: event.room_id, server: invitation.server });
+    await this.sync(await this.o.neighbors());
+    return true;
+  }
+
+  /** Joins what current neighbors invited to, and leaves what other servers' rooms it is still in. */
+  async sync(neighbors: readonly string[]): Promise<void> {
+    const current = new Set(neighbors);
+    for (const room of await this.o.store.all()) {
+      if (current.has(room.server) && room.status === 'invited') await this.join(room);
+      else if (!current.has(room.server) && room.status === 'joined') await this.leave(room);
+    }
+  }
+
+  private async join(room: NeighborRoom): Promise<void> {
+    try {
+      await this.o.client.joinRoom(room.roomId, [room.server]);
+    } catch (error) {
+      // Withdrawn, or the room is gone: nothing to join, and nothing to wait for.
+      this.o.log.warn('could not join a neighbor\'s room; forgetting the invitation', { room_id: room.roomId, server: room.server, error: errorText(error) });
+      await this.o.store.forget(room.roomId);
+      return;
+    }
+    await this.o.store.markJoined(room.roomId, this.now());
+    this.o.log.info('joined a neighbor\'s room', { room_id: room.roomId, server: room.server });
+    await this.o.onJoined({ ...room, status: 'joined' });
+  }
+
+  private async leave(room: NeighborRoom): Promise<void> {
+    try {
+      await this.o.client.leaveRoom(room.roomId);
+    } catch (error) {
+      // Already out (the neighbor removed the bot): the record is all that is left.
+      this.o.log.info('left a former neighbor\'s room (it had already let the bot go)', { room_id: room.roomId, server: room.server, error: errorText(error) });
+    }
+    await this.o.store.forget(room.roomId);
+  }
+}

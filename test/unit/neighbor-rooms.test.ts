@@ -1,0 +1,67 @@
+// A neighbor's Hearth invites this server's bot to its neighborhood rooms; the
+// bot joins only while that server is a neighbor here too, and leaves after.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { HomeserverClient } from '../../src/matrix/client.ts';
+import { NeighborRooms, neighborRoomInvitation } from '../../src/neighborhood/neighbor-rooms.ts';
+import type { NeighborRoom, NeighborRoomsStore } from '../../src/store/neighbor-rooms-store.ts';
+import { silentLogger } from '../support/silent-logger.ts';
+
+function invitation(sender: string, createdBy = sender, creationKey: string | null = 'neighborhood_square') {
+  return {
+    room_id: '!square',
+    sender,
+    state_key: '@hearth:camp.test',
+    content: { membership: 'invite' },
+    unsigned: { invite_room_state: [{ type: 'm.room.create', state_key: '', sender: createdBy, content: creationKey ? { 'org.hearth.creation_key': creationKey } : {} }] },
+  };
+}
+
+function memoryStore(): NeighborRoomsStore {
+  const rooms = new Map<string, NeighborRoom>();
+  return {
+    all: () => Promise.resolve([...rooms.values()]),
+    joined: () => Promise.resolve([...rooms.values()].filter((r) => r.status === 'joined')),
+    invited: (room) => { if (!rooms.has(room.roomId)) rooms.set(room.roomId, { ...room, status: 'invited' }); return Promise.resolve(); },
+    markJoined: (roomId) => { const room = rooms.get(roomId); if (room) room.status = 'joined'; return Promise.resolve(); },
+    forget: (roomId) => { rooms.delete(roomId); return Promise.resolve(); },
+  };
+}
+
+function world(neighbors: string[]) {
+  const did: string[] = [];
+  const client: Pick<HomeserverClient, 'joinRoom' | 'leaveRoom'> = {
+    joinRoom: (roomId) => { did.push(`join ${roomId}`); return Promise.resolve(roomId); },
+    leaveRoom: (roomId) => { did.push(`leave ${roomId}`); return Promise.resolve(); },
+  };
+  const rooms = new NeighborRooms({
+    self: 'camp.test', botLocalpart: 'hearth', client, store: memoryStore(), neighbors: () => Promise.resolve(neighbors),
+    onJoined: (room) => { did.push(`welcome members to ${room.roomId}`); return Promise.resolve(); }, log: silentLogger(),
+  });
+  return { did, rooms };
+}
+
+describe('a neighbor\'s rooms', () => {
+  it('an invitation counts only from another server\'s Hearth bot, to a room that bot created', () => {
+    assert.deepEqual(neighborRoomInvitation(invitation('@hearth:hood.test'), 'camp.test', 'hearth'), { server: 'hood.test', creationKey: 'neighborhood_square' });
+    assert.equal(neighborRoomInvitation(invitation('@mallory:hood.test'), 'camp.test', 'hearth'), null, 'not a Hearth bot');
+    assert.equal(neighborRoomInvitation(invitation('@hearth:hood.test', '@someone:far.test'), 'camp.test', 'hearth'), null, 'a room hood did not create');
+    assert.equal(neighborRoomInvitation(invitation('@hearth:camp.test'), 'camp.test', 'hearth'), null, 'our own bot');
+  });
+
+  it('the bot joins a current neighbor\'s room at once and offers it to the members', async () => {
+    const { did, rooms } = world(['hood.test']);
+    assert.equal(await rooms.acceptInvite(invitation('@hearth:hood.test')), true);
+    assert.deepEqual(did, ['join !square', 'welcome members to !square']);
+  });
+
+  it('an invitation that comes before this server sees the neighborhood waits for it, and the bot leaves when it ends', async () => {
+    const { did, rooms } = world([]);
+    await rooms.acceptInvite(invitation('@hearth:hood.test'));
+    assert.deepEqual(did, []);
+    await rooms.sync(['hood.test']);
+    assert.deepEqual(did, ['join !square', 'welcome members to !square']);
+    await rooms.sync([]);
+    assert.deepEqual(did.at(-1), 'leave !square');
+  });
+});
