@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { createManagedRoomsStore } from '../../src/store/managed-rooms-store.ts';
+import { createMemberInvitationsStore } from '../../src/store/member-invitations-store.ts';
 import { createMembersStore } from '../../src/store/members-store.ts';
 import { createServerListsStore } from '../../src/store/server-lists-store.ts';
 import { ENGINES, useMigratedDatabase } from '../support/databases.ts';
@@ -31,6 +32,29 @@ for (const engine of ENGINES) {
       assert.deepEqual(await members.awaitingInvite(), ['@c:camp.test']);
       await members.markLeft('@b:camp.test', 50);
       assert.equal((await members.get('@b:camp.test'))?.leftAt, 40, 'the first departure is kept');
+    });
+
+    it('claims each welcome invitation once, then keeps its outcome and the reason it failed', async () => {
+      const invitations = createMemberInvitationsStore(database());
+      const alice = '@alice:camp.test';
+      await invitations.claim(alice, '!space', 1);
+      await invitations.claim(alice, '!square', 1);
+      await invitations.claim(alice, '!timeline', 1);
+      await assert.rejects(invitations.claim(alice, '!space', 2), 'a second claim of one invitation fails');
+      await invitations.claim('@bob:camp.test', '!space', 2);
+
+      await invitations.recordFailure(alice, '!square', 'M_UNKNOWN (502): bad gateway', 3);
+      await invitations.recordFailure(alice, '!square', 'fetch failed', 4);
+      await invitations.settle(alice, '!space', 'sent', 5);
+      await invitations.settle(alice, '!timeline', 'given_up', 6, 'M_INVITE_BLOCKED (403): not permitted');
+      await invitations.recordFailure(alice, '!timeline', 'too late', 7);
+      assert.deepEqual(await invitations.of(alice), [
+        { userId: alice, roomId: '!space', status: 'sent', attempts: 0, lastError: null, updatedAt: 5 },
+        { userId: alice, roomId: '!square', status: 'claimed', attempts: 2, lastError: 'fetch failed', updatedAt: 4 },
+        { userId: alice, roomId: '!timeline', status: 'given_up', attempts: 0, lastError: 'M_INVITE_BLOCKED (403): not permitted', updatedAt: 6 },
+      ]);
+      await invitations.settle(alice, '!square', 'sent', 8);
+      assert.deepEqual((await invitations.of(alice)).map((i) => [i.status, i.lastError]), [['sent', null], ['sent', null], ['given_up', 'M_INVITE_BLOCKED (403): not permitted']]);
     });
 
     it('keeps the neighbor and defederation lists', async () => {
