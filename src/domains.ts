@@ -5,6 +5,7 @@ import { helpCommand } from './bot/help-command.ts';
 import { handleCommandMessages, handleUndecryptable } from './bot/conversation.ts';
 import { UNDECRYPTABLE } from './matrix/crypto/event-types.ts';
 import { handleBotInvites } from './bot/invites.ts';
+import { Greetings } from './bot/greetings.ts';
 import { CommandTable } from './commands/table.ts';
 import { adminNotifier, isCommunityMember, MemberDirectory } from './community/index.ts';
 import type { Config } from './config/schema.ts';
@@ -151,6 +152,7 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
   const table: CommandTable = new CommandTable(
     [helpCommand(() => table), ...tiers.commands, ...federation.commands, ...neighborhood.commands, ...(bugle?.commands ?? [])],
     log.child('commands'),
+    { serverName },
   );
   const responderFor = async (roomId: string): Promise<HomeserverClient> => (bugle && (await bugle.isBugleRoom(roomId)) ? bugle.bot : client);
   router.on('m.room.message', handleCommandMessages({
@@ -165,11 +167,17 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
       roomId === adminRoomId || (await responder.joinedMembers(roomId)).every((member) => member === sender || isOwnBot(member)),
     log: log.child('conversation'),
   }));
+  const greetings = new Greetings({ communityName: config.community.name, serverName, adminRoomId: () => adminRoomId, isOwnBot, log: log.child('greetings') });
   router.on('m.room.member', handleBotInvites({
     bots: bugle ? [client, bugle.bot] : [client],
     serverName,
-    // Only a direct chat becomes a member's DM with the Bugle: broadcasts to them land there.
-    onJoined: async (bot, roomId, inviter, isDirect) => { if (bugle && bot === bugle.bot && isDirect) await bugle.adopt(inviter, roomId); },
+    onJoined: async (bot, roomId, inviter, isDirect) => {
+      if (!isDirect) return;
+      const isBugle = bugle !== null && bot === bugle.bot;
+      // Only a direct chat becomes a member's DM with the Bugle: broadcasts to them land there.
+      if (isBugle) await bugle.adopt(inviter, roomId);
+      await greetings.greetDirectChat(bot, isBugle ? 'bugle' : 'hearth', roomId);
+    },
     remoteInvite: async (event) => (await neighborhood.acceptCouncilInvite(event)) || neighborRooms.acceptInvite(event),
     log: log.child('invites'),
   }));
@@ -178,6 +186,7 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
   federation.register(router);
   tiers.register(router);
   router.on('m.room.member', members.handleEvent);
+  router.on('m.room.member', greetings.adminRoomJoins(client));
   router.on('m.room.message', members.handleEvent);
 
   return {

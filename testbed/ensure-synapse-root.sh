@@ -3,12 +3,19 @@
 #   testbed/ensure-synapse-root.sh DIR
 # Debian's own matrix-synapse package is used, run through chroot, because it
 # needs only Debian's package mirror (no Docker registry, no PyPI) and gives
-# every developer and CI the same Synapse. Does nothing when DIR is complete.
+# every developer and CI the same Synapse. The same root carries the Matrix
+# client the independent-client test uses (matrix-nio with olm), so that test
+# needs nothing from PyPI either. Does nothing when DIR is complete.
 set -euo pipefail
 
 MIRROR=http://deb.debian.org/debian
 SUITE=sid
 MARKER=.hearth-ready
+# Raise ROOT_VERSION whenever PACKAGES changes: a root whose marker holds an
+# older version gets the missing packages added in place, without a rebuild.
+ROOT_VERSION=2
+PACKAGES="matrix-synapse openssl python3-matrix-nio python3-olm"
+CHECK_IMPORTS='import synapse, nio, olm'
 
 fail() {
   echo "ensure-synapse-root: $*" >&2
@@ -19,12 +26,29 @@ fail() {
 DIR=$(realpath -m "$1")
 PARTIAL="$DIR.partial"
 
-if [[ -e "$DIR/$MARKER" ]]; then
+if [[ -e "$DIR/$MARKER" && "$(cat "$DIR/$MARKER")" == "$ROOT_VERSION" ]]; then
   exit 0
 fi
 
 [[ $(id -u) -eq 0 ]] || fail "must run as root (debootstrap and chroot need it); current user is $(id -un)"
 command -v chroot >/dev/null || fail "missing command: chroot (package coreutils)"
+
+install_packages() {
+  local root=$1
+  echo "ensure-synapse-root: installing $PACKAGES in $root" >&2
+  chroot "$root" sh -c "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $PACKAGES" >&2 \
+    || fail "apt-get install of $PACKAGES inside $root failed"
+  # Only a root that can actually import Synapse and the client earns the marker.
+  chroot "$root" python3 -c "$CHECK_IMPORTS" || fail "python3 cannot run '$CHECK_IMPORTS' inside $root"
+}
+
+# A complete root of an older version: add what it lacks, in place.
+if [[ -e "$DIR/$MARKER" ]]; then
+  install_packages "$DIR"
+  echo "$ROOT_VERSION" > "$DIR/$MARKER"
+  echo "ensure-synapse-root: brought $DIR to version $ROOT_VERSION" >&2
+  exit 0
+fi
 
 # Something mounted inside a half-built root (for example /proc) would be
 # deleted along with it; refuse rather than guess.
@@ -56,14 +80,9 @@ debootstrap --variant=minbase "$SUITE" "$PARTIAL" "$MIRROR" >&2 \
 # an expired Release file outright.
 echo 'Acquire::Check-Valid-Until "false";' > "$PARTIAL/etc/apt/apt.conf.d/99hearth-no-expiry"
 
-echo "ensure-synapse-root: installing matrix-synapse and openssl in the root" >&2
-chroot "$PARTIAL" sh -c 'apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends matrix-synapse openssl' >&2 \
-  || fail "apt-get install of matrix-synapse and openssl inside $PARTIAL failed"
-
-# Only a root that can actually import Synapse earns the marker.
-chroot "$PARTIAL" python3 -c 'import synapse' || fail "python3 cannot import synapse inside $PARTIAL"
+install_packages "$PARTIAL"
 
 rm -rf "$DIR"
 mv "$PARTIAL" "$DIR"
-touch "$DIR/$MARKER"
+echo "$ROOT_VERSION" > "$DIR/$MARKER"
 echo "ensure-synapse-root: ready at $DIR" >&2

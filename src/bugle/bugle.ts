@@ -11,6 +11,7 @@ import type { MembersStore } from '../store/members-store.ts';
 import type { BugleDelivery } from './delivery.ts';
 import { checkRate, checkText, DAY_MS, HOUR_MS, type BugleLimits } from './limits.ts';
 import { digestOf } from './message.ts';
+import { count } from '../text/plural.ts';
 
 export interface BugleOptions {
   store: BugleStore;
@@ -61,7 +62,7 @@ export class Bugle {
     await this.refuseIfNotAllowed(sender, body);
     await this.o.store.saveDraft({ sender, body: body.trim(), roomId, createdAt: this.now() });
     const { recipients } = await this.audience(sender);
-    return `This will go to ${recipients.length} member(s) by DM:\n\n${body.trim()}\n\nSay !bugle send to send it, or !bugle cancel.`;
+    return `This will go to ${count(recipients.length, 'member')} by DM:\n\n${body.trim()}\n\nSay !bugle send to send it, or !bugle cancel.`;
   }
 
   async send(sender: string, roomId: string): Promise<string> {
@@ -85,9 +86,9 @@ export class Bugle {
       createdAt: this.now(),
     }, recipients);
     this.o.delivery.start(broadcast);
-    await this.o.notify(`📯 ${sender} sent a broadcast to ${recipients.length} member(s) (digest ${broadcast.digest}).`);
+    await this.o.notify(`📯 ${sender} sent a broadcast to ${count(recipients.length, 'member')} (digest ${broadcast.digest}).`);
     this.o.log.info('broadcast sent', { broadcast_id: broadcast.id, sender, recipients: recipients.length });
-    return `Sending to ${recipients.length} member(s). You will get a delivery report here.`;
+    return `Sending to ${count(recipients.length, 'member')}. You will get a delivery report here.`;
   }
 
   async cancel(sender: string): Promise<string> {
@@ -101,6 +102,7 @@ export class Bugle {
 
   async on(userId: string, roomId: string): Promise<string> {
     const was = (await this.o.store.optedOut()).get(userId);
+    if (was === undefined) return 'You already receive broadcasts; nothing changed. (!bugle off stops them.)';
     await this.o.store.optIn(userId);
     // Someone who left the Bugle's DM gets a new one with the next broadcast,
     // unless they are speaking from a new DM with it already.
@@ -121,7 +123,7 @@ export class Bugle {
     const recent = await this.o.store.recent(20);
     if (recent.length === 0) return 'No broadcasts yet.';
     return ['Recent broadcasts (newest first):', ...recent.map((b) =>
-      `- ${new Date(b.createdAt).toISOString().slice(0, 16).replace('T', ' ')} UTC ${b.sender} → ${b.recipientCount} member(s), digest ${b.digest}${b.finishedAt === null ? ' (delivering)' : ''}`)].join('\n');
+      `- ${new Date(b.createdAt).toISOString().slice(0, 16).replace('T', ' ')} UTC ${b.sender} → ${count(b.recipientCount, 'member')}, digest ${b.digest}${b.finishedAt === null ? ' (delivering)' : ''}`)].join('\n');
   }
 
   /** Leaving or rejecting the Bugle's DM is opting out; the bot never invites them again. */

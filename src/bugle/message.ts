@@ -1,6 +1,9 @@
 // What a broadcast looks like in a recipient's DM: who sent it (linked, so
 // they can reply to that person directly), then the message, as HTML with a
-// plain-text fallback.
+// plain-text fallback. Each form reads right alone: clients show one or the
+// other, and many draw a link to a user as that user's own pill (their name
+// or ID), so the HTML names the sender once, by the link, and only the plain
+// text spells out the ID.
 import { createHash } from 'node:crypto';
 
 export interface Rendered {
@@ -17,7 +20,7 @@ export function renderBroadcast(sender: string, displayName: string | null, body
   const link = `https://matrix.to/#/${encodeURIComponent(sender)}`;
   return {
     text: `📯 Bugle from ${name} (${sender}): ${body}`,
-    html: `<p>📯 Bugle from <a href="${link}">${escapeHtml(name)}</a> (${escapeHtml(sender)}):</p><p>${escapeHtml(body).replace(/\n/g, '<br>')}</p>`,
+    html: `<p>📯 Bugle from <a href="${link}">${escapeHtml(name)}</a>:</p><p>${escapeHtml(body).replace(/\n/g, '<br>')}</p>`,
   };
 }
 

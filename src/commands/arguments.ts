@@ -3,16 +3,32 @@
 import { CommandError, ParsedArgs, usageOf, type ArgValue, type Command, type ParamSpec } from './command.ts';
 
 const USER_ID = /^@[^:\s]+:[A-Za-z0-9.-]+(:\d+)?$/;
+/** A user named without a server, as members name each other: bob or @bob. */
+const LOCAL_NAME = /^@?([a-z0-9._=/+-]+)$/;
 const SERVER_NAME = /^(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d+)?$/;
 
-function convert(spec: ParamSpec, word: string): ArgValue {
+/** What reading arguments needs to know of where it runs. */
+export interface ArgumentContext {
+  /** This server's name: a bare user name is a user here. */
+  serverName?: string;
+}
+
+function userId(spec: ParamSpec, word: string, context: ArgumentContext): string {
+  if (USER_ID.test(word)) return word;
+  const local = LOCAL_NAME.exec(word)?.[1];
+  if (local !== undefined && context.serverName) return `@${local}:${context.serverName}`;
+  if (!context.serverName) throw new CommandError(`${spec.name} must be a Matrix user ID like @alice:example.org, not "${word}"`);
+  throw new CommandError(`${spec.name} must be a name on ${context.serverName}, like bob, or a Matrix ID, like @bob:${context.serverName}; not "${word}"`);
+}
+
+function convert(spec: ParamSpec, word: string, context: ArgumentContext): ArgValue {
   switch (spec.kind) {
     case 'word':
+    case 'words':
     case 'text':
       return word;
     case 'user':
-      if (!USER_ID.test(word)) throw new CommandError(`${spec.name} must be a Matrix user ID like @alice:example.org, not "${word}"`);
-      return word;
+      return userId(spec, word, context);
     case 'server':
       if (!SERVER_NAME.test(word)) throw new CommandError(`${spec.name} must be a server name like example.org, not "${word}"`);
       return word.toLowerCase();
@@ -22,9 +38,9 @@ function convert(spec: ParamSpec, word: string): ArgValue {
   }
 }
 
-function convertOrExplain(command: Command, spec: ParamSpec, word: string): ArgValue {
+function convertOrExplain(command: Command, spec: ParamSpec, word: string, context: ArgumentContext): ArgValue {
   try {
-    return convert(spec, word);
+    return convert(spec, word, context);
   } catch (error) {
     if (error instanceof CommandError) throw new CommandError(`${error.message}. Usage: ${usageOf(command)}`);
     throw error;
@@ -59,22 +75,27 @@ function splitFlags(command: Command, words: readonly string[]): { positional: s
   return { positional, flags };
 }
 
-export function parseArguments(command: Command, words: readonly string[]): ParsedArgs {
+/** Whether a parameter takes every remaining word: free text, or words such as a room's name. */
+function takesTheRest(spec: ParamSpec, index: number, count: number): boolean {
+  return (spec.kind === 'text' || spec.kind === 'words') && index === count - 1;
+}
+
+export function parseArguments(command: Command, words: readonly string[], context: ArgumentContext = {}): ParsedArgs {
   const { positional, flags } = splitFlags(command, words);
   const values = new Map<string, ArgValue>();
   const specs = command.params;
   for (const [index, spec] of specs.entries()) {
-    // A trailing text parameter takes the rest of the line.
-    const word = spec.kind === 'text' && index === specs.length - 1 ? positional.slice(index).join(' ') : positional[index];
+    const word = takesTheRest(spec, index, specs.length) ? positional.slice(index).join(' ') : positional[index];
     if (word === undefined || word === '') {
       if (spec.optional) continue;
       throw new CommandError(`missing ${spec.name}. Usage: ${usageOf(command)}`);
     }
-    values.set(spec.name, convertOrExplain(command, spec, word));
+    values.set(spec.name, convertOrExplain(command, spec, word, context));
   }
   const last = specs.at(-1);
-  if (last?.kind !== 'text' && positional.length > specs.length) {
-    throw new CommandError(`too many arguments. Usage: ${usageOf(command)}`);
+  if (!(last && takesTheRest(last, specs.length - 1, specs.length)) && positional.length > specs.length) {
+    const extra = positional.slice(specs.length).join(' ');
+    throw new CommandError(`too many arguments ("${extra}" is left over; a value with spaces goes in quotes, like "Book club"). Usage: ${usageOf(command)}`);
   }
   return new ParsedArgs(values, flags);
 }

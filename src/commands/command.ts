@@ -2,7 +2,12 @@
 // dispatcher and the help are both built from these records.
 
 export type Permission = 'member' | 'admin';
-export type ParamKind = 'word' | 'text' | 'user' | 'server' | 'integer';
+/**
+ * word: one word (quote it to hold spaces); words: the rest of the words up
+ * to the options, joined, so a name needs no quotes; text: the rest of the
+ * line as typed; user: a Matrix ID, or a bare name on this server.
+ */
+export type ParamKind = 'word' | 'words' | 'text' | 'user' | 'server' | 'integer';
 
 export interface ParamSpec {
   name: string;

@@ -3,7 +3,7 @@
 // anything else is logged with an id that the member is given.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logging/logger.ts';
-import { parseArguments } from './arguments.ts';
+import { parseArguments, type ArgumentContext } from './arguments.ts';
 import { CommandError, usageOf, type Command, type CommandContext, type ParsedArgs, type Reply } from './command.ts';
 import { leadingWords, tokenize, TokenizeError } from './tokenize.ts';
 
@@ -31,8 +31,10 @@ function unquoteWhole(text: string): string {
 export class CommandTable {
   private readonly commands: readonly Command[];
   private readonly log: Logger;
+  private readonly argumentContext: ArgumentContext;
 
-  constructor(commands: readonly Command[], log: Logger) {
+  /** With options.serverName, a bare user name (bob) is a user of this server. */
+  constructor(commands: readonly Command[], log: Logger, options: ArgumentContext = {}) {
     const names = new Set<string>();
     for (const command of commands) {
       if (names.has(command.name)) throw new Error(`two commands are named ${command.name}`);
@@ -40,6 +42,7 @@ export class CommandTable {
     }
     this.commands = commands;
     this.log = log;
+    this.argumentContext = options;
   }
 
   /** Every command whose name the words start with, longest name first. */
@@ -98,7 +101,7 @@ export class CommandTable {
     let firstProblem: string | null = null;
     for (const { command } of candidates) {
       try {
-        return { command, args: parseArguments(command, CommandTable.argumentWords(command, line)) };
+        return { command, args: parseArguments(command, CommandTable.argumentWords(command, line), this.argumentContext) };
       } catch (error) {
         if (error instanceof TokenizeError) {
           firstProblem ??= `Could not read that command: ${error.message}.`;

@@ -1,7 +1,8 @@
 // Splits a command line into words the way a shell would, so arguments can
-// hold spaces: !room create "Book club" --tier local. A command's trailing
-// free text (a broadcast, a reason) is taken as typed instead, so that an
-// apostrophe in "Bob's party" is just an apostrophe.
+// hold spaces: !room create "Book club" --tier local. A quote groups words
+// only where a word starts; inside a word it is an ordinary character, so the
+// apostrophe of Alice's room is just an apostrophe. A command's trailing free
+// text (a broadcast, a reason) is taken as typed.
 
 export class TokenizeError extends Error {
   constructor(message: string) {
@@ -18,6 +19,7 @@ export function readWord(input: string, from: number): { word: string; end: numb
   let i = from;
   while (i < input.length && /\s/.test(input.charAt(i))) i++;
   if (i >= input.length) return null;
+  const start = i;
   let word = '';
   let closing: string | null = null;
   for (; i < input.length; i++) {
@@ -28,7 +30,7 @@ export function readWord(input: string, from: number): { word: string; end: numb
       else word += ch;
     } else if (/\s/.test(ch)) {
       break;
-    } else if (ch in OPENING_QUOTES) {
+    } else if (ch in OPENING_QUOTES && i === start) {
       closing = OPENING_QUOTES[ch] ?? ch;
     } else if (ch === '\\' && i + 1 < input.length) {
       word += input.charAt(++i);

@@ -103,7 +103,7 @@ export class BlockListFollower {
         await this.o.notify(`Following ${subscription.source}'s ban list: ${await this.o.defederation.decideNow(entity, why, event.sender)}`);
       } else {
         const { told } = await this.o.defederation.propose(entity, why, event.sender);
-        await this.o.notify(`${subscription.source} cut off ${entity} (${why}). A proposal is open here and ${told.length} affected member(s) were told; see !defederate status, decide with !defederate confirm ${entity}.`);
+        await this.o.notify(`${subscription.source} cut off ${entity} (${why}). A proposal is open here and ${told.length === 1 ? '1 affected member was' : `${told.length} affected members were`} told; see !defederate status, decide with !defederate confirm ${entity}.`);
       }
     } catch (error) {
       if (!(error instanceof CommandError)) throw error;

@@ -1,11 +1,12 @@
 // Admin and member commands for defederation. They call the Defederation
 // service, which the web pages will call too.
 import { defineCommand, type Command } from '../commands/command.ts';
-import type { Defederation } from './defederation.ts';
+import { whoWasTold, type Defederation } from './defederation.ts';
 import { renderImpact } from './impact.ts';
 
 const server = { name: 'server', kind: 'word', description: 'a server name or glob, e.g. far.example.org or *.far.example.org' } as const;
-const reason = { name: 'reason', kind: 'text', description: 'why; affected members are told', optional: true } as const;
+// Required: the members who lose contacts are told why, and the ban list publishes it.
+const reason = { name: 'reason', kind: 'text', description: 'why; affected members are told' } as const;
 
 export function defederationCommands(service: Defederation): Command[] {
   return [
@@ -15,8 +16,8 @@ export function defederationCommands(service: Defederation): Command[] {
       params: [server, reason],
       permission: 'admin',
       async run(context, args) {
-        const { proposal, report, told } = await service.propose(args.string('server'), args.optionalString('reason') ?? '', context.sender);
-        return { text: `${renderImpact(report)}\n\nTold ${told.length} member(s) by DM; their replies will appear here. Decide with !defederate confirm ${proposal.target}.` };
+        const { proposal, report, told } = await service.propose(args.string('server'), args.string('reason'), context.sender);
+        return { text: `${renderImpact(report)}\n\n${whoWasTold(told.length)} Decide with !defederate confirm ${proposal.target}.` };
       },
     }),
     defineCommand({
@@ -34,7 +35,7 @@ export function defederationCommands(service: Defederation): Command[] {
       params: [server, reason],
       permission: 'admin',
       async run(context, args) {
-        return { text: await service.decideNow(args.string('server'), args.optionalString('reason') ?? '', context.sender) };
+        return { text: await service.decideNow(args.string('server'), args.string('reason'), context.sender) };
       },
     }),
     defineCommand({

@@ -16,6 +16,7 @@ import type { AclPropagation } from './acl-propagation.ts';
 import { computeImpact, gatherRooms, renderImpact, type ImpactReport, type ImpactSources } from './impact.ts';
 import type { PolicyList } from './policy-list.ts';
 import { checkDefederationTarget } from './server-names.ts';
+import { count } from '../text/plural.ts';
 
 export interface DefederationOptions {
   serverName: string;
@@ -36,6 +37,18 @@ export interface DefederationOptions {
 }
 
 const DAY_MS = 86_400_000;
+
+/** What a decision cost the members, in words: plain when it cost nobody anything. */
+export function whoLostContacts(members: number, contacts: number): string {
+  if (members === 0) return 'No member shared a room with anyone there, so nobody lost a contact.';
+  return `${count(members, 'member')} lost ${count(contacts, 'contact')} and ${members === 1 ? 'was' : 'were'} told.`;
+}
+
+/** Who a proposal was told to. */
+export function whoWasTold(members: number): string {
+  if (members === 0) return 'No member shares a room with anyone there, so nobody was told.';
+  return `Told ${count(members, 'member')} by DM; their replies will appear here.`;
+}
 
 function day(at: number): string {
   return new Date(at).toISOString().slice(0, 10);
@@ -167,7 +180,7 @@ export class Defederation {
     this.o.log.info('defederated', { target: glob, by, job_id: job.id, affected_members: report.members.length });
     await this.o.afterChange?.();
     const lost = report.members.reduce((sum, m) => sum + m.contacts.length, 0);
-    return `Defederated ${glob}. ${report.members.length} member(s) lost ${lost} contact(s) and were told. The ACL change is on its way to every room; progress follows here.`;
+    return `Defederated ${glob}. ${whoLostContacts(report.members.length, lost)} The ACL change is on its way to every room; progress follows here.`;
   }
 
   /**

@@ -9,6 +9,8 @@ import type { Reconciler } from './reconciler.ts';
 import type { EnsureRoom } from './room-creation.ts';
 import { narrower, wider } from './audience.ts';
 import { audienceOf, federates, isTier, mayBeEncrypted, TIERS, type Tier } from './tier.ts';
+import { describeRoom } from './describe.ts';
+import { count } from '../text/plural.ts';
 
 export interface TierCommandsOptions {
   client: HomeserverClient;
@@ -37,7 +39,7 @@ function roomCreate(o: TierCommandsOptions): Command {
   return defineCommand({
     name: 'room create',
     summary: 'Create a topic room at a tier (local by default) and become its moderator.',
-    params: [{ name: 'name', kind: 'word', description: 'the room\'s name; quote it if it has spaces, e.g. "Book club"' }],
+    params: [{ name: 'name', kind: 'words', description: 'the room\'s name, e.g. Book club (quotes are optional)' }],
     flags: [
       { name: 'tier', description: 'who can read it: local (this server only), neighborhood, or public', choices: TIERS },
       { name: 'encrypted', description: 'end-to-end encrypt it (local and neighborhood rooms only; it can never be turned off)' },
@@ -90,7 +92,7 @@ function tierExplain(o: TierCommandsOptions): Command {
     permission: 'member',
     async run(context) {
       const row = await managedRoomHere(o.rooms, context.roomId);
-      return { text: `"${row.name}" is ${row.tier}. ${audienceOf(row.tier, o.serverName)} Anyone who can read it can still copy a post elsewhere by hand.`, reveals: row.tier };
+      return { text: describeRoom(row, o.serverName), reveals: row.tier };
     },
   });
 }
@@ -165,7 +167,7 @@ function roomInvite(o: TierCommandsOptions): Command {
   return defineCommand({
     name: 'room invite',
     summary: 'Invite someone to the room you are in, if its tier lets them read it.',
-    params: [{ name: 'user', kind: 'user', description: 'who to invite, e.g. @bob:camp.example.org' }],
+    params: [{ name: 'user', kind: 'user', description: 'who to invite: a name on this server (bob) or a Matrix ID (@bob:camp.example.org)' }],
     permission: 'member',
     async run(context, args) {
       const row = await managedRoomHere(o.rooms, context.roomId);
@@ -188,7 +190,7 @@ function reconcileNow(o: TierCommandsOptions): Command {
     permission: 'admin',
     async run(context) {
       const repairs = await o.reconciler.reconcileAll({ kind: 'request', by: context.sender });
-      return { text: repairs.length === 0 ? 'Every room is as its tier says.' : `Made ${repairs.length} repair(s); each is reported above.` };
+      return { text: repairs.length === 0 ? 'Every room is as its tier says.' : `Made ${count(repairs.length, 'repair')}; each is reported above.` };
     },
   });
 }

@@ -89,7 +89,7 @@ describe('defederating far.test', () => {
   it('bad input gets a clear answer and changes nothing', async () => {
     assert.match(await adminCommand('camp.test', '!defederate now camp.test "oops"'), /would match camp\.test, this community's own server/);
     assert.match(await adminCommand('camp.test', '!defederate now 203.0.113.9 "spam"'), /IP address/);
-    assert.match(await adminCommand('camp.test', '!defederate now glen.test'), /Give a reason/);
+    assert.match(await adminCommand('camp.test', '!defederate now glen.test'), /^missing reason\. Usage: !defederate now <server> <reason>$/);
     assert.match(await adminCommand('camp.test', '!defederate now "glen..test" "spam"'), /not a server name or glob/);
     const ask = await dmWithBot(erin, 'camp.test');
     assert.equal(await ask('!defederate now glen.test "spam"'), '!defederate now is for admins only.');
@@ -101,7 +101,7 @@ describe('defederating far.test', () => {
     setHearthConfig('camp.test', [[['federation', 'acl_room_delay_ms'], 400], [['federation', 'acl_concurrency'], 1]]);
     await startHearth('camp.test');
     const confirmed = await adminCommand('camp.test', '!defederate confirm far.test');
-    assert.match(confirmed, /^Defederated far\.test\. \d+ member\(s\) lost \d+ contact\(s\) and were told\./);
+    assert.match(confirmed, /^Defederated far\.test\. \d+ members? lost \d+ contacts? and (was|were) told\./);
     await waitFor('two rooms to be done', async () => (await count("select count(*) as n from acl_job_rooms where status = 'done'")) >= 2);
     await killHearth('camp.test');
     const pendingAtCrash = await count("select count(*) as n from acl_job_rooms where status = 'pending'");

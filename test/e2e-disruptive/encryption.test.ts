@@ -74,8 +74,8 @@ describe('encrypted rooms with Hearth\'s bots', () => {
   it('a broadcast sent from an encrypted DM with the Bugle reaches another member encrypted, and they can read it', async () => {
     const aliceWithBugle = await alice.openEncryptedDm(BUGLE);
     const text = `Encrypted potluck ${randomBytes(3).toString('hex')} on Sunday`;
-    await ask(alice, aliceWithBugle, BUGLE, `!bugle ${text}`, /^This will go to \d+ member\(s\) by DM/);
-    await ask(alice, aliceWithBugle, BUGLE, '!bugle send', /^Sending to \d+ member\(s\)/);
+    await ask(alice, aliceWithBugle, BUGLE, `!bugle ${text}`, /^This will go to \d+ members? by DM/);
+    await ask(alice, aliceWithBugle, BUGLE, '!bugle send', /^Sending to \d+ members?\./);
     const bobsRoom = await waitFor('the Bugle to invite bob to his DM', async () => {
       const [row] = await hearthSql<{ room_id: string | null }>(CAMP, 'select room_id from direct_rooms where bot_user_id = ? and user_id = ?', [BUGLE, bob.userId]);
       return row?.room_id ?? null;

@@ -62,7 +62,7 @@ describe('the Bugle', () => {
 
     const { ask } = await bugleDm(sender);
     assert.match(await ask("!bugle Movie night on Friday at 8 🍿 -- Bob's place"), /^This will go to 26 member\(s\) by DM/);
-    assert.equal(await ask('!bugle send'), 'Sending to 26 member(s). You will get a delivery report here.');
+    assert.equal(await ask('!bugle send'), 'Sending to 26 members. You will get a delivery report here.');
     await waitFor('the broadcast to be delivered', () => broadcastFinished(sender.userId), 60_000);
     const reports = await hearthSql<{ room_id: string }>(GLEN, 'select room_id from direct_rooms where bot_user_id = ? and user_id = ?', [BUGLE, sender.userId]);
     const reportRoom = reports[0]!.room_id;
@@ -82,7 +82,7 @@ describe('the Bugle', () => {
     assert.ok(messages.some((e) => String(e.content.body).includes('Say !bugle off to stop receiving them')), 'a new recipient is told how to turn it off');
     const html = messages.find((e) => String(e.content.body).startsWith('📯 Bugle from'));
     assert.match(String(html?.content.formatted_body), new RegExp(`<a href="https://matrix.to/#/${encodeURIComponent(sender.userId)}">`));
-    assert.match(await adminCommand(GLEN, '!bugle log'), new RegExp(`${sender.userId.replace(/\./g, '\\.')} → 26 member\\(s\\), digest [0-9a-f]{16}`));
+    assert.match(await adminCommand(GLEN, '!bugle log'), new RegExp(`${sender.userId.replace(/\./g, '\\.')} → 26 members, digest [0-9a-f]{16}`));
   });
 
   it('a member who left the Bugle\'s DM can opt in again from a new one, and is answered there', async () => {

@@ -36,6 +36,12 @@ describe('a broadcast as recipients see it', () => {
     assert.match(rendered.html, /Movie night!<br>Bring snacks/);
   });
 
+  it('names the sender once in HTML, so a client that draws the link as the user\'s pill shows no "@bob (@bob)"', () => {
+    const rendered = renderBroadcast('@bob:camp.test', null, 'Picnic on Sunday');
+    assert.equal(rendered.html, '<p>📯 Bugle from <a href="https://matrix.to/#/%40bob%3Acamp.test">bob</a>:</p><p>Picnic on Sunday</p>');
+    assert.equal(rendered.text, '📯 Bugle from bob (@bob:camp.test): Picnic on Sunday');
+  });
+
   it('keeps a digest, not the words, in the audit line', () => {
     assert.match(digestOf('hello'), /^[0-9a-f]{16}$/);
     assert.equal(digestOf('hello'), digestOf('hello'));
