@@ -1,10 +1,63 @@
 // Server names and ACL globs as admins type them: checked before anything is
 // decided, so a typo can never cut the community off from itself.
 
-/** Matrix ACL globs: `*` any run of characters, `?` one character; case-insensitive. */
+/**
+ * Matrix ACL globs: `*` any run of characters, `?` one character; case-insensitive.
+ *
+ * Greedy matching that remembers only the last `*`: when a later part fails,
+ * that star takes one more character and matching resumes after it. Earlier
+ * stars never need to be revisited (whatever they could take, the last one can
+ * take too), so the work is at most the glob's length times the name's, for
+ * any number of stars. A regular expression built from the glob would
+ * backtrack exponentially in the number of stars instead.
+ */
 export function globMatches(glob: string, serverName: string): boolean {
-  const pattern = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${pattern}$`, 'i').test(serverName);
+  const pattern = glob.toLowerCase();
+  const name = serverName.toLowerCase();
+  let p = 0;
+  let n = 0;
+  let lastStar = -1;
+  let resumeAt = 0;
+  while (n < name.length) {
+    // '' past the glob's end, which matches nothing.
+    const token = pattern.charAt(p);
+    if (token === '*') {
+      lastStar = p++;
+      resumeAt = n;
+    } else if (token === '?' || token === name.charAt(n)) {
+      p++;
+      n++;
+    } else if (lastStar >= 0) {
+      p = lastStar + 1;
+      n = ++resumeAt;
+    } else {
+      return false;
+    }
+  }
+  while (pattern.charAt(p) === '*') p++;
+  return p === pattern.length;
+}
+
+/** DNS names have at most 255 characters; a longer glob could match no real server. */
+export const MAX_GLOB_LENGTH = 255;
+/**
+ * Far more than any real ACL entry needs. Other homeservers match ACL globs
+ * with backtracking regular expressions, so a glob Hearth publishes must stay
+ * cheap for them too.
+ */
+export const MAX_GLOB_WILDCARDS = 16;
+
+/**
+ * Why a server name or glob is too long or has too many wildcards to accept,
+ * or null. Counted without any regular expression, so it is safe to run first
+ * on text of any size from anyone.
+ */
+export function globLimitProblem(glob: string): string | null {
+  if (glob.length > MAX_GLOB_LENGTH) return `it is ${glob.length} characters long; server names have at most ${MAX_GLOB_LENGTH}`;
+  let wildcards = 0;
+  for (const character of glob) if (character === '*' || character === '?') wildcards++;
+  if (wildcards > MAX_GLOB_WILDCARDS) return `it has ${wildcards} wildcards (* and ?); at most ${MAX_GLOB_WILDCARDS} are accepted`;
+  return null;
 }
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}(:\d+)?$/;
@@ -21,6 +74,9 @@ export type TargetCheck = { ok: true; glob: string } | { ok: false; problem: str
 export function checkDefederationTarget(input: string, ownServer: string): TargetCheck {
   const glob = input.trim().toLowerCase();
   if (glob === '') return { ok: false, problem: 'name a server, e.g. far.example.org or *.far.example.org' };
+  // Before any regular expression sees the text.
+  const beyondLimits = globLimitProblem(glob);
+  if (beyondLimits !== null) return { ok: false, problem: beyondLimits };
   if (isIpLiteral(glob)) return { ok: false, problem: `${glob} is an IP address; ACLs never allow IP literals, so it is already cut off` };
   if (!GLOB.test(glob)) return { ok: false, problem: `"${input}" is not a server name or glob (letters, digits, dots, hyphens, * and ? only)` };
   if (globMatches(glob, ownServer)) return { ok: false, problem: `${glob} would match ${ownServer}, this community's own server` };

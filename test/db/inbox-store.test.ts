@@ -70,4 +70,29 @@ for (const engine of ENGINES) {
       assert.equal((await inbox.countByStatus()).rejected, 1);
     });
   });
+
+  describe(`attempts counted before handling, on ${engine}`, () => {
+    const database = useMigratedDatabase(engine);
+    let inbox: InboxStore;
+    before(() => { inbox = createInboxStore(database()); });
+
+    it('counts one more attempt for each event named, in one call, and only for those', async () => {
+      await inbox.recordTransaction('a1', Array.from({ length: 600 }, (_, i) => incoming(`$n${i}`)), 1000);
+      const due = await inbox.dueEvents(1000, 1000);
+      await inbox.recordAttempts(due.slice(0, 550).map((e) => e.seq));
+      await inbox.recordAttempts(due.slice(0, 2).map((e) => e.seq));
+      const attempts = (await inbox.dueEvents(1000, 1000)).map((e) => e.attempts);
+      assert.deepEqual(attempts.slice(0, 3), [2, 2, 1]);
+      assert.equal(attempts.filter((n) => n === 1).length, 548);
+      assert.equal(attempts.filter((n) => n === 0).length, 50);
+    });
+
+    it('keeps the count when the handler then fails or succeeds', async () => {
+      const [first, second] = await inbox.dueEvents(1000, 2);
+      await inbox.markRetry(first!.seq, first!.attempts, 2000, 'boom');
+      await inbox.markDone([second!.seq], 1000);
+      assert.equal((await inbox.dueEvents(2000, 1)).find((e) => e.seq === first!.seq)?.attempts, 2);
+      assert.equal((await inbox.countByStatus()).done, 1);
+    });
+  });
 }

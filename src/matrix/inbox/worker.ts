@@ -2,6 +2,10 @@
 // with exponential backoff while the events behind it go on; after the last
 // attempt it is set aside as failed and logged, never silently dropped.
 // Pending events survive a restart: the worker resumes from the database.
+// No single event can stop the worker: each attempt is counted before its
+// handler runs (so an event the process dies in still uses up its attempts),
+// and a handler that does not finish in time is left behind and retried.
+import { HANDLER_TIMEOUT_DEFAULT_SECONDS } from '../../config/schema.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { InboxStore, StoredEvent } from '../../store/inbox-store.ts';
 import type { MatrixEvent } from '../event.ts';
@@ -15,9 +19,33 @@ export interface InboxWorkerOptions {
   retryBaseMs: number;
   retryMaxMs: number;
   batchSize: number;
+  /** Longest a handler may run before its event is set for a retry and the worker goes on. */
+  handlerTimeoutMs?: number;
   /** Longest sleep between looks at the inbox when nothing wakes the worker. */
   idlePollMs?: number;
   now?: () => number;
+}
+
+/** A handler that ran past its time limit; it may still finish, unwatched. */
+export class HandlerTimeout extends Error {
+  constructor(limitMs: number) {
+    super(`the handler did not finish within ${limitMs / 1000} s`);
+    this.name = 'HandlerTimeout';
+  }
+}
+
+/**
+ * The events to handle next, in order. An event tried before is taken alone:
+ * the process may have died while handling it, and then the attempt recorded
+ * for its whole batch must count against that event, not against the next
+ * batch it would share. Events never tried go together.
+ */
+export function nextBatch(due: readonly StoredEvent[]): StoredEvent[] {
+  const [first] = due;
+  if (!first) return [];
+  if (first.attempts > 0) return [first];
+  const triedBefore = due.findIndex((event) => event.attempts > 0);
+  return triedBefore === -1 ? [...due] : due.slice(0, triedBefore);
 }
 
 export function retryDelay(attempts: number, baseMs: number, maxMs = Number.POSITIVE_INFINITY): number {
@@ -69,7 +97,7 @@ export class InboxWorker {
       try {
         this.wokenEarly = false;
         const due = await this.options.store.dueEvents(this.now(), this.options.batchSize);
-        await this.processBatch(due);
+        await this.processBatch(nextBatch(due));
         if (due.length > 0) continue;
         this.idleWaiters.splice(0).forEach((resolve) => { resolve(); });
         await this.sleep(await this.sleepTime());
@@ -108,9 +136,17 @@ export class InboxWorker {
   /**
    * Handles a batch in order and marks the successes done in one write. A crash
    * mid-batch repeats at most that batch, which handlers tolerate: their
-   * effects are keyed by event id.
+   * effects are keyed by event id. The batch's attempts are recorded in one
+   * write before any handler runs.
    */
   private async processBatch(batch: readonly StoredEvent[]): Promise<void> {
+    const [first] = batch;
+    if (!first) return;
+    if (first.attempts >= this.options.maxAttempts) {
+      await this.setAsideUnfinished(first);
+      return;
+    }
+    await this.options.store.recordAttempts(batch.map((event) => event.seq));
     const done: number[] = [];
     try {
       for (const stored of batch) {
@@ -122,11 +158,18 @@ export class InboxWorker {
     }
   }
 
+  /** Every attempt was used and none came to an end: the process stopped or died during each one. */
+  private async setAsideUnfinished(stored: StoredEvent): Promise<void> {
+    const message = `its handler never finished: the process stopped during each of its ${stored.attempts} attempts`;
+    this.options.log.error('gave up on an event whose handler never finished', { event_id: stored.eventId, attempts: stored.attempts });
+    await this.options.store.markFailed(stored.seq, stored.attempts, message, this.now());
+  }
+
   private async process(stored: StoredEvent): Promise<boolean> {
     const { store, log } = this.options;
     const attempts = stored.attempts + 1;
     try {
-      await this.options.handle(JSON.parse(stored.json) as MatrixEvent, { attempt: attempts });
+      await this.withinTimeLimit(stored, this.options.handle(JSON.parse(stored.json) as MatrixEvent, { attempt: attempts }));
       return true;
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -144,6 +187,34 @@ export class InboxWorker {
         await store.markRetry(stored.seq, attempts, this.now() + delay, message);
       }
       return false;
+    }
+  }
+
+  /**
+   * Waits for a handler, but no longer than the time limit. A handler cannot
+   * be cancelled: past the limit it is left to finish on its own (its effects
+   * are keyed by event id, like a retry's) and what becomes of it is logged.
+   */
+  private async withinTimeLimit(stored: StoredEvent, handling: Promise<void>): Promise<void> {
+    const limitMs = this.options.handlerTimeoutMs ?? HANDLER_TIMEOUT_DEFAULT_SECONDS * 1000;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => { reject(new HandlerTimeout(limitMs)); }, limitMs);
+      // A time limit is no reason to keep the process running.
+      timer.unref();
+    });
+    try {
+      await Promise.race([handling, expired]);
+    } catch (error) {
+      if (error instanceof HandlerTimeout) {
+        handling.then(
+          () => { this.options.log.info('a handler finished after its time limit', { event_id: stored.eventId }); },
+          (late: unknown) => { this.options.log.warn('a handler failed after its time limit', { event_id: stored.eventId, error: late }); },
+        );
+      }
+      throw error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -1,0 +1,90 @@
+// The inbox store in memory, for unit tests of the worker: the same contract
+// as the database one, plus a log of the writes in the order they came.
+import type { IncomingEvent, InboxStatus, InboxStore, StoredEvent } from '../../src/store/inbox-store.ts';
+
+export interface MemoryInboxRow {
+  seq: number;
+  eventId: string;
+  json: string;
+  status: InboxStatus;
+  attempts: number;
+  nextAttemptAt: number;
+  lastError: string | null;
+}
+
+export class MemoryInboxStore implements InboxStore {
+  readonly rows: MemoryInboxRow[] = [];
+  /** Each write, e.g. `recordAttempts $a,$b` or `markDone $a`. */
+  readonly writes: string[] = [];
+
+  /** Adds pending events by ID, each an event of that ID. */
+  add(...eventIds: string[]): void {
+    for (const eventId of eventIds) {
+      this.rows.push({ seq: this.rows.length + 1, eventId, json: JSON.stringify({ event_id: eventId }), status: 'pending', attempts: 0, nextAttemptAt: 0, lastError: null });
+    }
+  }
+
+  row(eventId: string): MemoryInboxRow {
+    const row = this.rows.find((r) => r.eventId === eventId);
+    if (!row) throw new Error(`no event ${eventId} in the inbox`);
+    return row;
+  }
+
+  private bySeq(seq: number): MemoryInboxRow {
+    const row = this.rows.find((r) => r.seq === seq);
+    if (!row) throw new Error(`no event with seq ${seq} in the inbox`);
+    return row;
+  }
+
+  private idsOf(seqs: readonly number[]): string {
+    return seqs.map((seq) => this.bySeq(seq).eventId).join(',');
+  }
+
+  recordTransaction(_txnId: string, events: readonly IncomingEvent[]): Promise<'recorded' | 'duplicate'> {
+    const fresh = events.filter((e) => !this.rows.some((r) => r.eventId === e.eventId));
+    this.add(...fresh.map((e) => e.eventId));
+    return Promise.resolve('recorded');
+  }
+
+  dueEvents(now: number, limit: number): Promise<StoredEvent[]> {
+    return Promise.resolve(this.rows
+      .filter((r) => r.status === 'pending' && r.nextAttemptAt <= now)
+      .slice(0, limit)
+      .map((r) => ({ seq: r.seq, eventId: r.eventId, json: r.json, attempts: r.attempts })));
+  }
+
+  nextDueTime(): Promise<number | null> {
+    const pending = this.rows.filter((r) => r.status === 'pending').map((r) => r.nextAttemptAt);
+    return Promise.resolve(pending.length === 0 ? null : Math.min(...pending));
+  }
+
+  recordAttempts(seqs: readonly number[]): Promise<void> {
+    this.writes.push(`recordAttempts ${this.idsOf(seqs)}`);
+    for (const seq of seqs) this.bySeq(seq).attempts++;
+    return Promise.resolve();
+  }
+
+  markDone(seqs: readonly number[]): Promise<void> {
+    this.writes.push(`markDone ${this.idsOf(seqs)}`);
+    for (const seq of seqs) Object.assign(this.bySeq(seq), { status: 'done', lastError: null });
+    return Promise.resolve();
+  }
+
+  markRetry(seq: number, attempts: number, nextAttemptAt: number, error: string): Promise<void> {
+    this.writes.push(`markRetry ${this.idsOf([seq])}`);
+    Object.assign(this.bySeq(seq), { attempts, nextAttemptAt, lastError: error });
+    return Promise.resolve();
+  }
+
+  markFailed(seq: number, attempts: number, error: string): Promise<void> {
+    this.writes.push(`markFailed ${this.idsOf([seq])}`);
+    Object.assign(this.bySeq(seq), { status: 'failed', attempts, lastError: error });
+    return Promise.resolve();
+  }
+
+  countByStatus(): Promise<Partial<Record<InboxStatus, number>>> {
+    const counts: Partial<Record<InboxStatus, number>> = {};
+    for (const r of this.rows) counts[r.status] = (counts[r.status] ?? 0) + 1;
+    return Promise.resolve(counts);
+  }
+}
