@@ -28,7 +28,7 @@ export const HomeserverSchema = Type.Object(
       minimum: 1,
     }),
     member_poll_seconds: Type.Integer({
-      description: "How often Hearth asks Synapse's admin API for new accounts (only with admin_token).",
+      description: "Seconds from the end of one pass over the members to the next: each lists new accounts (with admin_token) and retries unsent invitations.",
       default: 60,
       minimum: 1,
     }),
