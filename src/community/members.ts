@@ -49,6 +49,8 @@ export class MemberDirectory {
   private timer: NodeJS.Timeout | null = null;
   // Members already recorded: nearly every event comes from one, and this keeps them off the database.
   private readonly known = new Set<string>();
+  // Rooms added to the welcome after members were welcomed, still owed to some of them.
+  private readonly laterRooms = new Set<string>();
 
   constructor(options: MemberDirectoryOptions) {
     this.options = options;
@@ -123,7 +125,7 @@ export class MemberDirectory {
 
   private async pass(): Promise<void> {
     if (this.options.admin) await this.discover(this.options.admin);
-    await this.inviteAwaiting();
+    if (await this.inviteAwaiting()) await this.inviteToLaterRooms();
   }
 
   private async discover(admin: Pick<SynapseAdmin, 'localUsers'>): Promise<void> {
@@ -141,30 +143,45 @@ export class MemberDirectory {
   /**
    * Invites every member already welcomed (and still here) to one more room:
    * a neighbor's room this server's bot has just joined. New members get it
-   * with their welcome, since it is among the welcome rooms from then on.
+   * with their welcome, since it is among the welcome rooms from then on. The
+   * invitations go out in the one pass that sends all others, never beside it;
+   * resolves once a pass has tried them.
    */
   async inviteWelcomedTo(roomId: string): Promise<void> {
+    this.laterRooms.add(roomId);
+    await this.passes.request();
+  }
+
+  /** A room stays owed until every welcomed member's invitation to it is sent or given up. */
+  private async inviteToLaterRooms(): Promise<void> {
     const stopping = (): boolean => this.passes.stopping;
-    const welcomed = (await this.options.members.all()).filter((m) => m.invitedAt !== null && m.leftAt === null);
-    for (const member of welcomed) {
-      const progress = await this.welcome.inviteMember(member.userId, [roomId], stopping);
-      if (progress === 'pause' || progress === 'stopped') return;
+    for (const roomId of [...this.laterRooms]) {
+      const welcomed = (await this.options.members.all()).filter((m) => m.invitedAt !== null && m.leftAt === null);
+      let complete = true;
+      for (const member of welcomed) {
+        const progress = await this.welcome.inviteMember(member.userId, [roomId], stopping);
+        if (progress === 'pause' || progress === 'stopped') return;
+        if (progress === 'owed') complete = false;
+      }
+      if (complete) this.laterRooms.delete(roomId);
     }
   }
 
-  private async inviteAwaiting(): Promise<void> {
+  /** Welcomes the members never invited; false when the pass should end here (paused or stopping). */
+  private async inviteAwaiting(): Promise<boolean> {
     const stopping = (): boolean => this.passes.stopping;
-    if (stopping()) return;
+    if (stopping()) return false;
     const awaiting = await this.options.members.awaitingInvite();
-    if (awaiting.length === 0) return;
+    if (awaiting.length === 0) return true;
     const rooms = await this.options.welcomeRooms();
     // Before the community's rooms exist there is nothing to invite to; the member stays awaiting.
-    if (rooms.length === 0) return;
+    if (rooms.length === 0) return true;
     for (const userId of awaiting) {
       const progress = await this.welcome.inviteMember(userId, rooms, stopping);
       if (progress === 'done') await this.options.members.markInvited(userId, this.now());
       // 'owed': this member waits for the next pass while the others go on.
-      if (progress === 'pause' || progress === 'stopped') return;
+      if (progress === 'pause' || progress === 'stopped') return false;
     }
+    return true;
   }
 }

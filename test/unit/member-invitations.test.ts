@@ -181,6 +181,34 @@ describe('inviting members, one pass at a time', () => {
     assert.equal(homeserver.invites.length, 1, 'nothing runs after stop()');
   });
 
+  it('invites the members already welcomed to a room added later in the one pass, never beside it, retrying a failure', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const { directory, homeserver, members } = community();
+    await members.addNew([alice, bob], 1);
+    await members.markInvited(alice, 1);
+    await members.markInvited(bob, 1);
+    await members.addNew([carol], 2);
+    const serverError = { error: new MatrixError({ errcode: 'M_UNKNOWN', error: 'Internal server error' }, 500) };
+    homeserver.failNext('!neighbor', bob, serverError, serverError);
+    const release = homeserver.hold();
+    const firstInvite = homeserver.nextInvite();
+    directory.start();
+    await firstInvite;
+
+    // A neighbor's room, joined while carol is being welcomed.
+    const added = directory.inviteWelcomedTo('!neighbor');
+    release();
+    await added;
+    const neighborInvites = (): number[] => [alice, bob, carol].map((userId) => homeserver.invitesOf('!neighbor', userId));
+    assert.equal(homeserver.maxInFlight, 1, 'never beside the pass that welcomes carol');
+    assert.deepEqual(neighborInvites(), [1, 2, 1], 'bob\'s failed once in each of the two passes');
+    await nextPoll(t);
+    assert.deepEqual(neighborInvites(), [1, 3, 1], 'the room stays owed to bob until his invitation goes through');
+    await nextPoll(t);
+    assert.deepEqual(neighborInvites(), [1, 3, 1]);
+    await directory.stop();
+  });
+
   it('after a restart, sends only what is still owed, checking a claim whose outcome is unknown', async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout'] });
     const homeserver = new FakeHomeserver();
