@@ -17,6 +17,7 @@ import type { StopSignal } from './lifecycle/stop-signal.ts';
 import type { Database } from './store/database.ts';
 import { createManagedRoomsStore } from './store/managed-rooms-store.ts';
 import { createMembersStore } from './store/members-store.ts';
+import { createRoomMembersStore } from './store/room-members-store.ts';
 import { createMemberInvitationsStore } from './store/member-invitations-store.ts';
 import { createServerListsStore } from './store/server-lists-store.ts';
 import { createTiers } from './tiers/index.ts';
@@ -91,7 +92,11 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
   }));
   let adminRoomId: string | null = null;
   const notify = adminNotifier(client, () => adminRoomId, log.child('notices'));
-  const tiers = createTiers({ config, client, rooms, lists, notify, log: log.child('tiers') });
+  const membersStore = createMembersStore(db);
+  const tiers = createTiers({
+    config, client, rooms, lists, notify, log: log.child('tiers'),
+    roomMembers: createRoomMembersStore(db), members: membersStore, isOwnBot,
+  });
   const admin = config.homeserver.admin_token
     ? createSynapseAdmin({
       homeserverUrl: config.homeserver.url,
@@ -120,6 +125,7 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
   const neighborRooms = new NeighborRooms({
     self: serverName, botLocalpart: config.appservice.bot_localpart, client, store: neighborRoomsStore,
     neighbors: () => lists.neighbors(),
+    removeLocalUsers: admin ? (roomId) => admin.removeLocalUsers(roomId) : undefined,
     onJoined: async (room) => {
       if (room.creationKey === POLICY_LIST_KEY) await federation.blockLists.followNeighborList(room.roomId, room.server);
       else await members.inviteWelcomedTo(room.roomId);
@@ -127,7 +133,7 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
     log: log.child('neighbor-rooms'),
   });
   refreshNeighborhood = () => neighborhood.refresh();
-  const membersStore = createMembersStore(db);
+  tiers.useAclJobs(federation.propagation);
   const bugle = config.bugle.enabled
     ? createBugle({ config, db, client, members: membersStore, isCommunityMember: isLocalMember, notify, log: log.child('bugle') })
     : null;

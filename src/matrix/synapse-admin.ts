@@ -10,6 +10,8 @@ export interface SynapseAdmin {
   rooms(): Promise<{ roomId: string; name: string | null }[]>;
   /** The users joined to a room, as the homeserver sees it. */
   roomMembers(roomId: string): Promise<string[]>;
+  /** Makes every user of this server leave a room (another server's too); nothing is purged. */
+  removeLocalUsers(roomId: string): Promise<void>;
 }
 
 interface UsersPage {
@@ -31,10 +33,15 @@ export interface SynapseAdminSettings {
 }
 
 export function createSynapseAdmin({ homeserverUrl, adminToken, log, requestSignal }: SynapseAdminSettings): SynapseAdmin {
-  async function get<T>(path: string, query: Record<string, string> = {}): Promise<T> {
+  async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, query: Record<string, string> = {}, body?: Record<string, unknown>): Promise<T> {
     const url = new URL(path, homeserverUrl);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-    const response = await fetch(url, { headers: { authorization: `Bearer ${adminToken}` }, signal: requestSignal() });
+    const response = await fetch(url, {
+      method,
+      headers: { authorization: `Bearer ${adminToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+      signal: requestSignal(),
+    });
     if (!response.ok) {
       const body = await response.text();
       log.warn('the Synapse admin API refused a request', { path, status: response.status });
@@ -42,6 +49,7 @@ export function createSynapseAdmin({ homeserverUrl, adminToken, log, requestSign
     }
     return (await response.json()) as T;
   }
+  const get = <T>(path: string, query: Record<string, string> = {}): Promise<T> => call<T>('GET', path, query);
 
   function page(from: string | null): Promise<UsersPage> {
     return get<UsersPage>('/_synapse/admin/v2/users', { guests: 'false', deactivated: 'false', limit: '500', ...(from === null ? {} : { from }) });
@@ -70,6 +78,10 @@ export function createSynapseAdmin({ homeserverUrl, adminToken, log, requestSign
     },
     async roomMembers(roomId) {
       return (await get<{ members: string[] }>(`/_synapse/admin/v1/rooms/${encodeURIComponent(roomId)}/members`)).members;
+    },
+    async removeLocalUsers(roomId) {
+      // Synapse's room deletion without purging: every local user leaves, the history this server already had stays.
+      await call('DELETE', `/_synapse/admin/v2/rooms/${encodeURIComponent(roomId)}`, {}, { block: false, purge: false });
     },
   };
 }

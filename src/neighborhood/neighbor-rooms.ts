@@ -21,6 +21,12 @@ export interface NeighborRoomsOptions {
   neighbors: () => Promise<readonly string[]>;
   /** After the bot joined: invite the members, follow a ban list. */
   onJoined: (room: NeighborRoom) => Promise<void>;
+  /**
+   * Takes every member of this server out of a room, when the config grants
+   * Synapse's admin API: leaving a neighborhood takes the members out of its
+   * rooms even while the other Hearth, which would remove them too, is down.
+   */
+  removeLocalUsers?: ((roomId: string) => Promise<void>) | undefined;
   log: Logger;
   now?: () => number;
 }
@@ -96,11 +102,16 @@ export class NeighborRooms {
   }
 
   private async leave(room: NeighborRoom): Promise<void> {
-    try {
-      await this.o.client.leaveRoom(room.roomId);
-    } catch (error) {
-      // Already out (the neighbor removed the bot): the record is all that is left.
-      this.o.log.info('left a former neighbor\'s room (it had already let the bot go)', { room_id: room.roomId, server: room.server, error: errorText(error) });
+    if (this.o.removeLocalUsers) {
+      await this.o.removeLocalUsers(room.roomId);
+      this.o.log.info('took this server\'s members out of a former neighbor\'s room', { room_id: room.roomId, server: room.server });
+    } else {
+      try {
+        await this.o.client.leaveRoom(room.roomId);
+      } catch (error) {
+        // Already out (the neighbor removed the bot): the record is all that is left.
+        this.o.log.info('left a former neighbor\'s room (it had already let the bot go)', { room_id: room.roomId, server: room.server, error: errorText(error) });
+      }
     }
     await this.o.store.forget(room.roomId);
   }

@@ -57,15 +57,24 @@ describe('the local tier', () => {
     assert.match(String(reply.content.body), /"Garden" is local\. Local only: never leaves camp\.test.*hood\.test is not among them/);
   });
 
-  it('a tier fixed by m.federate cannot change, and the bot explains and offers a new room', async () => {
+  it('widening a local room moves it on to a new public room; what was said stays local, behind a tombstone', async () => {
     const admin = Member.admin('camp.test');
     const ask = await dmWithBot(admin, 'camp.test');
     const club = roomIdIn(await ask('!room create "Quilting" --tier local'));
     await acceptInvite(admin, club);
+    await admin.send(club, 'our pattern stays among us');
     const bot = botOf('camp.test');
     const reply = await admin.waitForReply(club, bot, await admin.send(club, '!tier set public'));
-    assert.match(String(reply.content.body), /cannot become public\. Create a new room instead: !room create "Quilting" --tier public/);
+    assert.match(String(reply.content.body), /continues in a new public room.*What was said here stays local/);
+    const successor = roomIdIn(String(reply.content.body));
+    assert.notEqual(successor, club);
+    assert.equal((await admin.state(club, 'm.room.tombstone')).replacement_room, successor);
     const explained = await admin.waitForReply(club, bot, await admin.send(club, '!tier'));
     assert.match(String(explained.content.body), /^"Quilting" is local\. Local only: never leaves camp\.test/);
+
+    const stranger = await Member.register('far.test', 'quilter');
+    await stranger.join(successor, ['camp.test']);
+    assert.equal((await stranger.messages(successor)).some((e) => e.content.body === 'our pattern stays among us'), false);
+    await refusal(stranger.join(club, ['camp.test']));
   });
 });

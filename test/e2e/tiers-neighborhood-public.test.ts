@@ -13,7 +13,7 @@ async function reconcileAsAdmin(): Promise<void> {
 }
 
 describe('the neighborhood tier', () => {
-  it('once hood.test is in the allow-list its users can join and read; far.test users never can', async () => {
+  it('a neighbor in the allow-list gets its Hearth invited and nobody else; no user of another server joins by ID', async () => {
     const alice = await Member.register('camp.test', 'alice');
     const square = await managedRoom('camp.test', 'neighborhood_square');
     await acceptInvite(alice, square);
@@ -27,11 +27,16 @@ describe('the neighborhood tier', () => {
     const acl = await alice.state(square, 'm.room.server_acl');
     assert.deepEqual(acl.allow, ['camp.test', 'hood.test']);
     assert.equal(acl.allow_ip_literals, false);
+    const levels = await alice.state(square, 'm.room.power_levels');
+    assert.equal((levels.users as Record<string, number>)['@hearth:hood.test'], levels.invite, 'hood\'s Hearth may invite its own members');
+    assert.ok(((levels.users as Record<string, number>)[alice.userId] ?? 0) < Number(levels.invite), 'a member may not invite from a client');
+    await waitFor('camp to invite hood\'s Hearth', async () => ['invite', 'join'].includes(String(await alice.membership(square, '@hearth:hood.test'))));
 
-    await waitFor('hood.test to join the square', () => neighbor.join(square, ['camp.test']));
-    await neighbor.waitForMessage(square, alice.userId, (body) => body === 'porch party on Saturday');
+    // The neighborhood admits by invitation: a user who was not invited joins by neither server.
+    await refusal(neighbor.join(square, ['camp.test']));
     await refusal(stranger.join(square, ['camp.test']));
     await refusal(stranger.join(square, ['hood.test']));
+    await refusal(alice.invite(square, stranger.userId));
   });
 });
 
