@@ -211,12 +211,12 @@ export const NeighborhoodSchema = Type.Object(
 export const DatabaseSchema = Type.Object(
   {
     engine: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')], {
-      description: '`sqlite` (embedded, a file in the data folder) or `postgres`.',
+      description: '`sqlite` (embedded, a file in Hearth\'s data folder) or `postgres`.',
       default: 'sqlite',
     }),
     sqlite_path: Type.String({
-      description: 'SQLite database file, relative to the config file\'s folder unless absolute. Used when engine is sqlite.',
-      default: 'data/hearth.sqlite',
+      description: 'SQLite database file, in Hearth\'s data folder (/var/lib/hearth, beside the registration); a relative path is relative to the config file\'s folder. Used when engine is sqlite.',
+      default: '/var/lib/hearth/hearth.sqlite',
     }),
     postgres_url: Type.String({
       description: 'PostgreSQL connection URL. Used when engine is postgres.',

@@ -30,7 +30,7 @@ describe('configuration', () => {
     const config = parseConfig(minimal, 'config.yaml', '/etc/hearth');
     assert.equal(config.appservice.port, 9993);
     assert.equal(config.database.engine, 'sqlite');
-    assert.equal(config.database.sqlite_path, '/etc/hearth/data/hearth.sqlite');
+    assert.equal(config.database.sqlite_path, '/var/lib/hearth/hearth.sqlite');
     assert.deepEqual(config.community.admins, []);
   });
 
