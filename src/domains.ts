@@ -204,6 +204,8 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
       await federation.setUp();
       await neighborhood.setUp();
       await bugle?.setUp();
+      // Invitations to neighbors' rooms that a stop interrupted are owed still; the claims keep them from repeating.
+      for (const room of await neighborRoomsStore.joined()) if (room.creationKey !== POLICY_LIST_KEY) members.oweLaterRoom(room.roomId);
       members.start();
       return adminRoomId ?? '';
     },

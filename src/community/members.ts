@@ -148,8 +148,13 @@ export class MemberDirectory {
    * resolves once a pass has tried them.
    */
   async inviteWelcomedTo(roomId: string): Promise<void> {
-    this.laterRooms.add(roomId);
+    this.oweLaterRoom(roomId);
     await this.passes.request();
+  }
+
+  /** Marks a room as owed to every welcomed member, for the next pass (at start-up, before start()). */
+  oweLaterRoom(roomId: string): void {
+    this.laterRooms.add(roomId);
   }
 
   /** A room stays owed until every welcomed member's invitation to it is sent or given up. */
