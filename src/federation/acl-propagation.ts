@@ -1,27 +1,27 @@
-// Sends an ACL change to every federating managed room: concurrently within a
-// bound, honouring 429s, retrying other errors with backoff, reporting
-// progress in the admin room, and persisted room by room so that a restart
-// resumes where it stopped. Each room is written through the reconciler, which
-// compares before it writes: a room already carrying the ACL is not written again.
+// Sends an ACL change to every federating managed room (or to the rooms a
+// narrowing names): concurrently within a bound, honouring 429s, retrying
+// other errors with backoff, reporting progress in the admin room, and
+// persisted room by room so that a restart resumes where it stopped. Each room
+// is written through the reconciler, which compares before it writes: a room
+// already carrying the ACL is not written again. In the same step the
+// reconciler removes every user the room's tier no longer allows: the
+// homeserver keeps sending a room's events to any server with a joined user,
+// whatever the ACL says, so the ACL alone would stop nothing.
 import type { NotifyAdmins } from '../community/admin-notices.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
 import { errorText, forEachConcurrently, sleep, withRetries } from '../matrix/retry.ts';
 import { BackgroundRuns } from '../matrix/background-runs.ts';
-import { serverNameOf } from '../matrix/event.ts';
 import type { AclJob, AclJobsStore } from '../store/acl-jobs-store.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
-import type { RoomMembersStore } from '../store/room-members-store.ts';
 import type { Reconciler } from '../tiers/reconciler.ts';
 import { federates } from '../tiers/tier.ts';
-import { globMatches } from './server-names.ts';
 
 export interface AclPropagationOptions {
   client: HomeserverClient;
   jobs: AclJobsStore;
   rooms: ManagedRoomsStore;
-  members: RoomMembersStore;
-  reconciler: Reconciler;
+  reconciler: Pick<Reconciler, 'reconcileAcl' | 'reconcileMembers'>;
   notify: NotifyAdmins;
   log: Logger;
   concurrency: number;
@@ -47,9 +47,14 @@ export class AclPropagation {
   }
 
   /** Records a job for every federating managed room and starts it. */
-  async enqueue(reason: string, kickGlobs: readonly string[]): Promise<AclJob> {
+  async enqueue(reason: string): Promise<AclJob> {
     const roomIds = (await this.o.rooms.all()).filter((r) => federates(r.tier) && r.roomId).map((r) => r.roomId ?? '');
-    const job = await this.o.jobs.create(reason, kickGlobs, roomIds, this.now());
+    return this.enqueueRooms(reason, roomIds);
+  }
+
+  /** Records a job for the given rooms only (a room whose own tier changed) and starts it. */
+  async enqueueRooms(reason: string, roomIds: readonly string[]): Promise<AclJob> {
+    const job = await this.o.jobs.create(reason, roomIds, this.now());
     this.launch(job);
     return job;
   }
@@ -101,7 +106,7 @@ export class AclPropagation {
     const outcome = await withRetries(async () => {
       if (this.o.roomDelayMs > 0) await sleep(this.o.roomDelayMs);
       await this.o.reconciler.reconcileAcl(roomId);
-      await this.removeCutOffUsers(roomId, job.kickGlobs, job.reason);
+      await this.o.reconciler.reconcileMembers(roomId, { kind: 'job', reason: job.reason });
     }, {
       maxAttempts: this.o.maxAttempts ?? 6,
       baseDelayMs: BACKOFF_BASE_MS,
@@ -115,15 +120,5 @@ export class AclPropagation {
     }
     this.o.log.error('gave up sending an ACL change to a room', { job_id: job.id, room_id: roomId, attempts: outcome.attempts, error: errorText(outcome.error) });
     await this.o.jobs.markRoom(job.id, roomId, 'failed', outcome.attempts, errorText(outcome.error));
-  }
-
-  private async removeCutOffUsers(roomId: string, globs: readonly string[], reason: string): Promise<void> {
-    if (globs.length === 0) return;
-    const joined = (await this.o.members.joined([roomId])).get(roomId) ?? [];
-    const cutOff = joined.filter((userId) => globs.some((glob) => globMatches(glob, serverNameOf(userId))));
-    for (const userId of cutOff) {
-      await this.o.client.kick(roomId, userId, `Their server is no longer federated with this community: ${reason}`);
-      await this.o.members.setMembership(roomId, userId, 'leave');
-    }
   }
 }

@@ -170,7 +170,7 @@ export class Defederation {
     }
     if (proposal) await this.o.store.setProposalStatus(proposal.id, 'decided');
     await this.o.policyList.ban(glob, reason);
-    const job = await this.o.propagation.enqueue(`${glob} defederated`, [glob]);
+    const job = await this.o.propagation.enqueue(`${glob} defederated`);
     for (const { member, contacts } of report.members) {
       await this.o.messenger.send(member, {
         id: `defed-decided.${glob}.${decidedAt}.${member}`,
@@ -191,7 +191,7 @@ export class Defederation {
   private async completeEarlierDecision(glob: string): Promise<string> {
     const decision = await this.o.store.decision(glob);
     await this.o.policyList.ban(glob, decision?.reason ?? '');
-    await this.o.propagation.enqueue(`${glob} defederated (checked again)`, [glob]);
+    await this.o.propagation.enqueue(`${glob} defederated (checked again)`);
     return `${glob} was already defederated${decision ? ` (since ${day(decision.decidedAt)})` : ''}. Its rule is published and every room's ACL is being checked again.`;
   }
 
@@ -200,7 +200,7 @@ export class Defederation {
     if (!(await this.o.store.removeDecision(glob))) throw new CommandError(`${glob} is not defederated.`);
     await this.o.store.restoreSevered(glob, this.now());
     await this.o.policyList.unban(glob);
-    await this.o.propagation.enqueue(`${glob} refederated`, []);
+    await this.o.propagation.enqueue(`${glob} refederated`);
     this.o.log.info('refederated', { target: glob, by });
     await this.o.afterChange?.();
     return `${glob} is no longer defederated; its users can join federating rooms again. (Those removed earlier are not invited back, and history stays as it is.)`;
@@ -247,7 +247,7 @@ export class Defederation {
       }
       await this.o.policyList.ban(glob, `compaction of ${entries.join(', ')}`);
     }
-    await this.o.propagation.enqueue('deny list compacted', []);
+    await this.o.propagation.enqueue('deny list compacted');
     return `Compacted: ${[...merged].map(([glob, entries]) => `${entries.join(', ')} → ${glob}`).join('; ')}.`;
   }
 }

@@ -56,7 +56,6 @@ export function createFederation(o: FederationOptions): Federation {
     client: o.client,
     jobs: createAclJobsStore(o.db),
     rooms: o.rooms,
-    members,
     reconciler: o.tiers.reconciler,
     notify: o.notify,
     log: o.log.child('acl'),

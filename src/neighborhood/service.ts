@@ -124,7 +124,7 @@ export class NeighborhoodService {
     if (await this.o.lists.replaceNeighbors(neighbors, Date.now())) {
       this.o.log.info('the neighborhood changed', { neighbors });
       await this.o.notify(`The neighborhood is now: ${[this.o.self, ...neighbors].join(', ')}. Neighborhood rooms are being updated.`);
-      await this.o.propagation.enqueue('neighborhood changed', []);
+      await this.o.propagation.enqueue('neighborhood changed');
     }
   }
 

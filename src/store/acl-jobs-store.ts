@@ -5,8 +5,6 @@ import type { Database } from './database.ts';
 export interface AclJob {
   id: number;
   reason: string;
-  /** Server globs whose users are removed from the rooms once the ACL is applied. */
-  kickGlobs: string[];
   createdAt: number;
   finishedAt: number | null;
 }
@@ -18,7 +16,7 @@ export interface JobProgress {
 }
 
 export interface AclJobsStore {
-  create(reason: string, kickGlobs: readonly string[], roomIds: readonly string[], now: number): Promise<AclJob>;
+  create(reason: string, roomIds: readonly string[], now: number): Promise<AclJob>;
   unfinished(): Promise<AclJob[]>;
   pendingRooms(jobId: number): Promise<string[]>;
   markRoom(jobId: number, roomId: string, status: 'done' | 'failed', attempts: number, error: string | null): Promise<void>;
@@ -38,7 +36,6 @@ function jobOf(row: JobRow): AclJob {
   return {
     id: row.id,
     reason: row.reason,
-    kickGlobs: JSON.parse(row.kick_globs) as string[],
     createdAt: Number(row.created_at),
     finishedAt: row.finished_at === null ? null : Number(row.finished_at),
   };
@@ -48,9 +45,10 @@ const INSERT_CHUNK = 200;
 
 export function createAclJobsStore(db: Database): AclJobsStore {
   return {
-    async create(reason, kickGlobs, roomIds, now) {
+    async create(reason, roomIds, now) {
       return db.transaction(async (trx) => {
-        const [row] = await trx<JobRow>('acl_jobs').insert({ reason, kick_globs: JSON.stringify(kickGlobs), created_at: now }).returning('*');
+        // kick_globs is no longer read: each room's step removes whoever its tier no longer allows.
+        const [row] = await trx<JobRow>('acl_jobs').insert({ reason, kick_globs: '[]', created_at: now }).returning('*');
         if (!row) throw new Error('the ACL job was not stored');
         for (let i = 0; i < roomIds.length; i += INSERT_CHUNK) {
           await trx('acl_job_rooms').insert(roomIds.slice(i, i + INSERT_CHUNK).map((room_id) => ({ job_id: row.id, room_id })));

@@ -3,10 +3,17 @@
 // when Hearth has no admin token.
 import type { Database } from './database.ts';
 
+export interface Presence {
+  userId: string;
+  membership: 'join' | 'invite';
+}
+
 export interface RoomMembersStore {
   setMembership(roomId: string, userId: string, membership: string): Promise<void>;
   /** Users currently joined to each of the given rooms. */
   joined(roomIds: readonly string[]): Promise<Map<string, string[]>>;
+  /** Users joined to or invited into a room, as far as the events seen so far tell. */
+  present(roomId: string): Promise<Presence[]>;
   roomsWithJoinedMembers(userIdsLike: (userId: string) => boolean, roomIds: readonly string[]): Promise<string[]>;
   sawRemoteActivity(userId: string, at: number): Promise<void>;
   lastSeen(userIds: readonly string[]): Promise<Map<string, number>>;
@@ -30,6 +37,11 @@ export function createRoomMembersStore(db: Database): RoomMembersStore {
       await db('room_members').insert({ room_id: roomId, user_id: userId, membership }).onConflict(['room_id', 'user_id']).merge({ membership });
     },
     joined,
+    async present(roomId) {
+      const rows: { user_id: string; membership: 'join' | 'invite' }[] = await db('room_members')
+        .where({ room_id: roomId }).whereIn('membership', ['join', 'invite']).orderBy('user_id').select('user_id', 'membership');
+      return rows.map((r) => ({ userId: r.user_id, membership: r.membership }));
+    },
     async roomsWithJoinedMembers(matches, roomIds) {
       return [...(await joined(roomIds))].filter(([, users]) => users.some(matches)).map(([roomId]) => roomId);
     },

@@ -6,6 +6,7 @@ import type { ManagedRoomRow, ManagedRoomsStore } from '../store/managed-rooms-s
 import type { CommunityFacts } from './facts.ts';
 import { mayBeInvited } from './policy.ts';
 import type { Reconciler } from './reconciler.ts';
+import type { RoomAclJobs } from './index.ts';
 import type { EnsureRoom } from './room-creation.ts';
 import { narrower, wider } from './audience.ts';
 import { audienceOf, federates, isTier, mayBeEncrypted, TIERS, type Tier } from './tier.ts';
@@ -21,6 +22,8 @@ export interface TierCommandsOptions {
   serverName: string;
   /** Whether a new room of a tier is encrypted when the command does not say. */
   encryptedByDefault: (tier: Tier) => boolean;
+  /** The persisted ACL jobs a narrowing goes through; bound once the federation domain exists. */
+  aclJobs: () => RoomAclJobs | null;
 }
 
 const ENCRYPTION_NOTE = 'Its messages are end-to-end encrypted: members who join later cannot read what was said before they joined.';
@@ -117,10 +120,28 @@ function tierSet(o: TierCommandsOptions): Command {
           row.tier,
         );
       }
-      await o.reconciler.retier(context.roomId, wanted, context.sender);
-      return { text: `"${row.name}" is now ${wanted}. ${audienceOf(wanted, o.serverName)}`, reveals: row.tier };
+      return narrow(o, context.roomId, row, wanted, context.sender);
     },
   });
+}
+
+/**
+ * Narrowing keeps the room. Its tier is recorded first, so a restart finds it
+ * and the start-up reconciliation finishes the job; then one persisted ACL job
+ * for the room applies the new ACL and history visibility and removes every
+ * user the narrower tier does not allow: the homeserver would otherwise keep
+ * sending them every new post.
+ */
+async function narrow(o: TierCommandsOptions, roomId: string, row: ManagedRoomRow, wanted: Tier, by: string): Promise<Reply> {
+  const jobs = o.aclJobs();
+  if (!jobs) throw new Error('the ACL jobs are not ready yet');
+  await o.reconciler.retier(roomId, wanted, by);
+  await jobs.enqueueRooms(`"${row.name}" narrowed to ${wanted} by ${by}`, [roomId]);
+  return {
+    text: `"${row.name}" is now ${wanted}. ${audienceOf(wanted, o.serverName)} Everyone it no longer includes is being removed, so they receive nothing posted from now on; ` +
+      'what they could read before, they may have kept.',
+    reveals: row.tier,
+  };
 }
 
 /**

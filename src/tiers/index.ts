@@ -7,6 +7,8 @@ import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
 import type { EventRouter } from '../matrix/inbox/router.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
+import type { RemovedMembersStore } from '../store/members-store.ts';
+import type { RoomMembersStore } from '../store/room-members-store.ts';
 import type { ServerListsStore } from '../store/server-lists-store.ts';
 import { tierCommands } from './commands.ts';
 import { ensureCommunity } from './community-setup.ts';
@@ -14,6 +16,8 @@ import { encryptedByDefault } from './encryption-defaults.ts';
 import { registerTierEvents } from './events.ts';
 import type { CommunityFacts } from './facts.ts';
 import { communityFacts } from './facts-source.ts';
+import type { MembershipFacts } from './membership-policy.ts';
+import { MemberRemoval } from './membership-removal.ts';
 import { Reconciler } from './reconciler.ts';
 import { roomCreator, type EnsureRoom } from './room-creation.ts';
 import type { RoomRole } from './tier.ts';
@@ -28,6 +32,16 @@ export interface TiersOptions {
   lists: ServerListsStore;
   notify: NotifyAdmins;
   log: Logger;
+  /** Room membership as Hearth's events tell it: what an ACL job checks each room against. */
+  roomMembers: RoomMembersStore;
+  /** The community's members, among them those removed from the space. */
+  members: RemovedMembersStore;
+  isOwnBot: (userId: string) => boolean;
+}
+
+/** The persisted ACL jobs of the federation domain, which narrowing a room goes through. */
+export interface RoomAclJobs {
+  enqueueRooms(reason: string, roomIds: readonly string[]): Promise<unknown>;
 }
 
 export interface Tiers {
@@ -38,14 +52,23 @@ export interface Tiers {
   register(router: EventRouter): void;
   /** Creates what is missing of the community; returns the default rooms by role. */
   ensureRooms(): Promise<Map<RoomRole, string>>;
-  /** Repairs any drift in every managed room (at start-up, reported in the admin room). */
+  /** Repairs any drift in every managed room, and removes whoever its tier does not allow (at start-up, reported in the admin room). */
   repairAll(): Promise<void>;
+  /** Binds the ACL jobs, built after this domain because they write through its reconciler. */
+  useAclJobs(jobs: RoomAclJobs): void;
 }
 
 export function createTiers(o: TiersOptions): Tiers {
   const serverName = o.config.homeserver.server_name;
   const facts = communityFacts(serverName, o.config.community.admins, o.config.appservice.bot_localpart, o.rooms, o.lists);
-  const reconciler = new Reconciler({ client: o.client, rooms: o.rooms, facts, notify: o.notify, log: o.log.child('reconciler') });
+  const membershipFacts = async (): Promise<MembershipFacts> => ({ community: await facts(), removed: new Set(await o.members.removed()), isOwnBot: o.isOwnBot });
+  const reconciler = new Reconciler({
+    client: o.client, rooms: o.rooms, facts, notify: o.notify, log: o.log.child('reconciler'),
+    membershipFacts,
+    removal: new MemberRemoval({ client: o.client, roomMembers: o.roomMembers, log: o.log.child('removal') }),
+    roomMembers: o.roomMembers,
+  });
+  let aclJobs: RoomAclJobs | null = null;
   const ensureRoom = roomCreator({
     client: o.client,
     rooms: o.rooms,
@@ -63,13 +86,18 @@ export function createTiers(o: TiersOptions): Tiers {
     reconciler,
     ensureRoom,
     commands: tierCommands({
-      client: o.client, rooms: o.rooms, facts, ensureRoom, reconciler, serverName,
+      client: o.client, rooms: o.rooms, facts, ensureRoom, reconciler, serverName, aclJobs: () => aclJobs,
       encryptedByDefault: (tier) => encryptedByDefault(o.config, 'topic', tier),
     }),
-    register: (router) => { registerTierEvents(router, { client: o.client, rooms: o.rooms, facts, reconciler, notify: o.notify, log: o.log }); },
+    register: (router) => {
+      registerTierEvents(router, { client: o.client, rooms: o.rooms, facts, reconciler, notify: o.notify, log: o.log, members: o.members, isOwnBot: o.isOwnBot });
+    },
     ensureRooms: () => ensureCommunity(o.config, ensureRoom),
     async repairAll() {
       await reconciler.reconcileAll({ kind: 'start-up' });
+    },
+    useAclJobs(jobs) {
+      aclJobs = jobs;
     },
   };
 }

@@ -1,15 +1,20 @@
 // Doing, not deciding: the one place that writes tier-defining room state. It
 // reads a managed room's state, asks the pure policy what is missing or wrong,
-// sends exactly that, and reports each repair in the admin room.
+// sends exactly that, and reports each repair in the admin room. It also
+// removes whoever the membership policy no longer allows (through
+// MemberRemoval), since an ACL alone never stops delivery to a joined user.
 import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient, StateEvent } from '../matrix/client.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
+import type { Presence, RoomMembersStore } from '../store/room-members-store.ts';
 import type { NotifyAdmins } from '../community/admin-notices.ts';
 import type { CommunityFacts } from './facts.ts';
 import { neighborBots, serverAcl, withEncryptionFromState } from './policy.ts';
 import { topicFor } from './creation.ts';
 import { canonical, planRepairs, type Repair } from './repairs.ts';
 import type { ManagedRoom } from './tier.ts';
+import { usersToRemove, type MembershipFacts } from './membership-policy.ts';
+import type { MemberRemoval, Removal } from './membership-removal.ts';
 
 export interface ReconcilerOptions {
   client: HomeserverClient;
@@ -17,10 +22,14 @@ export interface ReconcilerOptions {
   facts: () => Promise<CommunityFacts>;
   notify: NotifyAdmins;
   log: Logger;
+  /** The facts the membership policy decides from, fresh for every decision. */
+  membershipFacts: () => Promise<MembershipFacts>;
+  removal: MemberRemoval;
+  roomMembers: Pick<RoomMembersStore, 'present'>;
 }
 
 /** Why the reconciler looked at a room; repairs after creation are expected and not reported. */
-export type Trigger = { kind: 'creation' } | { kind: 'start-up' } | { kind: 'event'; sender: string } | { kind: 'request'; by: string } | { kind: 'facts-changed' };
+export type Trigger = { kind: 'creation' } | { kind: 'start-up' } | { kind: 'event'; sender: string } | { kind: 'request'; by: string } | { kind: 'facts-changed' } | { kind: 'job'; reason: string };
 
 function describeTrigger(trigger: Trigger): string {
   switch (trigger.kind) {
@@ -29,12 +38,31 @@ function describeTrigger(trigger: Trigger): string {
     case 'event': return `after a change by ${trigger.sender}`;
     case 'request': return `on request of ${trigger.by}`;
     case 'facts-changed': return 'after the community\'s server lists changed';
+    case 'job': return `while applying: ${trigger.reason}`;
   }
 }
 
 export function describeRepair(room: ManagedRoom, repair: Repair): string {
   const was = repair.previous === null ? 'missing' : canonical(repair.previous);
   return `Repaired "${room.name}" (${room.tier}): ${repair.type} was ${was}; restored ${canonical(repair.content)}.`;
+}
+
+/** The admin room may name rooms: it is local. */
+export function describeRemovals(room: ManagedRoom, removals: readonly Removal[]): string {
+  const joined = removals.filter((r) => !r.wasInvited).map((r) => r.userId);
+  const invited = removals.filter((r) => r.wasInvited).map((r) => r.userId);
+  const where = `"${room.name}" (${room.tier})`;
+  return [
+    ...(joined.length > 0 ? [`Removed ${joined.join(', ')} from ${where}: its audience does not include them.`] : []),
+    ...(invited.length > 0 ? [`Withdrew the invitation of ${invited.join(', ')} to ${where}: its audience does not include them.`] : []),
+  ].join('\n');
+}
+
+function presentIn(state: readonly StateEvent[]): Presence[] {
+  return state.flatMap((e) => {
+    const membership = e.content.membership;
+    return e.type === 'm.room.member' && (membership === 'join' || membership === 'invite') ? [{ userId: e.state_key, membership }] : [];
+  });
 }
 
 export class Reconciler {
@@ -109,6 +137,28 @@ export class Reconciler {
     });
   }
 
+  /**
+   * Removes whoever the room's tier no longer allows among the users joined
+   * or invited: those given (a membership event), or else those Hearth's
+   * events say are there (an ACL job's step, after the ACL).
+   */
+  reconcileMembers(roomId: string, trigger: Trigger, present?: readonly Presence[]): Promise<Removal[]> {
+    return this.serialized(roomId, async () => {
+      const row = await this.options.rooms.byRoomId(roomId);
+      if (!row) return [];
+      const room = { roomId, role: row.role, tier: row.tier, name: row.name, encrypted: row.encrypted };
+      return this.removeDisallowed(room, present ?? (await this.options.roomMembers.present(roomId)), trigger);
+    });
+  }
+
+  private async removeDisallowed(room: ManagedRoom, present: readonly Presence[], trigger: Trigger): Promise<Removal[]> {
+    const gone = new Set(usersToRemove(room, present.map((p) => p.userId), await this.options.membershipFacts()));
+    if (gone.size === 0) return [];
+    const removals = await this.options.removal.remove(room.roomId, present.filter((p) => gone.has(p.userId)));
+    if (trigger.kind !== 'creation' && removals.length > 0) await this.options.notify(`${describeRemovals(room, removals)} (${describeTrigger(trigger)})`);
+    return removals;
+  }
+
   /** Records a room's ACL as an event showed it. */
   noteAcl(roomId: string, content: Record<string, unknown>): void {
     this.seenAcls.set(roomId, canonical(content));
@@ -171,6 +221,7 @@ export class Reconciler {
       log.info('repaired room state', { room_id: roomId, type: repair.type, trigger: trigger.kind, previous_sender: repair.previousSender });
     }
     await this.inviteNeighborBots(room, facts, state);
+    await this.removeDisallowed(room, presentIn(state), trigger);
     const reportable = repairs.filter((r) => r.type !== 'm.space.child');
     // After creation, and after the server lists changed (which the admins already heard of), repairs are expected.
     if (trigger.kind !== 'creation' && trigger.kind !== 'facts-changed' && reportable.length > 0) {

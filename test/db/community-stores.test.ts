@@ -34,6 +34,23 @@ for (const engine of ENGINES) {
       assert.equal((await members.get('@b:camp.test'))?.leftAt, 40, 'the first departure is kept');
     });
 
+    it('remembers who was removed from the community until an admin lets them back in', async () => {
+      const members = createMembersStore(database());
+      await members.addNew(['@dora:camp.test', '@eli:camp.test'], 10);
+      await members.markRemoved('@dora:camp.test', '@admin:camp.test', 20);
+      // Someone Hearth never saw can be removed too: the removal is what counts.
+      await members.markRemoved('@xavier:camp.test', '@admin:camp.test', 30);
+      assert.deepEqual(await members.removed(), ['@dora:camp.test', '@xavier:camp.test']);
+      assert.deepEqual(await members.removal('@dora:camp.test'), { removedAt: 20, removedBy: '@admin:camp.test' });
+      assert.equal((await members.get('@dora:camp.test'))?.leftAt, 20, 'removed means gone from the space');
+      const awaiting = await members.awaitingInvite();
+      assert.ok(awaiting.includes('@eli:camp.test'));
+      assert.ok(!awaiting.includes('@dora:camp.test') && !awaiting.includes('@xavier:camp.test'), 'a removed person is never invited by the welcome loop');
+      assert.equal(await members.clearRemoved('@dora:camp.test'), true);
+      assert.equal(await members.clearRemoved('@dora:camp.test'), false);
+      assert.deepEqual(await members.removed(), ['@xavier:camp.test']);
+    });
+
     it('claims each welcome invitation once, then keeps its outcome and the reason it failed', async () => {
       const invitations = createMemberInvitationsStore(database());
       const alice = '@alice:camp.test';

@@ -33,8 +33,8 @@ for (const engine of ENGINES) {
     it('tracks an ACL job room by room, so a restart resumes only what is pending', async () => {
       const jobs = createAclJobsStore(database());
       const rooms = Array.from({ length: 450 }, (_, i) => `!r${String(i).padStart(3, '0')}:camp.test`);
-      const job = await jobs.create('far.test defederated', ['far.test'], rooms, 10);
-      assert.deepEqual(job.kickGlobs, ['far.test']);
+      const job = await jobs.create('far.test defederated', rooms, 10);
+      assert.equal(job.reason, 'far.test defederated');
       await jobs.markRoom(job.id, '!r000:camp.test', 'done', 1, null);
       await jobs.markRoom(job.id, '!r001:camp.test', 'failed', 6, 'boom');
       assert.equal((await jobs.pendingRooms(job.id)).length, 448);
@@ -61,6 +61,10 @@ for (const engine of ENGINES) {
       await members.setMembership('!s', '@f:far.test', 'join');
       await members.setMembership('!s', '@f:far.test', 'leave');
       assert.deepEqual([...await members.joined(['!r', '!s'])], [['!r', ['@a:camp.test', '@f:far.test']], ['!s', []]]);
+      assert.deepEqual(await members.present('!r'), [
+        { userId: '@a:camp.test', membership: 'join' }, { userId: '@f:far.test', membership: 'join' }, { userId: '@g:glen.test', membership: 'invite' },
+      ]);
+      assert.deepEqual(await members.present('!s'), []);
       await members.sawRemoteActivity('@f:far.test', 100);
       await members.sawRemoteActivity('@f:far.test', 200);
       await members.sawRemoteActivity('@f:far.test', 150);
