@@ -1,10 +1,10 @@
 // Hearth's calls to the homeserver's client-server API, as its bot users.
-// Everything goes through this small interface, so domains never touch
-// matrix-js-sdk directly and unit tests can hand them a fake.
+// Everything goes through this small interface, so unit tests can hand the
+// domains a fake. The calls are plain fetches: each has a timeout and listens
+// to the stop's hard deadline, and nothing is left running once it settles.
 import type { Logger } from '../logging/logger.ts';
 import type { Tier } from '../tiers/tier.ts';
-import { sdkLogger } from './sdk-logger.ts';
-import { createClient, Method, ClientPrefix, MatrixError, type MatrixClient } from 'matrix-js-sdk';
+import { MatrixError } from './matrix-error.ts';
 
 export interface CreateRoomRequest {
   name?: string;
@@ -108,40 +108,51 @@ function localpartOf(userId: string): string {
   return userId.slice(1, userId.indexOf(':'));
 }
 
-class SdkHomeserverClient implements HomeserverClient {
+type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
+const CLIENT_V3 = '/_matrix/client/v3';
+const CLIENT_V1 = '/_matrix/client/v1';
+
+class FetchHomeserverClient implements HomeserverClient {
   readonly userId: string;
-  private readonly sdk: MatrixClient;
   private readonly settings: ClientSettings;
 
   constructor(settings: ClientSettings, userId: string) {
     this.settings = settings;
     this.userId = userId;
-    this.sdk = createClient({
-      baseUrl: settings.homeserverUrl,
-      accessToken: settings.asToken,
-      userId,
-      localTimeoutMs: settings.requestTimeoutMs,
-      logger: sdkLogger(settings.log),
-      // An appservice acts for its other users by naming them (identity assertion).
-      ...(userId === settings.botUserId ? {} : { queryParams: { user_id: userId } }),
-    });
   }
 
-  private request<T>(
+  private signal(): AbortSignal {
+    return AbortSignal.any([this.settings.halt, AbortSignal.timeout(this.settings.requestTimeoutMs)]);
+  }
+
+  private url(path: string, prefix: string, query: Record<string, string[]> = {}): URL {
+    const url = new URL(`${prefix}${path}`, this.settings.homeserverUrl);
+    for (const [key, values] of Object.entries(query)) for (const value of values) url.searchParams.append(key, value);
+    // An appservice acts for its other users by naming them (identity assertion).
+    if (this.userId !== this.settings.botUserId) url.searchParams.set('user_id', this.userId);
+    return url;
+  }
+
+  private async request<T>(
     method: Method,
     path: string,
     body?: Record<string, unknown>,
     options: { prefix?: string; query?: Record<string, string[]> } = {},
   ): Promise<T> {
-    // `priority` comes from the DOM's RequestInit, which Node's fetch types lack; it must be named.
-    return this.sdk.http.authedRequest<T>(method, path, options.query, body, {
-      prefix: options.prefix ?? ClientPrefix.V3, priority: undefined, abortSignal: this.settings.halt,
+    const response = await fetch(this.url(path, options.prefix ?? CLIENT_V3, options.query), {
+      method,
+      headers: { authorization: `Bearer ${this.settings.asToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+      signal: this.signal(),
     });
+    const text = await response.text();
+    if (!response.ok) throw MatrixError.fromResponse(response.status, text, response.headers.get('retry-after'));
+    return (text === '' ? {} : JSON.parse(text)) as T;
   }
 
   async ensureRegistered(): Promise<void> {
     try {
-      await this.request(Method.Post, '/register', { type: 'm.login.application_service', username: localpartOf(this.userId), inhibit_login: true });
+      await this.request('POST', '/register', { type: 'm.login.application_service', username: localpartOf(this.userId), inhibit_login: true });
     } catch (error) {
       if (error instanceof MatrixError && error.errcode === 'M_USER_IN_USE') return;
       throw error;
@@ -149,12 +160,12 @@ class SdkHomeserverClient implements HomeserverClient {
   }
 
   async setDisplayName(name: string): Promise<void> {
-    await this.request(Method.Put, `/profile/${encodeURIComponent(this.userId)}/displayname`, { displayname: name });
+    await this.request('PUT', `/profile/${encodeURIComponent(this.userId)}/displayname`, { displayname: name });
   }
 
   async profile(userId: string): Promise<{ displayname?: string; avatar_url?: string }> {
     try {
-      return await this.request<{ displayname?: string; avatar_url?: string }>(Method.Get, `/profile/${encodeURIComponent(userId)}`);
+      return await this.request<{ displayname?: string; avatar_url?: string }>('GET', `/profile/${encodeURIComponent(userId)}`);
     } catch (error) {
       if (error instanceof MatrixError && error.errcode === 'M_NOT_FOUND') return {};
       throw error;
@@ -162,18 +173,16 @@ class SdkHomeserverClient implements HomeserverClient {
   }
 
   async setAvatarUrl(mxcUrl: string): Promise<void> {
-    await this.request(Method.Put, `/profile/${encodeURIComponent(this.userId)}/avatar_url`, { avatar_url: mxcUrl });
+    await this.request('PUT', `/profile/${encodeURIComponent(this.userId)}/avatar_url`, { avatar_url: mxcUrl });
   }
 
   async upload(bytes: Uint8Array, contentType: string, filename: string): Promise<string> {
-    const url = new URL('/_matrix/media/v3/upload', this.settings.homeserverUrl);
-    url.searchParams.set('filename', filename);
-    if (this.userId !== this.settings.botUserId) url.searchParams.set('user_id', this.userId);
+    const url = this.url('/upload', '/_matrix/media/v3', { filename: [filename] });
     const response = await fetch(url, {
       method: 'POST',
       headers: { authorization: `Bearer ${this.settings.asToken}`, 'content-type': contentType },
       body: bytes,
-      signal: AbortSignal.any([this.settings.halt, AbortSignal.timeout(this.settings.requestTimeoutMs)]),
+      signal: this.signal(),
     });
     const body = (await response.json()) as { content_uri?: string; error?: string };
     if (!response.ok || !body.content_uri) throw new Error(`media upload failed: ${response.status} ${body.error ?? ''}`);
@@ -184,7 +193,7 @@ class SdkHomeserverClient implements HomeserverClient {
     const wire = await this.seal(roomId, type, content, options);
     // The txnId keeps a resend idempotent even though each encryption differs: the homeserver answers with the first event.
     const path = `/rooms/${encodeURIComponent(roomId)}/send/${encodeURIComponent(wire.type)}/${encodeURIComponent(txnId)}`;
-    const response = await this.request<{ event_id: string }>(Method.Put, path, wire.content);
+    const response = await this.request<{ event_id: string }>('PUT', path, wire.content);
     return response.event_id;
   }
 
@@ -202,16 +211,16 @@ class SdkHomeserverClient implements HomeserverClient {
 
   async sendStateEvent(roomId: string, type: string, stateKey: string, content: Record<string, unknown>): Promise<string> {
     const path = `/rooms/${encodeURIComponent(roomId)}/state/${encodeURIComponent(type)}/${encodeURIComponent(stateKey)}`;
-    return (await this.request<{ event_id: string }>(Method.Put, path, content)).event_id;
+    return (await this.request<{ event_id: string }>('PUT', path, content)).event_id;
   }
 
   getRoomState(roomId: string): Promise<StateEvent[]> {
-    return this.request<StateEvent[]>(Method.Get, `/rooms/${encodeURIComponent(roomId)}/state`);
+    return this.request<StateEvent[]>('GET', `/rooms/${encodeURIComponent(roomId)}/state`);
   }
 
   async getStateEvent(roomId: string, type: string, stateKey: string): Promise<Record<string, unknown> | null> {
     try {
-      return await this.request<Record<string, unknown>>(Method.Get, `/rooms/${encodeURIComponent(roomId)}/state/${encodeURIComponent(type)}/${encodeURIComponent(stateKey)}`);
+      return await this.request<Record<string, unknown>>('GET', `/rooms/${encodeURIComponent(roomId)}/state/${encodeURIComponent(type)}/${encodeURIComponent(stateKey)}`);
     } catch (error) {
       if (error instanceof MatrixError && error.errcode === 'M_NOT_FOUND') return null;
       throw error;
@@ -219,31 +228,31 @@ class SdkHomeserverClient implements HomeserverClient {
   }
 
   async joinedMembers(roomId: string): Promise<string[]> {
-    const response = await this.request<{ joined: Record<string, unknown> }>(Method.Get, `/rooms/${encodeURIComponent(roomId)}/joined_members`);
+    const response = await this.request<{ joined: Record<string, unknown> }>('GET', `/rooms/${encodeURIComponent(roomId)}/joined_members`);
     return Object.keys(response.joined);
   }
 
   async joinedAndInvitedMembers(roomId: string): Promise<string[]> {
     const path = `/rooms/${encodeURIComponent(roomId)}/members`;
-    const response = await this.request<{ chunk: { state_key: string; content: { membership?: string } }[] }>(Method.Get, path, undefined, { query: { not_membership: ['leave'] } });
+    const response = await this.request<{ chunk: { state_key: string; content: { membership?: string } }[] }>('GET', path, undefined, { query: { not_membership: ['leave'] } });
     return response.chunk.filter((e) => e.content.membership === 'join' || e.content.membership === 'invite').map((e) => e.state_key);
   }
 
   async joinedRooms(): Promise<string[]> {
-    return (await this.request<{ joined_rooms: string[] }>(Method.Get, '/joined_rooms')).joined_rooms;
+    return (await this.request<{ joined_rooms: string[] }>('GET', '/joined_rooms')).joined_rooms;
   }
 
   async invite(roomId: string, userId: string, reason?: string): Promise<void> {
-    await this.request(Method.Post, `/rooms/${encodeURIComponent(roomId)}/invite`, { user_id: userId, ...(reason ? { reason } : {}) });
+    await this.request('POST', `/rooms/${encodeURIComponent(roomId)}/invite`, { user_id: userId, ...(reason ? { reason } : {}) });
   }
 
   async setDirectoryVisibility(roomId: string, visibility: 'public' | 'private'): Promise<void> {
-    await this.request(Method.Put, `/directory/list/room/${encodeURIComponent(roomId)}`, { visibility });
+    await this.request('PUT', `/directory/list/room/${encodeURIComponent(roomId)}`, { visibility });
   }
 
   async deleteRoomAlias(alias: string): Promise<void> {
     try {
-      await this.request(Method.Delete, `/directory/room/${encodeURIComponent(alias)}`);
+      await this.request('DELETE', `/directory/room/${encodeURIComponent(alias)}`);
     } catch (error) {
       if (error instanceof MatrixError && error.errcode === 'M_NOT_FOUND') return;
       throw error;
@@ -251,48 +260,41 @@ class SdkHomeserverClient implements HomeserverClient {
   }
 
   async kick(roomId: string, userId: string, reason: string): Promise<void> {
-    await this.request(Method.Post, `/rooms/${encodeURIComponent(roomId)}/kick`, { user_id: userId, reason });
+    await this.request('POST', `/rooms/${encodeURIComponent(roomId)}/kick`, { user_id: userId, reason });
   }
 
   async joinRoom(roomIdOrAlias: string, viaServers: readonly string[] = []): Promise<string> {
     const query = viaServers.length > 0 ? { server_name: [...viaServers] } : {};
-    const response = await this.request<{ room_id: string }>(Method.Post, `/join/${encodeURIComponent(roomIdOrAlias)}`, {}, { query });
+    const response = await this.request<{ room_id: string }>('POST', `/join/${encodeURIComponent(roomIdOrAlias)}`, {}, { query });
     return response.room_id;
   }
 
   async leaveRoom(roomId: string, reason?: string): Promise<void> {
-    await this.request(Method.Post, `/rooms/${encodeURIComponent(roomId)}/leave`, reason ? { reason } : {});
+    await this.request('POST', `/rooms/${encodeURIComponent(roomId)}/leave`, reason ? { reason } : {});
   }
 
   async createRoom(request: CreateRoomRequest): Promise<string> {
-    const response = await this.request<{ room_id: string }>(Method.Post, '/createRoom', { ...request });
+    const response = await this.request<{ room_id: string }>('POST', '/createRoom', { ...request });
     return response.room_id;
   }
 
   async pingAppservice(appserviceId: string, txnId: string): Promise<number> {
     const response = await this.request<{ duration_ms: number }>(
-      Method.Post,
+      'POST',
       `/appservice/${encodeURIComponent(appserviceId)}/ping`,
       { transaction_id: txnId },
-      { prefix: ClientPrefix.V1 },
+      { prefix: CLIENT_V1 },
     );
     return response.duration_ms;
   }
 
   as(userId: string): HomeserverClient {
-    return new SdkHomeserverClient(this.settings, userId);
+    return new FetchHomeserverClient(this.settings, userId);
   }
 }
 
 export function createHomeserverClient(settings: ClientSettings): HomeserverClient {
-  return new SdkHomeserverClient(settings, settings.botUserId);
+  return new FetchHomeserverClient(settings, settings.botUserId);
 }
 
-export { MatrixError };
-
-/** How long the homeserver asked us to wait, when it rate-limited a request (429). */
-export function rateLimitDelayMs(error: unknown): number | null {
-  if (!(error instanceof MatrixError) || (error.httpStatus !== 429 && error.errcode !== 'M_LIMIT_EXCEEDED')) return null;
-  const retry: unknown = error.data.retry_after_ms;
-  return typeof retry === 'number' && retry >= 0 ? retry : 1_000;
-}
+export { MatrixError, rateLimitDelayMs } from './matrix-error.ts';
