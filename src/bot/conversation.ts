@@ -1,13 +1,20 @@
 // The bot's side of a conversation: a member writes a command in a room the
-// bot is in, and the bot answers in that room. Answers are sent with a
-// transaction id derived from the command's event id, so processing the same
-// event twice (after a crash) still yields one answer.
+// bot is in, and the bot answers. Answers are sent with a transaction id
+// derived from the command's event id, so processing the same event twice
+// (after a crash) still yields one answer.
+//
+// An answer goes where its readers may read it: the sending layer refuses
+// text that reveals more than the room's audience may know, and then the
+// answer goes to the sender's DM with the bot, and the room gets only a
+// pointer that says nothing. Only members are answered at all.
 import type { CommandTable } from '../commands/table.ts';
 import { isCommandText } from '../commands/table.ts';
-import type { Reply } from '../commands/command.ts';
+import { revealsOf, type Reply } from '../commands/command.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
-import { serverNameOf, type MatrixEvent } from '../matrix/event.ts';
+import type { MatrixEvent } from '../matrix/event.ts';
+import { AudienceRefused } from '../tiers/audience-guard.ts';
+import type { DirectMessage } from '../community/direct-messages.ts';
 
 export interface ConversationOptions {
   /** Which of Hearth's bots answers in a room. */
@@ -15,9 +22,20 @@ export interface ConversationOptions {
   table: CommandTable;
   serverName: string;
   admins: readonly string[];
-  /** Whether a user ID belongs to one of Hearth's own bots (they never command each other). */
+  /** Whether a user ID is one of Hearth's own bots (they never command each other). */
   isOwnBot: (userId: string) => boolean;
+  /** The one predicate of membership (community/members.ts): guests and other servers' users are not members. */
+  isMember: (userId: string) => boolean;
+  /** Sends a member a message in their DM with the bot, where an answer goes when the room may not read it. */
+  directMessage: (userId: string, message: DirectMessage) => Promise<unknown>;
   log: Logger;
+}
+
+/** All the room learns when its answer went to a DM: nothing about the answer. */
+export const ANSWERED_IN_DM = 'I answered you in a direct message.';
+
+export function notMembersAnswer(serverName: string): Reply {
+  return { text: `Hearth answers members of ${serverName} only.`, reveals: 'public' };
 }
 
 export function replyContent(reply: Reply, inReplyTo: string): Record<string, unknown> {
@@ -29,19 +47,33 @@ export function replyContent(reply: Reply, inReplyTo: string): Record<string, un
   };
 }
 
+/** Answers in the room when its audience may read the answer, otherwise in the sender's DM with a pointer in the room. */
+export async function answer(options: Pick<ConversationOptions, 'directMessage'>, responder: HomeserverClient, event: MatrixEvent, reply: Reply): Promise<'in the room' | 'in a DM'> {
+  const reveals = revealsOf(reply);
+  try {
+    await responder.sendEvent(event.room_id, 'm.room.message', replyContent(reply, event.event_id), `reply.${event.event_id}`, { reveals });
+    return 'in the room';
+  } catch (error) {
+    if (!(error instanceof AudienceRefused)) throw error;
+  }
+  await options.directMessage(event.sender, { id: `reply.${event.event_id}`, text: reply.text, ...(reply.html ? { html: reply.html } : {}), reveals });
+  const pointer: Reply = { text: ANSWERED_IN_DM, reveals: 'public' };
+  await responder.sendEvent(event.room_id, 'm.room.message', replyContent(pointer, event.event_id), `pointer.${event.event_id}`, { reveals: 'public' });
+  return 'in a DM';
+}
+
 export function handleCommandMessages(options: ConversationOptions) {
   return async (event: MatrixEvent): Promise<void> => {
     const body = event.content.body;
     if (typeof body !== 'string' || !isCommandText(body.trim()) || options.isOwnBot(event.sender)) return;
-    const reply: Reply = serverNameOf(event.sender) === options.serverName
+    const reply: Reply = options.isMember(event.sender)
       ? await options.table.execute(
         { sender: event.sender, roomId: event.room_id, eventId: event.event_id, isAdmin: options.admins.includes(event.sender) },
         body.trim(),
       )
-      : { text: `Hearth answers members of ${options.serverName} only.` };
-    const responder = await options.responderFor(event.room_id);
-    await responder.sendEvent(event.room_id, 'm.room.message', replyContent(reply, event.event_id), `reply.${event.event_id}`);
-    options.log.info('answered a command', { room_id: event.room_id, event_id: event.event_id, sender: event.sender });
+      : notMembersAnswer(options.serverName);
+    const where = await answer(options, await options.responderFor(event.room_id), event, reply);
+    options.log.info('answered a command', { room_id: event.room_id, event_id: event.event_id, sender: event.sender, answered: where });
   };
 }
 
@@ -69,7 +101,7 @@ export function handleUndecryptable(options: UndecryptableOptions) {
       return;
     }
     const content = replyContent({ text: UNDECRYPTABLE_REPLY }, event.event_id);
-    await responder.sendEvent(event.room_id, 'm.room.message', content, `undecryptable.${event.event_id}`, { plaintextFallback: true });
+    await responder.sendEvent(event.room_id, 'm.room.message', content, `undecryptable.${event.event_id}`, { plaintextFallback: true, reveals: 'public' });
     options.log.warn('could not decrypt a message; asked the sender to resend it', fields);
   };
 }

@@ -12,7 +12,7 @@ export function helpCommand(table: () => CommandTable): Command {
       if (asked === undefined) return Promise.resolve(table().helpFor(context.isAdmin));
       const found = table().find(asked.replace(/^!/, '').split(/\s+/));
       if (!found || (found.command.permission === 'admin' && !context.isAdmin)) {
-        throw new CommandError(`There is no command "${asked}". Say !help for the list.`);
+        throw new CommandError(`There is no command "${asked}". Say !help for the list.`, 'public');
       }
       return Promise.resolve(table().helpForCommand(found.command));
     },

@@ -1,5 +1,6 @@
 // A command is data: its name, typed parameters, permission and help text. The
 // dispatcher and the help are both built from these records.
+import type { Tier } from '../tiers/tier.ts';
 
 export type Permission = 'member' | 'admin';
 /**
@@ -33,6 +34,17 @@ export interface CommandContext {
 export interface Reply {
   text: string;
   html?: string;
+  /**
+   * The widest audience the answer may reach: the narrowest tier of what it
+   * names (rooms, members, community facts). Left out, it is local. An answer
+   * said in a room with a wider audience goes to the sender's DM instead.
+   */
+  reveals?: Tier;
+}
+
+/** What a reply reveals when it does not say: the safe answer. */
+export function revealsOf(reply: Reply): Tier {
+  return reply.reveals ?? 'local';
 }
 
 export type ArgValue = string | number;
@@ -84,9 +96,13 @@ export function defineCommand(command: Command): Command {
 
 /** A problem the member caused and can fix: shown to them as it is. */
 export class CommandError extends Error {
-  constructor(message: string) {
+  /** As Reply.reveals: a refusal that names a room or a member is as private as they are. */
+  readonly reveals: Tier;
+
+  constructor(message: string, reveals: Tier = 'local') {
     super(message);
     this.name = 'CommandError';
+    this.reveals = reveals;
   }
 }
 

@@ -79,9 +79,11 @@ export class CommandTable {
     const visible = this.visibleTo(isAdmin);
     const lines = visible.map((c) => `${usageOf(c)} — ${c.summary}`);
     const html = visible.map((c) => `<li><code>${escapeHtml(usageOf(c))}</code> — ${escapeHtml(c.summary)}</li>`);
+    // The commands are the same on every Hearth: naming them reveals nothing of this community.
     return {
       text: ['Commands:', ...lines, 'Say !help <command> for details.'].join('\n'),
       html: `<p>Commands:</p><ul>${html.join('')}</ul><p>Say <code>!help &lt;command&gt;</code> for details.</p>`,
+      reveals: 'public',
     };
   }
 
@@ -89,7 +91,7 @@ export class CommandTable {
     const params = command.params.map((p) => `  ${p.name}: ${p.description}${p.optional ? ' (optional)' : ''}`);
     const flags = (command.flags ?? []).map((f) => `  --${f.name}: ${f.description}`);
     const who = command.permission === 'admin' ? 'Admins only.' : 'Any member.';
-    return { text: [usageOf(command), command.summary, ...params, ...flags, who].join('\n') };
+    return { text: [usageOf(command), command.summary, ...params, ...flags, who].join('\n'), reveals: 'public' };
   }
 
   /**
@@ -119,18 +121,19 @@ export class CommandTable {
     // Command names are plain words, so finding the candidates needs no quoting rules.
     const words = line.trim().split(/\s+/);
     const candidates = this.matches(words);
-    if (candidates.length === 0) return { text: `Unknown command "!${words[0] ?? ''}". Say !help for the list.` };
+    // Refusals of the command line repeat only what the member typed in this room and the command's usage: public.
+    if (candidates.length === 0) return { text: `Unknown command "!${words[0] ?? ''}". Say !help for the list.`, reveals: 'public' };
     const chosen = this.chooseByArguments(candidates, line);
-    if ('refusal' in chosen) return { text: chosen.refusal };
+    if ('refusal' in chosen) return { text: chosen.refusal, reveals: 'public' };
     const { command, args } = chosen;
-    if (command.permission === 'admin' && !context.isAdmin) return { text: `!${command.name} is for admins only.` };
+    if (command.permission === 'admin' && !context.isAdmin) return { text: `!${command.name} is for admins only.`, reveals: 'public' };
     try {
       return await command.run(context, args);
     } catch (error) {
-      if (error instanceof CommandError) return { text: error.message };
+      if (error instanceof CommandError) return { text: error.message, reveals: error.reveals };
       const id = randomBytes(4).toString('hex');
       this.log.error('command failed', { error_id: id, command: command.name, sender: context.sender, room_id: context.roomId, error });
-      return { text: `Something went wrong running !${command.name} (error id ${id}). Your admin can look it up in Hearth's log.` };
+      return { text: `Something went wrong running !${command.name} (error id ${id}). Your admin can look it up in Hearth's log.`, reveals: 'public' };
     }
   }
 }

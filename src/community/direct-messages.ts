@@ -1,18 +1,24 @@
 // Direct messages from one of Hearth's bots to a member, in one DM room per
 // (bot, member) pair that is created once and reused. Creation is crash-safe
-// the same way managed rooms are: intent first, key in m.room.create.
+// the same way managed rooms are: intent first, key in m.room.create. A DM
+// that stopped being private (someone let another reader in) is left for a
+// new one as soon as a message must not reach that reader.
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
 import { CREATION_KEY_FIELD, findRoomCreatedWithKey } from '../matrix/room-lookup.ts';
 import type { DirectRoomsStore } from '../store/direct-rooms-store.ts';
+import { AudienceRefused } from '../tiers/audience-guard.ts';
 import { ROOM_ENCRYPTION } from '../tiers/policy.ts';
+import type { Tier } from '../tiers/tier.ts';
 
 export interface DirectMessage {
   text: string;
   html?: string;
   /** Makes the send idempotent: the same id is one message, even when sent again after a crash. */
   id: string;
+  /** The widest audience it may reach (see SendOptions.reveals); left out, local. */
+  reveals?: Tier;
 }
 
 /** Whether the bots' new DM rooms are encrypted: only when the bots can read encrypted rooms at all. */
@@ -86,14 +92,29 @@ export class DirectMessenger {
     return this.rooms.roomsOf(this.bot.userId);
   }
 
+  /** Sends a message in the member's DM; resolves with the room it went to. */
   async send(userId: string, message: DirectMessage, knownRoomId?: string): Promise<string> {
     const roomId = knownRoomId ?? (await this.roomWith(userId)).roomId;
+    try {
+      await this.post(roomId, message);
+      return roomId;
+    } catch (error) {
+      if (!(error instanceof AudienceRefused)) throw error;
+      // The bot's new DMs never federate and invite only the member: the message may go there.
+      this.log.warn('a DM is no longer private; opening a new one', { bot: this.bot.userId, user_id: userId, room_id: roomId, audience: error.audience });
+      await this.rooms.forget(this.bot.userId, userId);
+      const fresh = (await this.roomWith(userId)).roomId;
+      await this.post(fresh, message);
+      return fresh;
+    }
+  }
+
+  private async post(roomId: string, message: DirectMessage): Promise<void> {
     const content = {
       msgtype: 'm.text',
       body: message.text,
       ...(message.html ? { format: 'org.matrix.custom.html', formatted_body: message.html } : {}),
     };
-    await this.bot.sendEvent(roomId, 'm.room.message', content, `dm.${message.id}`);
-    return roomId;
+    await this.bot.sendEvent(roomId, 'm.room.message', content, `dm.${message.id}`, { reveals: message.reveals ?? 'local' });
   }
 }
