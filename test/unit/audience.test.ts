@@ -145,7 +145,7 @@ class MemoryDirectRooms implements DirectRoomsStore {
     const found = [...this.rows].find(([key, id]) => id === roomId && key.startsWith(`${bot} `));
     return Promise.resolve(found ? found[0].slice(bot.length + 1) : null);
   }
-  roomsOf(): Promise<Map<string, string>> { return Promise.resolve(new Map()); }
+  roomsOf(): Promise<Map<string, string>> { return Promise.resolve(new Map<string, string>()); }
 }
 
 const PUBLIC_SQUARE = '!public:camp.test';
