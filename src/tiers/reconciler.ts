@@ -130,8 +130,10 @@ export class Reconciler {
    */
   retire(roomId: string, successor: string, notice: string): Promise<void> {
     return this.serialized(roomId, async () => {
-      const { client } = this.options;
-      await client.sendEvent(roomId, 'm.room.message', { msgtype: 'm.notice', body: notice }, `retired.${successor}`);
+      const { client, rooms } = this.options;
+      // The notice names only the wider successor: the old room's readers may read it.
+      const reveals = (await rooms.byRoomId(roomId))?.tier ?? 'local';
+      await client.sendEvent(roomId, 'm.room.message', { msgtype: 'm.notice', body: notice }, `retired.${successor}`, { reveals });
       await client.sendStateEvent(roomId, 'm.room.tombstone', '', { body: notice, replacement_room: successor });
       this.options.log.info('a room moved on to a new one', { room_id: roomId, successor });
     });
