@@ -21,13 +21,16 @@ export function docPages(): { page: string; text: string }[] {
   return ['README.md', 'docker/README.md', ...docs].map((page) => ({ page, text: readFileSync(join(REPO, page), 'utf8') }));
 }
 
-/** Promises of work to come. A vote or an invitation that has "not yet" happened is a fact, not a promise. */
+/**
+ * Promises of work to come. Something that has "not yet" happened to a person
+ * or a server (not yet invited, have not yet voted) is a fact, not a promise.
+ */
 const PROMISES: readonly RegExp[] = [
   /\bplanned\b/i,
   /\bnot (yet )?(built|wired|implemented)\b/i,
   /\b(built|wired|implemented) yet\b/i,
   /\bstill being (built|tested|written|wired)\b/i,
-  /(?<!\bha(?:ve|s|d) )\bnot yet\b(?! admitted)/i,
+  /(?<!\bha(?:ve|s|d) )\bnot yet\b(?!\s+\w+ed\b)/i,
   /\bno \w+ yet\b/i,
 ];
 
