@@ -113,7 +113,8 @@ export function checkDoc(page: string, text: string, table: CommandTable, schema
   const problems: DocProblem[] = [];
   const sections = new Set(Object.keys((schema as Schema).properties ?? {}));
   let inCodeBlock = false;
-  for (const [index, line] of text.split('\n').entries()) {
+  const lines = text.split('\n');
+  for (const [index, line] of lines.entries()) {
     const at = (problem: string): void => { problems.push({ page, line: index + 1, problem }); };
     if (/^\s*```/.test(line)) {
       inCodeBlock = !inCodeBlock;
@@ -130,7 +131,9 @@ export function checkDoc(page: string, text: string, table: CommandTable, schema
       if (!key?.[1] || !key[2] || !sections.has(key[1]) || FILE_ENDING.test(span)) continue;
       if (!schemaHas(schema, [key[1], ...key[2].split('.')])) at(`names the config key ${span}, which the schema does not have`);
     }
-    const promise = PROMISES.map((pattern) => pattern.exec(prose)).find((found) => found !== null);
+    // Joined with the next line, so a phrase broken across two lines is found too.
+    const next = codeSpans(lines[index + 1] ?? '').prose;
+    const promise = PROMISES.map((pattern) => pattern.exec(`${prose} ${next}`)).find((found) => found !== null && found.index < prose.length);
     if (promise) at(`promises work to come ("${promise[0]}"); say what the code does`);
   }
   return problems;
