@@ -1,8 +1,12 @@
-// Fills a freshly started demo server with a small community: a few members,
-// a space with a welcome room they have joined, and a DM with Hearth's bot.
-// Safe to run again: existing members log in instead of registering.
-import { Member, MatrixRequestError, server } from '../test/support/member.ts';
-import { registerUser } from '../testbed/testbed.ts';
+// Fills a freshly started demo server with a small community the way a new
+// one begins: Hearth has made the community space and its rooms, the members
+// accept its invitations, and alice has a DM with the bot whose !help is
+// answered. The bots' own DMs are encrypted, as shipped. Then it prints how
+// to log in, the admin's first steps and how to stop it. Safe to run again:
+// existing members log in instead of registering.
+import { Member, MatrixRequestError, server, waitFor } from '../test/support/member.ts';
+import { setHearthConfig } from '../test/support/hearth.ts';
+import { registerUser, startHearth, stopHearth } from '../testbed/testbed.ts';
 import type { ServerInfo } from '../testbed/testbed.ts';
 
 const SERVER = 'camp.test';
@@ -30,35 +34,81 @@ async function memberNamed(info: ServerInfo, localpart: string): Promise<Member>
   }
 }
 
+/** The testbed opens the bots' DMs in the clear for its plain test clients; the demo runs Hearth as shipped. */
+async function encryptedDmsAsShipped(): Promise<void> {
+  setHearthConfig(SERVER, [[['encryption', 'encrypt_direct_messages'], true]]);
+  await stopHearth(SERVER);
+  await startHearth(SERVER);
+}
+
+/** Accepts the invitations Hearth sends every new member: the community space first, then its rooms. */
+async function acceptHearthsInvitations(member: Member, spaceId: string): Promise<void> {
+  await waitFor(`${member.userId}'s invitation to the community space`, async () => (await member.invitedRooms()).includes(spaceId) || (await member.membership(spaceId, member.userId)) === 'join', 60_000);
+  // The space, the local timeline and the two squares.
+  await waitFor(`${member.userId}'s invitations to the community's rooms`, async () => (await member.invitedRooms()).length >= 4, 60_000);
+  for (const roomId of await member.invitedRooms()) await member.join(roomId);
+}
+
+interface InviteSync {
+  rooms?: { invite?: Record<string, { invite_state: { events: { type: string; content: Record<string, unknown> }[] } }> };
+}
+
+/** The community space: among a member's invitations, the room created as an m.space. */
+async function spaceOf(member: Member): Promise<string> {
+  return waitFor('Hearth\'s invitation to the community space', async () => {
+    const sync = await member.request<InviteSync>('GET', '/sync?timeout=0');
+    const invites = Object.entries(sync.rooms?.invite ?? {});
+    return invites.find(([, room]) => room.invite_state.events.some((e) => e.type === 'm.room.create' && e.content.type === 'm.space'))?.[0] ?? null;
+  }, 60_000);
+}
+
+async function answeredDm(alice: Member, bot: string): Promise<void> {
+  const dm = await alice.createRoom({ is_direct: true, preset: 'trusted_private_chat', invite: [bot] });
+  // A message sent before the bot is in the room never reaches it: wait for its join first.
+  await waitFor('the bot to join alice\'s DM', async () => (await alice.membership(dm, bot)) === 'join', 60_000);
+  await alice.waitForReply(dm, bot, await alice.send(dm, '!help'), 60_000);
+}
+
 async function main(): Promise<void> {
   const info = server(SERVER);
   const bot = info.hearth?.bot_user_id;
   if (!bot) throw new Error(`${SERVER} runs no Hearth`);
-  const [first, ...others] = await Promise.all(MEMBERS.map((name) => memberNamed(info, name)));
-  if (!first) return;
-  const invite = others.map((m) => m.userId);
-  const space = await first.createRoom({ name: 'Camp', topic: 'Our little camp', creation_content: { type: 'm.space', 'm.federate': false }, preset: 'private_chat', invite });
-  const welcome = await first.createRoom({ name: 'Welcome', topic: 'Say hello!', creation_content: { 'm.federate': false }, preset: 'private_chat', invite });
-  await first.request('PUT', `/rooms/${encodeURIComponent(space)}/state/m.space.child/${encodeURIComponent(welcome)}`, { via: [SERVER] });
-  for (const member of others) {
-    await member.join(space);
-    await member.join(welcome);
-  }
-  await first.send(welcome, 'Welcome to camp! DM @hearth:camp.test and say !help to meet the bot.');
-  const dm = await first.createRoom({ is_direct: true, preset: 'trusted_private_chat', invite: [bot] });
-  await first.send(dm, '!help');
+  await encryptedDmsAsShipped();
+  const members = await Promise.all(MEMBERS.map((name) => memberNamed(info, name)));
+  const [alice] = members;
+  if (!alice) return;
+  const spaceId = await spaceOf(alice);
+  for (const member of members) await acceptHearthsInvitations(member, spaceId);
+  await answeredDm(alice, bot);
   process.stdout.write(`
-Demo community is up.
+The demo community is up: Hearth made the community space "Camp" and its rooms,
+and alice, bob and carol have joined them.
 
   Homeserver URL:  ${info.client_url}
   Members:         ${MEMBERS.map((m) => `@${m}:${SERVER}`).join(', ')} (password: ${PASSWORD})
   Admin:           ${info.admin_user_id} (password: ${info.admin_password})
-  Hearth's bot:    ${bot}  (alice already has a DM with it; say !help)
+  Hearth's bot:    ${bot}
 
-Log in from any Matrix client (Element: "Sign in", edit the homeserver, enter
-${info.client_url}), with one of the members above.
+Log in from any Matrix client with one of the accounts above. Type the
+homeserver URL by hand (in Element: "Sign in", then "Edit" beside the
+homeserver): ${SERVER} is not a real domain, so a client that first looks
+for https://${SERVER}/.well-known/matrix/client finds nothing there and may
+show an error about it; that is expected, the URL above is all it needs.
 
-Stop it with: node testbed/cli.ts down
+As a member: alice's DM with the bot already holds an answered !help (this
+script opened it without encryption, so any client can read its history).
+Start a DM with ${bot} from your client (encrypted, as Element makes it):
+the bot greets you and answers there too. Try !room create Knitting circle,
+!tier in any room, and !bugle to send everyone a broadcast.
+
+As the admin, your first steps:
+  1. Log in as ${info.admin_user_id} and accept the invitation to "Camp admin room";
+     the bot welcomes you there with what the room is for.
+  2. Say !help there for the admin commands, and !room list for the rooms.
+  3. Create your members' accounts on the homeserver (here the demo made three);
+     Hearth invites each new account to the space and its rooms within seconds.
+
+Stop it with: ./scripts/demo stop
 `);
 }
 
