@@ -141,6 +141,10 @@ describe('removal removes', () => {
       await startHearth(CAMP);
     }
     await removedFrom(roomId, far.userId);
+    const admin = Member.admin(CAMP);
+    const adminRoom = await managedRoom(CAMP, 'admin');
+    await admin.join(adminRoom);
+    await admin.waitForMessage(adminRoom, botOf(CAMP), (body) => body.startsWith(`Removed ${far.userId} from "Window`) && body.includes('(found at start-up)'), JOIN_MS);
     await waitFor('the ACL to be repaired', async () => !((await bot.state(roomId, 'm.room.server_acl')).allow as string[]).includes('far.test'), JOIN_MS);
     await alice.send(roomId, afterStart);
     await alice.waitForMessage(roomId, alice.userId, (body) => body === afterStart);
