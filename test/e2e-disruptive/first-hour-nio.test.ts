@@ -7,7 +7,7 @@
 // tests that disturb the shared testbed, one at a time.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
@@ -92,5 +92,9 @@ describe('a member\'s first hour, with matrix-nio', () => {
     assert.equal(report.broadcast_received.decrypted, true, 'bob decrypted the broadcast');
     assert.equal(report.broadcast_received.body, `📯 Bugle from ${people[0]!.user_id.slice(1, people[0]!.user_id.indexOf(':'))} (${people[0]!.user_id}): ${broadcast}`);
     assert.deepEqual(report.undecryptable, []);
+
+    // Every encrypted command waited a moment for its keys; none of that is a warning.
+    const log = readFileSync(camp.hearth?.log_path ?? '', 'utf8').split('\n');
+    assert.deepEqual(log.filter((line) => line.includes('"level":"warn"') && line.includes('Failed to decrypt a room event')), []);
   });
 });

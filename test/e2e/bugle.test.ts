@@ -61,7 +61,7 @@ describe('the Bugle', () => {
     await waitFor('the departure to count as opting out', async () => (await count("select count(*) as n from bugle_opt_outs where user_id = ? and how = 'left'", [leaver.userId])) === 1);
 
     const { ask } = await bugleDm(sender);
-    assert.match(await ask("!bugle Movie night on Friday at 8 🍿 -- Bob's place"), /^This will go to 26 member\(s\) by DM/);
+    assert.match(await ask("!bugle Movie night on Friday at 8 🍿 -- Bob's place"), /^This will go to 26 members by DM/);
     assert.equal(await ask('!bugle send'), 'Sending to 26 members. You will get a delivery report here.');
     await waitFor('the broadcast to be delivered', () => broadcastFinished(sender.userId), 60_000);
     const reports = await hearthSql<{ room_id: string }>(GLEN, 'select room_id from direct_rooms where bot_user_id = ? and user_id = ?', [BUGLE, sender.userId]);
