@@ -8,9 +8,11 @@ import { handleBotInvites } from './bot/invites.ts';
 import { Greetings } from './bot/greetings.ts';
 import { CommandTable } from './commands/table.ts';
 import { adminNotifier, isCommunityMember, MemberDirectory } from './community/index.ts';
+import { Removals } from './community/removals.ts';
 import type { Config } from './config/schema.ts';
 import type { Logger } from './logging/logger.ts';
-import type { HomeserverClient } from './matrix/client.ts';
+import { MatrixError, type HomeserverClient } from './matrix/client.ts';
+import { errorText } from './matrix/retry.ts';
 import type { EventRouter } from './matrix/inbox/router.ts';
 import { createSynapseAdmin } from './matrix/synapse-admin.ts';
 import type { StopSignal } from './lifecycle/stop-signal.ts';
@@ -30,6 +32,8 @@ import { guardText, RoomAudiences } from './tiers/audience-guard.ts';
 import { NeighborRooms } from './neighborhood/neighbor-rooms.ts';
 import { POLICY_LIST_KEY } from './federation/policy-list.ts';
 import { createNeighborRoomsStore } from './store/neighbor-rooms-store.ts';
+import { createOnboarding } from './onboarding/index.ts';
+import type { WebPages } from './web/index.ts';
 
 export interface Infrastructure {
   config: Config;
@@ -44,17 +48,25 @@ export interface Domains {
   /** Sets the community up (rooms, repairs, members); returns the admin room's ID. */
   setUp(): Promise<string>;
   stop(): Promise<void>;
+  /** The pages the domains serve on the web listener. */
+  webPages: WebPages[];
 }
 
 /** The rooms a new member is invited to, space first. */
 const WELCOME_ROLES = ['space', 'local_timeline', 'neighborhood_square', 'public_square'] as const;
 
 /** Admins added to the config after the admin room was created are invited at the next start. */
-async function inviteNewAdmins(client: HomeserverClient, adminRoomId: string, admins: readonly string[]): Promise<void> {
+async function inviteNewAdmins(client: HomeserverClient, adminRoomId: string, admins: readonly string[], log: Logger): Promise<void> {
   const present = new Set(await client.joinedMembers(adminRoomId));
   for (const admin of admins.filter((a) => !present.has(a))) {
-    // An admin already invited is refused again by the homeserver; that is the state we want anyway.
-    await client.invite(adminRoomId, admin).catch(() => undefined);
+    try {
+      await client.invite(adminRoomId, admin);
+    } catch (error) {
+      // An admin already invited is refused again by the homeserver; that is the state we want anyway.
+      if (error instanceof MatrixError && error.httpStatus === 403 && /already (in the room|invited|joined)/i.test(error.message)) continue;
+      // Any other refusal must not stop the start; the admin room's member list will show who is missing.
+      log.warn('could not invite an admin to the admin room', { room_id: adminRoomId, user_id: admin, error: errorText(error) });
+    }
   }
 }
 
@@ -82,20 +94,25 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
   const rooms = createManagedRoomsStore(db);
   const lists = createServerListsStore(db);
   // Every domain sends through this client: text goes out only where its audience may read it.
+  const removals = new Removals(createMembersStore(db));
+  // The one predicate: an account of this server, not a bot, not a guest, and not removed from the community.
+  const isLocalMember = (userId: string): boolean => isCommunityMember(userId, serverName, isOwnBot) && !removals.isRemoved(userId);
   const client = guardText(homeserver, new RoomAudiences({
     rooms,
     context: async () => ({
       serverName, isOwnBot,
-      isMember: (userId) => isCommunityMember(userId, serverName, isOwnBot),
+      isMember: isLocalMember,
       neighbors: (await lists.neighbors()).filter((server) => server !== serverName),
     }),
   }));
   let adminRoomId: string | null = null;
   const notify = adminNotifier(client, () => adminRoomId, log.child('notices'));
-  const membersStore = createMembersStore(db);
+  const membersStore = removals.store;
   const tiers = createTiers({
     config, client, rooms, lists, notify, log: log.child('tiers'),
     roomMembers: createRoomMembersStore(db), members: membersStore, isOwnBot,
+    // Onboarding (built below) keeps the admins list that the power levels follow.
+    formerAdmins: () => onboarding.admins.former(),
   });
   const admin = config.homeserver.admin_token
     ? createSynapseAdmin({
@@ -105,7 +122,6 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
       requestSignal: () => stopSignal.forRequest(config.homeserver.request_timeout_seconds * 1000),
     })
     : null;
-  const isLocalMember = (userId: string): boolean => isCommunityMember(userId, serverName, isOwnBot);
   const botDms = new DirectMessenger(client, createDirectRoomsStore(db), log.child('dm'), { encrypted: encryptsDirectMessages(config) });
   // The neighborhood is built after federation (it uses its ACL jobs), so this hook is bound below.
   let refreshNeighborhood = (): Promise<void> => Promise.resolve();
@@ -137,6 +153,25 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
   const bugle = config.bugle.enabled
     ? createBugle({ config, db, client, members: membersStore, isCommunityMember: isLocalMember, notify, log: log.child('bugle') })
     : null;
+  const onboarding = createOnboarding({
+    config, db, client, messenger: botDms, admin, rooms, members: membersStore, isLocalMember,
+    botUserId: mainBotUserId(config), notify,
+    directory: () => members,
+    spaceMembers: async () => {
+      const spaceId = (await tiers.facts()).spaceId;
+      return spaceId ? client.joinedMembers(spaceId) : [];
+    },
+    adminsChanged: async (userId, change) => {
+      if (adminRoomId && change === 'added') await client.invite(adminRoomId, userId);
+      if (adminRoomId && change === 'removed' && ['join', 'invite'].includes(String((await client.getStateEvent(adminRoomId, 'm.room.member', userId))?.membership))) {
+        await client.kick(adminRoomId, userId, 'Hearth removed you: you are no longer an admin of this community.');
+      }
+      // The power levels follow the admins list in every managed room.
+      await tiers.repairAll();
+    },
+    requestSignal: () => stopSignal.forRequest(config.homeserver.request_timeout_seconds * 1000),
+    log: log.child('onboarding'),
+  });
   const members = new MemberDirectory({
     client,
     members: membersStore,
@@ -153,10 +188,12 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
     admin,
     pollSeconds: config.homeserver.member_poll_seconds,
     log: log.child('members'),
+    admission: onboarding.admission,
+    onNewMembers: onboarding.onNewMembers,
   });
 
   const table: CommandTable = new CommandTable(
-    [helpCommand(() => table), ...tiers.commands, ...federation.commands, ...neighborhood.commands, ...(bugle?.commands ?? [])],
+    [helpCommand(() => table), ...tiers.commands, ...federation.commands, ...neighborhood.commands, ...(bugle?.commands ?? []), ...onboarding.commands],
     log.child('commands'),
     { serverName },
   );
@@ -196,21 +233,26 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
   router.on('m.room.message', members.handleEvent);
 
   return {
+    webPages: onboarding.webPages,
     async setUp() {
+      await removals.load();
+      await onboarding.loadAdmins();
       const ids = await tiers.ensureRooms();
       adminRoomId = ids.get('admin') ?? null;
-      if (adminRoomId) await inviteNewAdmins(client, adminRoomId, config.community.admins);
+      if (adminRoomId) await inviteNewAdmins(client, adminRoomId, config.community.admins, log.child('admins'));
       await tiers.repairAll();
       await federation.setUp();
       await neighborhood.setUp();
       await bugle?.setUp();
       // Invitations to neighbors' rooms that a stop interrupted are owed still; the claims keep them from repeating.
       for (const room of await neighborRoomsStore.joined()) if (room.creationKey !== POLICY_LIST_KEY) members.oweLaterRoom(room.roomId);
+      await onboarding.setUp();
       members.start();
       return adminRoomId ?? '';
     },
     stop: async () => {
       await members.stop();
+      await onboarding.stop();
       await federation.stop();
       await bugle?.stop();
     },
