@@ -12,6 +12,7 @@ import * as transactionFingerprints from './0008_transaction_fingerprints.ts';
 import * as memberInvitations from './0009_member_invitations.ts';
 import * as memberRemoval from './0010_member_removal.ts';
 import * as neighborRooms from './0011_neighbor_rooms.ts';
+import * as onboarding from './0012_onboarding.ts';
 
 export interface Migration {
   name: string;
@@ -31,4 +32,5 @@ export const migrations: readonly Migration[] = [
   memberInvitations,
   memberRemoval,
   neighborRooms,
+  onboarding,
 ];

@@ -20,12 +20,15 @@ import { EncryptionSwitch } from './matrix/crypto/switch.ts';
 import { StopSignal, within } from './lifecycle/stop-signal.ts';
 import type { MatrixEvent } from './matrix/event.ts';
 import type { Delivery } from './matrix/inbox/router.ts';
+import { startWebListener, type WebListener } from './web/index.ts';
 
 export interface Hearth {
   readonly botUserId: string;
   readonly adminRoomId: string;
   /** The port the transaction listener actually bound (differs from config when it asked for 0). */
   readonly port: number;
+  /** The port the web listener bound; null when web.enabled is false. */
+  readonly webPort: number | null;
   readonly db: Database;
   /** Resolves once every received event that is due has been processed. */
   inboxIdle(): Promise<void>;
@@ -102,6 +105,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const port = (server.address() as AddressInfo).port;
   log.info('listening for the homeserver', { address: config.appservice.bind_address, port });
 
+  let web: WebListener | null = null;
   let stopping: Promise<void> | null = null;
   // Soft first: no new transactions (the homeserver keeps and retries them),
   // and the worker and the domains stop at their next safe point. At the
@@ -111,13 +115,15 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     stopping = (async () => {
       health.status = 'stopping';
       stopSignal.requestStop();
-      const orderly = Promise.all([worker.stop(), domains.stop()]);
+      // The web listener takes no new requests and lets those in hand finish (a sign-up is recorded, not cut in half).
+      const orderly = Promise.all([worker.stop(), domains.stop(), web?.close()]);
       if (await within(config.service.shutdown_seconds * 1000, orderly) === 'timed out') {
         log.warn('stopping took longer than service.shutdown_seconds; cutting what is still waiting', { shutdown_seconds: config.service.shutdown_seconds });
         stopSignal.halt();
         await within(HARD_STOP_GRACE_MS, orderly);
       }
       stopSignal.halt();
+      web?.halt();
       await encryption.stop();
       server.closeAllConnections();
       server.close();
@@ -136,6 +142,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       });
       await checkHomeserverReachesUs(client, config, log);
       health.admin_room_id = await domains.setUp();
+      if (config.web.enabled) web = await startWebListener({ config, pages: domains.webPages, log: log.child('web') });
     }
     worker.start();
   } catch (error) {
@@ -149,6 +156,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     botUserId,
     get adminRoomId() { return health.admin_room_id ?? ''; },
     port,
+    get webPort() { return web?.port ?? null; },
     db,
     inboxIdle: () => worker.idle(),
     stop,

@@ -90,14 +90,30 @@ function hearthConfigYaml(server: ServerPlan, database: Record<string, string>):
       as_token: randomBytes(32).toString('hex'),
       hs_token: randomBytes(32).toString('hex'),
     },
-    community: { name: capitalize(server.short), admins: [`@${ADMIN_LOCALPART}:${server.name}`] },
+    community: { name: capitalize(server.short), admins: [`@${ADMIN_LOCALPART}:${server.name}`], max_members: 100_000 },
     database,
     // Most tests read the bots' DMs with a plain client, so the bots open them
     // unencrypted here; the encryption tests turn this back on for camp.test.
     encryption: { encrypt_direct_messages: false },
+    // The sign-up pages, on a port of their own beside the appservice's. Tests
+    // send many forms from 127.0.0.1, and register far more accounts than a
+    // community's cap; the onboarding tests set their own cap.
+    web: {
+      enabled: true,
+      port: webPort(server),
+      public_base_url: `http://127.0.0.1:${webPort(server)}`,
+      homeserver_address: clientUrl(server),
+      submissions_per_hour: 100_000,
+      pages_per_minute: 100_000,
+    },
     logging: { level: 'info', format: 'json' },
   };
   return `# Written by the Hearth testbed for ${server.name}.\n${stringify(config)}`;
+}
+
+/** The web listener's port: 1000 above the appservice's (20008 for camp.test). */
+export function webPort(server: ServerPlan): number {
+  return server.appservicePort + 1000;
 }
 
 function capitalize(word: string): string {

@@ -59,7 +59,10 @@ export function synapseConfig(server: ServerPlan, files: SynapseFiles, secrets: 
     registration_shared_secret: secrets.registrationSharedSecret,
     macaroon_secret_key: secrets.macaroonSecretKey,
     form_secret: secrets.formSecret,
-    enable_registration: false,
+    // Sign-up only with a registration token, as on a Hearth community: Hearth's
+    // invitations are single-use tokens, and anything else is refused.
+    enable_registration: true,
+    registration_requires_token: true,
     // Passwords are hashed on every registration and login; the default cost
     // makes each one take a noticeable fraction of a second.
     bcrypt_rounds: 4,

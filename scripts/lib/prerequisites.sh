@@ -69,6 +69,15 @@ postgres_bindir() {
   return 1
 }
 
+# Debian's Chromium, which the browser tests drive headless through playwright-core.
+HEARTH_CHROMIUM="${HEARTH_CHROMIUM:-/usr/bin/chromium}"
+export HEARTH_CHROMIUM
+ensure_chromium() {
+  if [ -x "$HEARTH_CHROMIUM" ]; then return; fi
+  apt_install chromium
+  [ -x "$HEARTH_CHROMIUM" ] || die "chromium installed but $HEARTH_CHROMIUM is missing (set HEARTH_CHROMIUM to its path)"
+}
+
 # A private PostgreSQL server for the tests: its own data folder and port, never the system's cluster.
 ensure_postgres() {
   local bin data="$HEARTH_CACHE/postgres" owner

@@ -17,6 +17,8 @@ import { openDatabase } from '../store/database.ts';
 export interface Finding {
   ok: boolean;
   text: string;
+  /** Worth reading, but nothing to fix: printed as a warning, and not counted as a problem. */
+  warning?: boolean;
 }
 
 const ok = (text: string): Finding => ({ ok: true, text });
@@ -26,6 +28,18 @@ const problem = (text: string): Finding => ({ ok: false, text });
 function portOf(url: URL): number {
   if (url.port !== '') return Number(url.port);
   return url.protocol === 'https:' ? 443 : 80;
+}
+
+/** The size the guide Hearth follows advises; beyond it, a warning. */
+export const ADVISED_MAX_MEMBERS = 100;
+
+export function checkMemberCap(config: Config): Finding | null {
+  if (config.community.max_members <= ADVISED_MAX_MEMBERS) return null;
+  return {
+    ok: true,
+    warning: true,
+    text: `community.max_members is ${config.community.max_members}. "Run your own social" (runyourown.social), the guide Hearth follows, advises keeping a community to 50 to 100 people who know each other: beyond that, a host can no longer welcome everyone personally or know who everyone is.`,
+  };
 }
 
 export function checkUrlAndPort(config: Config): Finding {
@@ -137,6 +151,8 @@ export async function checkConfig(path: string): Promise<Finding[]> {
   const findings: Finding[] = [ok(`${path} is a valid config`)];
   const unsafe = unsafeValues(config);
   findings.push(...unsafe.map((u) => problem(`${u.path}: ${u.message}`)));
+  const cap = checkMemberCap(config);
+  if (cap) findings.push(cap);
   findings.push(checkUrlAndPort(config), await checkDatabase(config));
   const homeserver = await checkHomeserver(config);
   findings.push(homeserver);
@@ -149,7 +165,7 @@ export async function checkConfig(path: string): Promise<Finding[]> {
 
 export async function runCheckConfig(path: string): Promise<boolean> {
   const findings = await checkConfig(path);
-  for (const finding of findings) process.stdout.write(`${finding.ok ? 'ok' : 'PROBLEM'}: ${finding.text}\n`);
+  for (const finding of findings) process.stdout.write(`${finding.warning ? 'WARNING' : finding.ok ? 'ok' : 'PROBLEM'}: ${finding.text}\n`);
   const problems = findings.filter((f) => !f.ok).length;
   process.stdout.write(problems === 0 ? 'Everything Hearth can check is in order.\n' : `${problems === 1 ? '1 problem' : `${problems} problems`} found.\n`);
   return problems === 0;

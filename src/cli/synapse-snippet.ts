@@ -35,6 +35,8 @@ export function synapseSettings(config: Config, registrationPath: string): Setti
     },
     { why: 'Nobody makes aliases: an alias tells anyone, through any server, the ID of a local or neighborhood room.', key: 'alias_creation_rules', value: [{ action: 'deny' }] },
     { why: 'People without an account can read the public rooms, as the public tier promises.', key: 'allow_guest_access', value: true },
+    { why: 'Sign-up with a registration token and nothing else: Hearth\'s invitations are single-use tokens (docs/onboarding.md).', key: 'enable_registration', value: true },
+    { why: 'Without a valid token, Synapse refuses every sign-up: nobody makes an account without an invitation.', key: 'registration_requires_token', value: true },
   );
   return settings;
 }

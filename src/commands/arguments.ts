@@ -62,6 +62,12 @@ function splitFlags(command: Command, words: readonly string[]): { positional: s
     const name = word.slice(2);
     const spec = command.flags?.find((f) => f.name === name);
     if (!spec) throw new CommandError(`unknown option --${name}. Usage: ${usageOf(command)}`);
+    if (spec.value !== undefined) {
+      const value = words[++i];
+      if (value === undefined || value === '') throw new CommandError(`--${name} needs a value. Usage: ${usageOf(command)}`);
+      flags.set(name, value);
+      continue;
+    }
     if (!spec.choices) {
       flags.set(name, true);
       continue;

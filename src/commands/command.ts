@@ -22,6 +22,8 @@ export interface FlagSpec {
   description: string;
   /** Without choices the flag is a switch (present or absent). */
   choices?: readonly string[];
+  /** A flag that takes any one value (quoted to hold spaces), shown as --name <value>. */
+  value?: string;
 }
 
 export interface CommandContext {
@@ -108,6 +110,9 @@ export class CommandError extends Error {
 
 export function usageOf(command: Command): string {
   const params = command.params.map((p) => (p.optional ? `[${p.name}]` : `<${p.name}>`));
-  const flags = (command.flags ?? []).map((f) => (f.choices ? `[--${f.name} ${f.choices.join('|')}]` : `[--${f.name}]`));
+  const flags = (command.flags ?? []).map((f) => {
+    if (f.choices) return `[--${f.name} ${f.choices.join('|')}]`;
+    return f.value === undefined ? `[--${f.name}]` : `[--${f.name} <${f.value}>]`;
+  });
   return ['!' + command.name, ...params, ...flags].join(' ');
 }

@@ -40,6 +40,14 @@ export interface MemberDirectoryOptions {
   pollSeconds: number;
   log: Logger;
   now?: () => number;
+  /**
+   * Asked before a member is invited into the community: 'wait' keeps them
+   * awaiting (onboarding: not agreed to the code of conduct yet). Left out,
+   * everyone is let in.
+   */
+  admission?: (userId: string) => Promise<'let in' | 'wait'>;
+  /** Told of members recorded for the first time (onboarding checks them against the member cap). */
+  onNewMembers?: (userIds: readonly string[]) => Promise<void>;
 }
 
 export class MemberDirectory {
@@ -94,6 +102,11 @@ export class MemberDirectory {
     return this.passes.idle();
   }
 
+  /** Asks for a pass soon, without waiting for it: someone may now be let in. */
+  requestPass(): void {
+    void this.passes.request();
+  }
+
   /** Records the local users not seen before, and asks for a pass to invite the new ones. */
   async notice(userIds: readonly string[]): Promise<void> {
     if ((await this.record(userIds)) > 0) void this.passes.request();
@@ -120,6 +133,11 @@ export class MemberDirectory {
     const fresh = await this.options.members.addNew(unknown, this.now());
     unknown.forEach((id) => this.known.add(id));
     if (fresh.length > 0) this.options.log.info('new members', { count: fresh.length });
+    if (fresh.length > 0 && this.options.onNewMembers) {
+      await this.options.onNewMembers(fresh).catch((error: unknown) => {
+        this.options.log.warn('could not report new members', { error: errorText(error) });
+      });
+    }
     return fresh.length;
   }
 
@@ -172,6 +190,17 @@ export class MemberDirectory {
     }
   }
 
+  /** Whether a member may be invited now; one whose admission fails waits for a later pass. */
+  private async admitted(userId: string): Promise<boolean> {
+    if (!this.options.admission) return true;
+    try {
+      return (await this.options.admission(userId)) === 'let in';
+    } catch (error) {
+      this.options.log.warn('could not decide whether to let a member in; will try again', { user_id: userId, error: errorText(error) });
+      return false;
+    }
+  }
+
   /** Welcomes the members never invited; false when the pass should end here (paused or stopping). */
   private async inviteAwaiting(): Promise<boolean> {
     const stopping = (): boolean => this.passes.stopping;
@@ -182,6 +211,7 @@ export class MemberDirectory {
     // Before the community's rooms exist there is nothing to invite to; the member stays awaiting.
     if (rooms.length === 0) return true;
     for (const userId of awaiting) {
+      if (!(await this.admitted(userId))) continue;
       const progress = await this.welcome.inviteMember(userId, rooms, stopping);
       if (progress === 'done') await this.options.members.markInvited(userId, this.now());
       // 'owed': this member waits for the next pass while the others go on.

@@ -44,6 +44,10 @@ export function parseConfig(document: unknown, source: string, baseDir: string):
   if (problems.length > 0) throw new ConfigError(source, dedupe(problems));
   const config = withDefaults as Config;
   if (!isAbsolute(config.database.sqlite_path)) config.database.sqlite_path = resolve(baseDir, config.database.sqlite_path);
+  for (const key of ['code_of_conduct', 'welcome'] as const) {
+    const file = config.community[key];
+    if (file !== '' && !isAbsolute(file)) config.community[key] = resolve(baseDir, file);
+  }
   return config;
 }
 
@@ -57,6 +61,9 @@ function crossFieldProblems(config: Config): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   if (config.database.engine === 'postgres' && config.database.postgres_url === '') {
     problems.push({ path: 'database.postgres_url', message: 'required when database.engine is postgres' });
+  }
+  if (config.web.enabled && !/^https?:\/\/[^/]+/.test(config.web.public_base_url)) {
+    problems.push({ path: 'web.public_base_url', message: 'required when web.enabled is true: the address people open in a browser, like https://join.camp.example.org' });
   }
   if (config.appservice.as_token === config.appservice.hs_token) {
     problems.push({ path: 'appservice.hs_token', message: 'must differ from appservice.as_token' });

@@ -99,8 +99,89 @@ export const CommunitySchema = Type.Object(
   {
     name: Type.String({ description: 'Name of the community, shown in room names and messages.', default: 'Our Hearth', minLength: 1 }),
     admins: Type.Array(Type.String({ pattern: '^@[^:]+:.+$' }), {
-      description: 'Matrix IDs of the admins. They are invited to the admin room and may run admin commands.',
+      description: 'Matrix IDs of the first admins. They are invited to the admin room and may run admin commands. `!admin add` and `!admin remove` change the list from chat, and what they record outlasts this file.',
       default: [],
+    }),
+    description: Type.String({
+      description: 'A few sentences about the community, shown on the sign-up page above the code of conduct.',
+      default: '',
+    }),
+    code_of_conduct: Type.String({
+      description: "A Markdown file with the community's code of conduct (a relative path is relative to the config file's folder). It is shown at sign-up, in the welcome and on `!coc`, and every member must answer `!agree` before Hearth invites them into the community. Hearth reads it at start-up: after changing it, restart Hearth, and every member is sent the new text. Empty: no code of conduct, and members are let in without agreeing to anything.",
+      default: '',
+      examples: ['/etc/hearth/code-of-conduct.md'],
+    }),
+    welcome: Type.String({
+      description: "A Markdown file with the welcome the bot sends each new member by DM, before the code of conduct and a short guide to the tiers (a relative path is relative to the config file's folder). Empty: a short welcome naming the community.",
+      default: '',
+    }),
+    coc_grace_days: Type.Integer({
+      description: 'Days members have to agree to a changed code of conduct before `!member list` shows them to the admins as not having agreed. Nobody is removed automatically.',
+      default: 14,
+      minimum: 0,
+    }),
+    max_members: Type.Integer({
+      description: 'The most members the community may have, counting open invitations: when members plus open invitations reach it, `!invite create` and signing up are refused. Above 100, `check-config` warns.',
+      default: 50,
+      minimum: 1,
+    }),
+    members_may_invite: Type.Boolean({
+      description: 'Whether every member may create invitations (`!invite create`), not only the admins.',
+      default: false,
+    }),
+    invitation_days: Type.Integer({
+      description: 'How many days an invitation stays valid when `!invite create` is given no --expires.',
+      default: 7,
+      minimum: 1,
+    }),
+    removal_room_delay_ms: Type.Integer({
+      description: 'A pause before each room of a `!member remove`. Only for tests that stop Hearth halfway; keep 0.',
+      default: 0,
+      minimum: 0,
+    }),
+  },
+  Strict,
+);
+
+export const WebSchema = Type.Object(
+  {
+    enabled: Type.Boolean({
+      description: "Run Hearth's web listener, which serves the sign-up pages of invitation links. Off, `!invite create` still makes invitations, answered with the bare registration token (for clients that ask for one).",
+      default: false,
+    }),
+    bind_address: Type.String({
+      description: 'Address the web listener binds to. Keep it on loopback behind a reverse proxy that adds TLS (see docs/onboarding.md).',
+      default: '127.0.0.1',
+    }),
+    port: Type.Integer({
+      description: 'Port the web listener binds to (0 picks a free port, which only tests want).',
+      default: 9994,
+      minimum: 0,
+      maximum: 65535,
+    }),
+    public_base_url: Type.String({
+      description: 'The address people open in a browser to reach the web listener, through the reverse proxy: invitation links start with it. Required when enabled.',
+      default: '',
+      examples: ['https://join.camp.example.org'],
+    }),
+    homeserver_address: Type.String({
+      description: "The homeserver address members type into Element or another Matrix client, shown after sign-up. Empty: the server name, which works when the homeserver's domain publishes /.well-known/matrix/client.",
+      default: '',
+      examples: ['https://matrix.camp.example.org'],
+    }),
+    trust_proxy: Type.Boolean({
+      description: "Whether a reverse proxy on this machine (loopback) forwards the requests: then the client's address is read from X-Forwarded-For, so the rate limits count each visitor rather than the proxy.",
+      default: false,
+    }),
+    submissions_per_hour: Type.Integer({
+      description: 'How many forms (sign-up attempts) one address may send in an hour; more are refused with a page that says when to try again.',
+      default: 20,
+      minimum: 1,
+    }),
+    pages_per_minute: Type.Integer({
+      description: 'How many pages one address may load in a minute.',
+      default: 120,
+      minimum: 1,
     }),
   },
   Strict,
@@ -118,6 +199,11 @@ export const TiersSchema = Type.Object(
     encrypt_neighborhood_rooms: Type.Boolean({
       description: 'The same for new neighborhood rooms (the neighborhood square when first created). Public rooms are never encrypted: anyone may read them anyway.',
       default: false,
+    }),
+    rooms_per_member_per_day: Type.Integer({
+      description: 'Rooms one member may create with `!room create` in any 24 hours; the refusal says when they can create the next. Admins have no limit. 0: only admins create rooms.',
+      default: 5,
+      minimum: 0,
     }),
   },
   Strict,
@@ -291,6 +377,7 @@ export const ConfigSchema = Type.Object(
     homeserver: HomeserverSchema,
     appservice: AppserviceSchema,
     community: Type.Object(CommunitySchema.properties, { ...Strict, default: {} }),
+    web: Type.Object(WebSchema.properties, { ...Strict, default: {} }),
     tiers: Type.Object(TiersSchema.properties, { ...Strict, default: {} }),
     federation: Type.Object(FederationSchema.properties, { ...Strict, default: {} }),
     bugle: Type.Object(BugleSchema.properties, { ...Strict, default: {} }),

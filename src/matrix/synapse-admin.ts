@@ -12,6 +12,12 @@ export interface SynapseAdmin {
   roomMembers(roomId: string): Promise<string[]>;
   /** Makes every user of this server leave a room (another server's too); nothing is purged. */
   removeLocalUsers(roomId: string): Promise<void>;
+  /** Creates a registration token that Synapse accepts once, until `expiresAt` (ms since the epoch). */
+  createRegistrationToken(token: string, expiresAt: number): Promise<void>;
+  /** Deletes a registration token; one Synapse does not know (any more) is no error. */
+  deleteRegistrationToken(token: string): Promise<void>;
+  /** Deactivates an account for good (its messages stay); one already deactivated is no error. */
+  deactivateUser(userId: string): Promise<void>;
 }
 
 interface UsersPage {
@@ -33,7 +39,7 @@ export interface SynapseAdminSettings {
 }
 
 export function createSynapseAdmin({ homeserverUrl, adminToken, log, requestSignal }: SynapseAdminSettings): SynapseAdmin {
-  async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, query: Record<string, string> = {}, body?: Record<string, unknown>): Promise<T> {
+  async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, query: Record<string, string> = {}, body?: Record<string, unknown>, notFoundIsFine = false): Promise<T> {
     const url = new URL(path, homeserverUrl);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
     const response = await fetch(url, {
@@ -44,6 +50,7 @@ export function createSynapseAdmin({ homeserverUrl, adminToken, log, requestSign
     });
     if (!response.ok) {
       const body = await response.text();
+      if (response.status === 404 && notFoundIsFine) return {} as T;
       log.warn('the Synapse admin API refused a request', { path, status: response.status });
       throw new Error(`Synapse admin API ${path}: ${response.status} ${body.slice(0, 200)} (is homeserver.admin_token an admin's token?)`);
     }
@@ -82,6 +89,15 @@ export function createSynapseAdmin({ homeserverUrl, adminToken, log, requestSign
     async removeLocalUsers(roomId) {
       // Synapse's room deletion without purging: every local user leaves, the history this server already had stays.
       await call('DELETE', `/_synapse/admin/v2/rooms/${encodeURIComponent(roomId)}`, {}, { block: false, purge: false });
+    },
+    async createRegistrationToken(token, expiresAt) {
+      await call('POST', '/_synapse/admin/v1/registration_tokens/new', {}, { token, uses_allowed: 1, expiry_time: expiresAt });
+    },
+    async deleteRegistrationToken(token) {
+      await call('DELETE', `/_synapse/admin/v1/registration_tokens/${encodeURIComponent(token)}`, {}, undefined, true);
+    },
+    async deactivateUser(userId) {
+      await call('POST', `/_synapse/admin/v1/deactivate/${encodeURIComponent(userId)}`, {}, { erase: false });
     },
   };
 }

@@ -4,12 +4,17 @@ import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
 import type { ServerListsStore } from '../store/server-lists-store.ts';
 import type { CommunityFacts } from './facts.ts';
 
-export function communityFacts(serverName: string, admins: readonly string[], botLocalpart: string, rooms: ManagedRoomsStore, lists: ServerListsStore) {
+/** `admins` is read at every call: `!admin add` changes it in place. `formerAdmins`: those `!admin remove` took out. */
+export function communityFacts(
+  serverName: string, admins: readonly string[], botLocalpart: string, rooms: ManagedRoomsStore, lists: ServerListsStore,
+  formerAdmins: () => readonly string[] = () => [],
+) {
   return async (): Promise<CommunityFacts> => {
     const { neighbors, defederated } = await lists.both();
     return {
       serverName,
-      admins,
+      admins: [...admins],
+      formerAdmins: formerAdmins(),
       botLocalpart,
       spaceId: (await rooms.byCreationKey('space'))?.roomId ?? null,
       neighbors: neighbors.filter((server) => server !== serverName),

@@ -10,6 +10,8 @@ export interface CommunityFacts {
   /** Servers (or globs) this community has cut off. */
   defederated: readonly string[];
   admins: readonly string[];
+  /** Admins removed from chat (`!admin remove`): the moderator power Hearth gave them is taken back. */
+  formerAdmins?: readonly string[];
   /**
    * The localpart every Hearth of a neighborhood gives its main bot. A
    * neighbor's bot may invite its own members to our neighborhood rooms.

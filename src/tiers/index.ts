@@ -37,6 +37,8 @@ export interface TiersOptions {
   /** The community's members, among them those removed from the space. */
   members: RemovedMembersStore;
   isOwnBot: (userId: string) => boolean;
+  /** Admins removed from chat, whose moderator power the reconciler takes back. */
+  formerAdmins?: () => readonly string[];
 }
 
 /** The persisted ACL jobs of the federation domain, which narrowing a room goes through. */
@@ -60,7 +62,7 @@ export interface Tiers {
 
 export function createTiers(o: TiersOptions): Tiers {
   const serverName = o.config.homeserver.server_name;
-  const facts = communityFacts(serverName, o.config.community.admins, o.config.appservice.bot_localpart, o.rooms, o.lists);
+  const facts = communityFacts(serverName, o.config.community.admins, o.config.appservice.bot_localpart, o.rooms, o.lists, o.formerAdmins);
   const membershipFacts = async (): Promise<MembershipFacts> => ({ community: await facts(), removed: new Set(await o.members.removed()), isOwnBot: o.isOwnBot });
   const reconciler = new Reconciler({
     client: o.client, rooms: o.rooms, facts, notify: o.notify, log: o.log.child('reconciler'),

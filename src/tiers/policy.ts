@@ -119,13 +119,15 @@ export function enforcedPowerLevels(room: ManagedRoom, facts: CommunityFacts): {
 
 /**
  * Power the room must no longer give: a Hearth bot of a server that is no
- * longer a neighbor keeps nothing (its level was only ever ours to give).
+ * longer a neighbor keeps nothing (its level was only ever ours to give), nor
+ * does a former admin keep the moderator level that being an admin gave them.
  */
 export function revokedUsers(room: ManagedRoom, facts: CommunityFacts, users: Readonly<Record<string, unknown>>): string[] {
-  if (!facts.botLocalpart) return [];
+  const former = (facts.formerAdmins ?? []).filter((user) => users[user] === MODERATOR_LEVEL && !facts.admins.includes(user));
+  if (!facts.botLocalpart) return former;
   const current = new Set(neighborBots(room, facts));
   const prefix = `@${facts.botLocalpart}:`;
-  return Object.keys(users).filter((user) => user.startsWith(prefix) && !user.endsWith(`:${facts.serverName}`) && !current.has(user));
+  return [...former, ...Object.keys(users).filter((user) => user.startsWith(prefix) && !user.endsWith(`:${facts.serverName}`) && !current.has(user))];
 }
 
 export function defaultPowerLevels(room: ManagedRoom, facts: CommunityFacts, moderators: readonly string[] = []): Content {

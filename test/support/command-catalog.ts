@@ -9,6 +9,7 @@ import { bugleCommands } from '../../src/bugle/commands.ts';
 import { defederationCommands } from '../../src/federation/commands.ts';
 import { neighborhoodCommands } from '../../src/neighborhood/commands.ts';
 import { tierCommands, type TierCommandsOptions } from '../../src/tiers/commands.ts';
+import { onboardingCommands } from '../../src/onboarding/commands.ts';
 import { silentLogger } from './silent-logger.ts';
 
 /** A stand-in for a service the catalog never runs. */
@@ -53,6 +54,12 @@ export function commandCatalog(extra: { tiers?: Partial<TierCommandsOptions> } =
     ...defederationCommands(unused('defederation')),
     ...neighborhoodCommands(unused('neighborhood')),
     ...bugleCommands(unused('bugle')),
+    ...onboardingCommands({
+      invitations: unused('invitations'), welcome: unused('welcome'), removals: unused('removals'), admins: unused('admins'),
+      adminsChanged: () => Promise.reject(new Error('the admins changed')), store: unused('onboarding store'), members: unused('members'),
+      removed: () => Promise.reject(new Error('removed members were asked for')), isLocalMember: () => true,
+      membersMayInvite: false, invitationDays: 7, graceDays: 14, cocSince: () => Promise.resolve(null), hasAdminApi: true,
+    }),
   ];
   const table: CommandTable = new CommandTable([helpCommand(() => table), ...commands], silentLogger(), { serverName: CATALOG_SERVER });
   return table;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { checkConfig, checkUrlAndPort } from '../../src/cli/check-config.ts';
+import { checkConfig, checkMemberCap, checkUrlAndPort } from '../../src/cli/check-config.ts';
 import { renderSynapseSnippet } from '../../src/cli/synapse-snippet.ts';
 import { randomToken, testConfig } from '../support/config.ts';
 
@@ -22,6 +22,8 @@ describe('hearth synapse-snippet', () => {
       room_list_publication_rules: [{ user_id: '@hearth:camp.test', action: 'allow' }, { action: 'deny' }],
       alias_creation_rules: [{ action: 'deny' }],
       allow_guest_access: true,
+      enable_registration: true,
+      registration_requires_token: true,
     });
   });
 
@@ -38,6 +40,18 @@ describe('hearth synapse-snippet', () => {
 });
 
 describe('hearth check-config', () => {
+  it('warns, citing the guide, when the member cap is above 100, without counting it as a problem', () => {
+    const config = testConfig();
+    config.community.max_members = 150;
+    const finding = checkMemberCap(config);
+    assert.ok(finding);
+    assert.equal(finding.ok, true);
+    assert.equal(finding.warning, true);
+    assert.match(finding.text, /community\.max_members is 150\. "Run your own social".*50 to 100 people/);
+    config.community.max_members = 100;
+    assert.equal(checkMemberCap(config), null);
+  });
+
   it('finds an appservice.url whose port is not appservice.port', () => {
     const finding = checkUrlAndPort(testConfig({ appservice: { url: 'http://127.0.0.1:9000', port: 9993 } }));
     assert.equal(finding.ok, false);
