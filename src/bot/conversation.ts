@@ -13,6 +13,8 @@ import { revealsOf, type Reply } from '../commands/command.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
 import type { MatrixEvent } from '../matrix/event.ts';
+import { permanentRefusal } from '../matrix/matrix-error.ts';
+import { errorText } from '../matrix/retry.ts';
 import { AudienceRefused } from '../tiers/audience-guard.ts';
 import type { DirectMessage } from '../community/direct-messages.ts';
 
@@ -62,6 +64,11 @@ export async function answer(options: Pick<ConversationOptions, 'directMessage'>
   return 'in a DM';
 }
 
+/** What the member hears when the homeserver refused the answer itself for good (too large, most likely). */
+export function answerRefused(errcode: string): Reply {
+  return { text: `I could not send you my answer: the homeserver refused it (${errcode}). Try a shorter command, or ask your admin.`, reveals: 'public' };
+}
+
 export function handleCommandMessages(options: ConversationOptions) {
   return async (event: MatrixEvent): Promise<void> => {
     const body = event.content.body;
@@ -72,8 +79,21 @@ export function handleCommandMessages(options: ConversationOptions) {
         body.trim(),
       )
       : notMembersAnswer(options.serverName);
-    const where = await answer(options, await options.responderFor(event.room_id), event, reply);
-    options.log.info('answered a command', { room_id: event.room_id, event_id: event.event_id, sender: event.sender, answered: where });
+    const responder = await options.responderFor(event.room_id);
+    try {
+      const where = await answer(options, responder, event, reply);
+      options.log.info('answered a command', { room_id: event.room_id, event_id: event.event_id, sender: event.sender, answered: where });
+    } catch (error) {
+      const refusal = permanentRefusal(error);
+      if (refusal === null) throw error;
+      // Asking again would be refused again. The member still hears something, and the event is set
+      // aside by the inbox worker with the reason (rethrown below).
+      const short = replyContent(answerRefused(refusal.errcode ?? String(refusal.httpStatus)), event.event_id);
+      await responder.sendEvent(event.room_id, 'm.room.message', short, `refused.${event.event_id}`, { reveals: 'public' }).catch((late: unknown) => {
+        options.log.warn('could not tell a member that their answer was refused', { room_id: event.room_id, event_id: event.event_id, error: errorText(late) });
+      });
+      throw error;
+    }
   };
 }
 

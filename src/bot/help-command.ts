@@ -1,5 +1,6 @@
 import { CommandError, defineCommand, type Command } from '../commands/command.ts';
 import type { CommandTable } from '../commands/table.ts';
+import { quoted } from '../commands/text.ts';
 
 export function helpCommand(table: () => CommandTable): Command {
   return defineCommand({
@@ -12,7 +13,7 @@ export function helpCommand(table: () => CommandTable): Command {
       if (asked === undefined) return Promise.resolve(table().helpFor(context.isAdmin));
       const found = table().find(asked.replace(/^!/, '').split(/\s+/));
       if (!found || (found.command.permission === 'admin' && !context.isAdmin)) {
-        throw new CommandError(`There is no command "${asked}". Say !help for the list.`, 'public');
+        throw new CommandError(`There is no command "${quoted(asked)}". Say !help for the list.`, 'public');
       }
       return Promise.resolve(table().helpForCommand(found.command));
     },

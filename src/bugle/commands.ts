@@ -11,7 +11,7 @@ export function bugleCommands(bugle: Bugle): Command[] {
     defineCommand({
       name: 'bugle',
       summary: 'Draft a broadcast to every member; you confirm it with !bugle send.',
-      params: [{ name: 'message', kind: 'text', description: 'what to tell everyone' }],
+      params: [{ name: 'message', kind: 'message', description: 'what to tell everyone' }],
       permission: 'member',
       async run(context, args) {
         return { text: await bugle.draft(context.sender, context.roomId, args.string('message')) };

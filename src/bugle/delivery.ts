@@ -3,9 +3,12 @@
 // backoff. Each DM's transaction ID is derived from the broadcast and the
 // recipient, so a delivery repeated after a crash is the same message, not a
 // second one. A recipient met for the first time is introduced to the Bugle first.
+// A recipient who accepts no invitations (MSC4380) cannot be given a DM: their
+// copy is "refused" at once, never retried, and the sender's report names them.
 import type { DirectMessenger } from '../community/direct-messages.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
+import { isInviteBlocked } from '../matrix/matrix-error.ts';
 import { errorText, forEachConcurrently, sleep, withRetries } from '../matrix/retry.ts';
 import { BackgroundRuns } from '../matrix/background-runs.ts';
 import type { Broadcast, BugleStore } from '../store/bugle-store.ts';
@@ -82,15 +85,24 @@ export class BugleDelivery {
         this.o.log.warn('retrying a broadcast delivery', { broadcast_id: broadcast.id, recipient, attempt, retry_in_ms: delay, rate_limited: rateLimited, error: errorText(error) });
       },
     });
-    if (!outcome.ok) this.o.log.error('gave up delivering a broadcast to a member', { broadcast_id: broadcast.id, recipient, attempts: outcome.attempts, error: errorText(outcome.error) });
-    await this.o.store.markDelivery(broadcast.id, recipient, outcome.ok ? 'delivered' : 'failed', outcome.attempts, outcome.ok ? null : errorText(outcome.error), this.now());
+    if (outcome.ok) {
+      await this.o.store.markDelivery(broadcast.id, recipient, 'delivered', outcome.attempts, null, this.now());
+      return;
+    }
+    const refused = isInviteBlocked(outcome.error);
+    if (refused) this.o.log.info('a member accepts no invitations: no DM, so no broadcast for them', { broadcast_id: broadcast.id, recipient });
+    else this.o.log.error('gave up delivering a broadcast to a member', { broadcast_id: broadcast.id, recipient, attempts: outcome.attempts, error: errorText(outcome.error) });
+    await this.o.store.markDelivery(broadcast.id, recipient, refused ? 'refused' : 'failed', outcome.attempts, errorText(outcome.error), this.now());
   }
 
   private async report(broadcast: Broadcast): Promise<void> {
-    const { delivered, failed } = await this.o.store.counts(broadcast.id);
-    const text = `Your broadcast is out: delivered ${delivered}, opted out ${broadcast.optedOutCount}, failed ${failed}.`;
+    const { delivered, failed, refused } = await this.o.store.counts(broadcast.id);
+    const text = refused === 0
+      ? `Your broadcast is out: delivered ${delivered}, opted out ${broadcast.optedOutCount}, failed ${failed}.`
+      : `Your broadcast is out: delivered ${delivered}, opted out ${broadcast.optedOutCount}, refused ${refused}, failed ${failed}. ` +
+        `Refused: ${(await this.o.store.recipientsWith(broadcast.id, 'refused')).join(', ')}, who accept no invitations, so the Bugle cannot open a chat with them.`;
     // In the sender's DM with the Bugle, which the Bugle is always in (the send may have been confirmed elsewhere).
     await this.o.messenger.send(broadcast.sender, { id: `bugle-report.${broadcast.id}`, text });
-    this.o.log.info('broadcast delivered', { broadcast_id: broadcast.id, delivered, failed, opted_out: broadcast.optedOutCount });
+    this.o.log.info('broadcast delivered', { broadcast_id: broadcast.id, delivered, failed, refused, opted_out: broadcast.optedOutCount });
   }
 }

@@ -6,6 +6,7 @@ import { DirectMessenger, encryptsDirectMessages } from '../community/direct-mes
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
+import { errorText } from '../matrix/retry.ts';
 import type { EventRouter } from '../matrix/inbox/router.ts';
 import type { Database } from '../store/database.ts';
 import { createBugleStore } from '../store/bugle-store.ts';
@@ -73,7 +74,12 @@ export function createBugle(o: BugleDomainOptions): BugleDomain {
         if ((membership !== 'leave' && membership !== 'ban') || event.state_key === undefined) return;
         if ((await messenger.memberOf(event.room_id)) !== event.state_key) return;
         await service.leftDm(event.state_key);
-        await bot.leaveRoom(event.room_id, 'You left the Bugle; it will not write to you again unless you say !bugle on to Hearth.').catch(() => undefined);
+        try {
+          await bot.leaveRoom(event.room_id, 'You left the Bugle; it will not write to you again unless you say !bugle on to Hearth.');
+        } catch (error) {
+          // The opt-out is recorded, which is what counts; a Bugle left behind in the room says nothing more there.
+          o.log.warn('could not leave a DM the member left', { room_id: event.room_id, user_id: event.state_key, error: errorText(error) });
+        }
       });
     },
     async setUp() {

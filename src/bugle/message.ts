@@ -5,6 +5,7 @@
 // or ID), so the HTML names the sender once, by the link, and only the plain
 // text spells out the ID.
 import { createHash } from 'node:crypto';
+import { NAME_MAX, quoted } from '../commands/text.ts';
 
 export interface Rendered {
   text: string;
@@ -16,7 +17,8 @@ function escapeHtml(text: string): string {
 }
 
 export function renderBroadcast(sender: string, displayName: string | null, body: string): Rendered {
-  const name = displayName && displayName !== sender ? displayName : sender.slice(1, sender.indexOf(':'));
+  // A display name is the sender's to choose, and the recipients read it: one line, no direction controls.
+  const name = displayName && displayName !== sender ? quoted(displayName, NAME_MAX) : sender.slice(1, sender.indexOf(':'));
   const link = `https://matrix.to/#/${encodeURIComponent(sender)}`;
   return {
     text: `📯 Bugle from ${name} (${sender}): ${body}`,

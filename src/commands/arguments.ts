@@ -1,6 +1,7 @@
 // Turns the words after a command's name into typed arguments, or explains in
 // one line what is wrong.
-import { CommandError, ParsedArgs, usageOf, type ArgValue, type Command, type ParamSpec } from './command.ts';
+import { CommandError, isFreeText, ParsedArgs, usageOf, type ArgValue, type Command, type ParamSpec } from './command.ts';
+import { checkText, LINE_MAX, MESSAGE_MAX, NAME_MAX, quoted, type TextRules } from './text.ts';
 
 const USER_ID = /^@[^:\s]+:[A-Za-z0-9.-]+(:\d+)?$/;
 /** A user named without a server, as members name each other: bob or @bob. */
@@ -17,23 +18,42 @@ function userId(spec: ParamSpec, word: string, context: ArgumentContext): string
   if (USER_ID.test(word)) return word;
   const local = LOCAL_NAME.exec(word)?.[1];
   if (local !== undefined && context.serverName) return `@${local}:${context.serverName}`;
-  if (!context.serverName) throw new CommandError(`${spec.name} must be a Matrix user ID like @alice:example.org, not "${word}"`);
-  throw new CommandError(`${spec.name} must be a name on ${context.serverName}, like bob, or a Matrix ID, like @bob:${context.serverName}; not "${word}"`);
+  if (!context.serverName) throw new CommandError(`${spec.name} must be a Matrix user ID like @alice:example.org, not "${quoted(word)}"`);
+  throw new CommandError(`${spec.name} must be a name on ${context.serverName}, like bob, or a Matrix ID, like @bob:${context.serverName}; not "${quoted(word)}"`);
+}
+
+/** How each kind of text others will read is checked (see text.ts). */
+function textRules(spec: ParamSpec): TextRules | null {
+  if (spec.kind === 'name') return { what: spec.name, maxLength: NAME_MAX, multiline: false };
+  if (spec.kind === 'text') return { what: spec.name, maxLength: LINE_MAX, multiline: false };
+  if (spec.kind === 'message') return { what: spec.name, maxLength: MESSAGE_MAX, multiline: true };
+  return null;
+}
+
+function checkedText(spec: ParamSpec, word: string): string {
+  const rules = textRules(spec);
+  if (!rules) return word;
+  const verdict = checkText(word, rules);
+  if (!verdict.ok) throw new CommandError(verdict.problem);
+  return verdict.text;
 }
 
 function convert(spec: ParamSpec, word: string, context: ArgumentContext): ArgValue {
   switch (spec.kind) {
     case 'word':
     case 'words':
-    case 'text':
       return word;
+    case 'name':
+    case 'text':
+    case 'message':
+      return checkedText(spec, word);
     case 'user':
       return userId(spec, word, context);
     case 'server':
-      if (!SERVER_NAME.test(word)) throw new CommandError(`${spec.name} must be a server name like example.org, not "${word}"`);
+      if (!SERVER_NAME.test(word)) throw new CommandError(`${spec.name} must be a server name like example.org, not "${quoted(word)}"`);
       return word.toLowerCase();
     case 'integer':
-      if (!/^-?\d+$/.test(word)) throw new CommandError(`${spec.name} must be a whole number, not "${word}"`);
+      if (!/^-?\d+$/.test(word)) throw new CommandError(`${spec.name} must be a whole number, not "${quoted(word)}"`);
       return Number(word);
   }
 }
@@ -50,7 +70,7 @@ function convertOrExplain(command: Command, spec: ParamSpec, word: string, conte
 function splitFlags(command: Command, words: readonly string[]): { positional: string[]; flags: Map<string, string | true> } {
   const positional: string[] = [];
   const flags = new Map<string, string | true>();
-  const textTail = command.params.at(-1)?.kind === 'text';
+  const textTail = isFreeText(command.params.at(-1)?.kind);
   for (let i = 0; i < words.length; i++) {
     const word = words[i] ?? '';
     // Free text is the message itself, dashes and all.
@@ -61,7 +81,7 @@ function splitFlags(command: Command, words: readonly string[]): { positional: s
     }
     const name = word.slice(2);
     const spec = command.flags?.find((f) => f.name === name);
-    if (!spec) throw new CommandError(`unknown option --${name}. Usage: ${usageOf(command)}`);
+    if (!spec) throw new CommandError(`unknown option --${quoted(name, 40)}. Usage: ${usageOf(command)}`);
     if (spec.value !== undefined) {
       const value = words[++i];
       if (value === undefined || value === '') throw new CommandError(`--${name} needs a value. Usage: ${usageOf(command)}`);
@@ -83,7 +103,7 @@ function splitFlags(command: Command, words: readonly string[]): { positional: s
 
 /** Whether a parameter takes every remaining word: free text, or words such as a room's name. */
 function takesTheRest(spec: ParamSpec, index: number, count: number): boolean {
-  return (spec.kind === 'text' || spec.kind === 'words') && index === count - 1;
+  return (isFreeText(spec.kind) || spec.kind === 'words' || spec.kind === 'name') && index === count - 1;
 }
 
 export function parseArguments(command: Command, words: readonly string[], context: ArgumentContext = {}): ParsedArgs {
@@ -100,7 +120,7 @@ export function parseArguments(command: Command, words: readonly string[], conte
   }
   const last = specs.at(-1);
   if (!(last && takesTheRest(last, specs.length - 1, specs.length)) && positional.length > specs.length) {
-    const extra = positional.slice(specs.length).join(' ');
+    const extra = quoted(positional.slice(specs.length).join(' '));
     throw new CommandError(`too many arguments ("${extra}" is left over; a value with spaces goes in quotes, like "Book club"). Usage: ${usageOf(command)}`);
   }
   return new ParsedArgs(values, flags);

@@ -5,10 +5,18 @@ import type { Tier } from '../tiers/tier.ts';
 export type Permission = 'member' | 'admin';
 /**
  * word: one word (quote it to hold spaces); words: the rest of the words up
- * to the options, joined, so a name needs no quotes; text: the rest of the
- * line as typed; user: a Matrix ID, or a bare name on this server.
+ * to the options, joined, so a name needs no quotes; name: like words, and
+ * checked as a name others will read (one line, bounded, no direction
+ * controls: see text.ts); text: the rest of the line as typed, checked as one
+ * line others will read; message: the rest as typed, several lines allowed,
+ * checked likewise; user: a Matrix ID, or a bare name on this server.
  */
-export type ParamKind = 'word' | 'words' | 'text' | 'user' | 'server' | 'integer';
+export type ParamKind = 'word' | 'words' | 'name' | 'text' | 'message' | 'user' | 'server' | 'integer';
+
+/** Kinds that take the rest of the line as typed, when they come last. */
+export function isFreeText(kind: ParamKind | undefined): boolean {
+  return kind === 'text' || kind === 'message';
+}
 
 export interface ParamSpec {
   name: string;

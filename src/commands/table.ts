@@ -4,7 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../logging/logger.ts';
 import { parseArguments, type ArgumentContext } from './arguments.ts';
-import { CommandError, usageOf, type Command, type CommandContext, type ParsedArgs, type Reply } from './command.ts';
+import { CommandError, isFreeText, usageOf, type Command, type CommandContext, type ParsedArgs, type Reply } from './command.ts';
+import { quoted } from './text.ts';
 import { leadingWords, tokenize, TokenizeError } from './tokenize.ts';
 
 export const COMMAND_PREFIX = '!';
@@ -60,7 +61,7 @@ export class CommandTable {
   private static argumentWords(command: Command, line: string): string[] {
     const afterName = leadingWords(line, command.name.split(' ').length).rest;
     const last = command.params.at(-1);
-    if (last?.kind !== 'text') return tokenize(afterName);
+    if (!isFreeText(last?.kind)) return tokenize(afterName);
     const { words, rest } = leadingWords(afterName, command.params.length - 1);
     if (rest === '') return words;
     return [...words, unquoteWhole(rest)];
@@ -122,7 +123,7 @@ export class CommandTable {
     const words = line.trim().split(/\s+/);
     const candidates = this.matches(words);
     // Refusals of the command line repeat only what the member typed in this room and the command's usage: public.
-    if (candidates.length === 0) return { text: `Unknown command "!${words[0] ?? ''}". Say !help for the list.`, reveals: 'public' };
+    if (candidates.length === 0) return { text: `Unknown command "!${quoted(words[0] ?? '', 40)}". Say !help for the list.`, reveals: 'public' };
     const chosen = this.chooseByArguments(candidates, line);
     if ('refusal' in chosen) return { text: chosen.refusal, reveals: 'public' };
     const { command, args } = chosen;

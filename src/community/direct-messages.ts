@@ -6,6 +6,8 @@
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
+import { isInviteBlocked } from '../matrix/matrix-error.ts';
+import { errorText } from '../matrix/retry.ts';
 import { CREATION_KEY_FIELD, findRoomCreatedWithKey } from '../matrix/room-lookup.ts';
 import type { DirectRoomsStore } from '../store/direct-rooms-store.ts';
 import { AudienceRefused } from '../tiers/audience-guard.ts';
@@ -58,17 +60,52 @@ export class DirectMessenger {
     } else {
       await this.rooms.recordIntent(this.bot.userId, userId, Date.now());
     }
-    const roomId = await this.bot.createRoom({
-      preset: 'trusted_private_chat',
-      is_direct: true,
-      invite: [userId],
-      room_version: '12',
-      creation_content: { [CREATION_KEY_FIELD]: key, 'm.federate': false },
-      ...(this.encrypted ? { initial_state: [{ type: 'm.room.encryption', state_key: '', content: { ...ROOM_ENCRYPTION } }] } : {}),
-    });
+    let roomId: string;
+    try {
+      roomId = await this.bot.createRoom({
+        preset: 'trusted_private_chat',
+        is_direct: true,
+        invite: [userId],
+        room_version: '12',
+        creation_content: { [CREATION_KEY_FIELD]: key, 'm.federate': false },
+        ...(this.encrypted ? { initial_state: [{ type: 'm.room.encryption', state_key: '', content: { ...ROOM_ENCRYPTION } }] } : {}),
+      });
+    } catch (error) {
+      if (isInviteBlocked(error)) await this.abandon(userId, key);
+      throw error;
+    }
     await this.rooms.recordCreated(this.bot.userId, userId, roomId);
     this.log.info('opened a DM', { bot: this.bot.userId, user_id: userId, room_id: roomId });
     return { roomId, created: true };
+  }
+
+  /**
+   * The member refuses every invitation. The homeserver made the room before
+   * it refused the invitation, so the bot leaves that room, and forgets the
+   * intent: found again by its key, the empty room would pass for their DM.
+   */
+  private async abandon(userId: string, key: string): Promise<void> {
+    this.log.info('a member accepts no invitations; no DM was opened', { bot: this.bot.userId, user_id: userId });
+    const orphan = await this.unrecordedRoomWithKey(key).catch((error: unknown) => {
+      this.log.warn('could not look for the room made for a refused invitation', { bot: this.bot.userId, user_id: userId, error: errorText(error) });
+      return null;
+    });
+    if (orphan) {
+      await this.bot.leaveRoom(orphan, 'The invitation was refused.').catch((error: unknown) => {
+        this.log.warn('could not leave the room made for a refused invitation', { bot: this.bot.userId, room_id: orphan, error: errorText(error) });
+      });
+    }
+    await this.rooms.forget(this.bot.userId, userId);
+  }
+
+  /** Like findRoomCreatedWithKey, but reading only the rooms that are nobody's DM yet: a bot may be in hundreds. */
+  private async unrecordedRoomWithKey(key: string): Promise<string | null> {
+    const recorded = new Set((await this.rooms.roomsOf(this.bot.userId)).values());
+    for (const roomId of (await this.bot.joinedRooms()).filter((id) => !recorded.has(id))) {
+      const create = await this.bot.getStateEvent(roomId, 'm.room.create', '');
+      if (create?.[CREATION_KEY_FIELD] === key) return roomId;
+    }
+    return null;
   }
 
   /** A room the member opened with the bot becomes their DM with it. */

@@ -10,6 +10,7 @@
 // more pass after it, so a burst of new members never starts parallel passes
 // that invite the same people over and over.
 import type { Logger } from '../logging/logger.ts';
+import { OutageLog } from '../logging/outage.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
 import { serverNameOf, type MatrixEvent } from '../matrix/event.ts';
 import { errorText } from '../matrix/retry.ts';
@@ -63,9 +64,12 @@ export class MemberDirectory {
   constructor(options: MemberDirectoryOptions) {
     this.options = options;
     this.welcome = new WelcomeInvitations({ client: options.client, invitations: options.invitations, log: options.log, now: () => this.now() });
-    this.passes = new SingleFlight(() => this.pass(), (error) => {
-      this.options.log.warn('could not send pending invitations', { error: errorText(error) });
-    });
+    // A pass fails whole when the database is out: said once for the whole outage, not once a pass.
+    const outage = new OutageLog(options.log, 'the pass that sends pending invitations', () => this.now());
+    this.passes = new SingleFlight(async () => {
+      await this.pass();
+      outage.succeeded();
+    }, (error) => { outage.failed(error); });
   }
 
   private now(): number {

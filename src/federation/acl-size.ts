@@ -21,20 +21,38 @@ function parentOf(server: string): string | null {
   return labels.length > 2 ? labels.slice(1).join('.') : null;
 }
 
+export interface Compaction {
+  /** The deny list after the merges. */
+  deny: string[];
+  /** Each merged glob, with the entries it replaces. */
+  merged: Map<string, string[]>;
+  /** Each merge left out, with the protected servers it would have matched. */
+  withheld: Map<string, string[]>;
+}
+
 /**
  * Groups entries that share a parent domain into one glob for it: a.spam.test
- * and b.spam.test become *.spam.test. Returns the shorter list and what it merged.
+ * and b.spam.test become *.spam.test. A glob that would match a protected
+ * server (this server, every neighbor) is never offered: it would cut off a
+ * server nobody decided to cut off (a.example.org and b.example.org must not
+ * become *.example.org while chat.example.org is a neighbor). Such a merge is
+ * reported in `withheld` instead.
  */
-export function compactDenyList(deny: readonly string[], ownServer: string): { deny: string[]; merged: Map<string, string[]> } {
+export function compactDenyList(deny: readonly string[], protect: readonly string[]): Compaction {
   const byParent = new Map<string, string[]>();
   for (const entry of deny) {
     const parent = parentOf(entry);
     if (parent) byParent.set(parent, [...(byParent.get(parent) ?? []), entry]);
   }
-  // A merged glob that would match this server is never offered: it would shut the community out of its own rooms.
-  const merged = new Map([...byParent]
-    .filter(([parent, entries]) => entries.length > 1 && !globMatches(`*.${parent}`, ownServer))
-    .map(([parent, entries]) => [`*.${parent}`, entries]));
+  const merged = new Map<string, string[]>();
+  const withheld = new Map<string, string[]>();
+  for (const [parent, entries] of byParent) {
+    if (entries.length < 2) continue;
+    const glob = `*.${parent}`;
+    const hit = [...new Set(protect)].filter((server) => globMatches(glob, server)).sort();
+    if (hit.length > 0) withheld.set(glob, hit);
+    else merged.set(glob, entries);
+  }
   const absorbed = new Set([...merged.values()].flat());
-  return { deny: [...new Set([...deny.filter((e) => !absorbed.has(e)), ...merged.keys()])].sort(), merged };
+  return { deny: [...new Set([...deny.filter((e) => !absorbed.has(e)), ...merged.keys()])].sort(), merged, withheld };
 }

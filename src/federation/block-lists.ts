@@ -3,6 +3,7 @@
 // subscribed to. A rule from a followed list is applied here (auto), opened as
 // a proposal with the informed-consent flow (propose), or ignored (off).
 import { CommandError } from '../commands/command.ts';
+import { LINE_MAX, quoted } from '../commands/text.ts';
 import type { NotifyAdmins } from '../community/admin-notices.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
@@ -97,7 +98,8 @@ export class BlockListFollower {
       });
       return;
     }
-    const why = `${subscription.source}: ${typeof reason === 'string' && reason !== '' ? reason : 'no reason given'}`;
+    // The list's writer chose the reason, and members are told it: one line, bounded, no direction controls.
+    const why = `${subscription.source}: ${typeof reason === 'string' && reason !== '' ? quoted(reason, LINE_MAX) : 'no reason given'}`;
     try {
       if (subscription.mode === 'auto') {
         await this.o.notify(`Following ${subscription.source}'s ban list: ${await this.o.defederation.decideNow(entity, why, event.sender)}`);

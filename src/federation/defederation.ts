@@ -77,7 +77,8 @@ export class Defederation {
     return reason;
   }
 
-  async impact(glob: string): Promise<ImpactReport> {
+  /** `alreadyCut`: servers cut off before, whose accounts are no new loss. */
+  async impact(glob: string, alreadyCut: readonly string[] = []): Promise<ImpactReport> {
     const { coverage, rooms } = await gatherRooms(this.o.impactSources);
     const accounts = rooms.flatMap((r) => r.members);
     return computeImpact({
@@ -87,7 +88,13 @@ export class Defederation {
       isLocalMember: this.o.isLocalMember,
       lastSeen: await this.o.members.lastSeen(accounts),
       knownServers: await this.o.members.knownServers(),
+      alreadyCut,
     });
+  }
+
+  /** The servers no compaction may cut off: this one and every neighbor. */
+  private static protectedServers(facts: CommunityFacts): string[] {
+    return [facts.serverName, ...facts.neighbors];
   }
 
   /** Refuses a deny list the ACL event could not hold, offering the compaction that would fit. */
@@ -97,11 +104,12 @@ export class Defederation {
     // Neighborhood rooms list every neighbor as well, so theirs is the larger ACL.
     const acls = [serverAcl('public', { ...facts, defederated: deny }), serverAcl('neighborhood', { ...facts, defederated: deny })];
     if (acls.every((acl) => acl === null || fitsInAnEvent(acl))) return;
-    const compacted = compactDenyList(deny, this.o.serverName);
+    const compacted = compactDenyList(deny, Defederation.protectedServers(facts));
     const merges = [...compacted.merged].map(([glob, entries]) => `${glob} (for ${entries.length} entries)`).join(', ');
     throw new CommandError(
       `The ACL would grow past Matrix's 64 KiB event limit with ${deny.length} denied servers, so nothing was changed. ` +
-      (merges ? `Compacting by parent domain would merge: ${merges}. Say !defederate compact to do that first.` : 'No entries share a parent domain to merge; remove some with !refederate.'),
+      (merges ? `Compacting by parent domain would merge: ${merges}. Say !defederate compact to do that first.` : 'No entries share a parent domain to merge; remove some with !refederate.') +
+      withheldSentence(compacted.withheld),
     );
   }
 
@@ -233,21 +241,55 @@ export class Defederation {
     return ['Contacts you lost when this community cut their servers off:', ...contacts.map((c) => `- ${c.contact} (${c.serverGlob}, since ${day(c.severedAt)})`)].join('\n');
   }
 
-  /** Replaces deny entries that share a parent domain with one glob for it. */
+  /**
+   * Replaces deny entries that share a parent domain with one glob for it. A
+   * merged glob cuts off more than was decided (every server under that
+   * parent), so it goes the way of a decision: an impact report of what it
+   * newly cuts off, the contacts recorded as severed, a DM to each member who
+   * loses one, the ACL change, the neighborhood re-derived; and the answer
+   * names the servers it newly matches. A merge that would cut off this server
+   * or a neighbor is never made. Each merge's decisions change in one
+   * database transaction.
+   */
   async compact(by: string): Promise<string> {
     const facts = await this.o.facts();
-    const { merged } = compactDenyList(facts.defederated, this.o.serverName);
-    if (merged.size === 0) return 'Nothing to compact: no two denied servers share a parent domain.';
+    const { merged, withheld } = compactDenyList(facts.defederated, Defederation.protectedServers(facts));
+    if (merged.size === 0) return `Nothing to compact: no two denied servers share a parent domain that may be cut off whole.${withheldSentence(withheld)}`;
     const now = this.now();
+    const done: { glob: string; entries: string[]; report: ImpactReport }[] = [];
     for (const [glob, entries] of merged) {
-      await this.o.store.recordDecision({ glob, reason: `compaction of ${entries.join(', ')}`, decidedBy: by, decidedAt: now });
-      for (const entry of entries) {
-        await this.o.store.removeDecision(entry);
-        await this.o.policyList.unban(entry);
-      }
-      await this.o.policyList.ban(glob, `compaction of ${entries.join(', ')}`);
+      const reason = `compaction of ${entries.join(', ')}`;
+      const report = await this.impact(glob, facts.defederated);
+      // Published before the entries it replaces are withdrawn, so the list never covers less; and before
+      // the decisions change, so a failure here leaves the compaction to be asked for again, whole.
+      await this.o.policyList.ban(glob, reason);
+      for (const entry of entries) await this.o.policyList.unban(entry);
+      await this.o.store.replaceDecisions(entries, { glob, reason, decidedBy: by, decidedAt: now });
+      for (const { member, contacts } of report.members) await this.o.store.recordSevered(member, contacts.map((c) => c.userId), glob, now);
+      done.push({ glob, entries, report });
     }
-    await this.o.propagation.enqueue('deny list compacted');
-    return `Compacted: ${[...merged].map(([glob, entries]) => `${entries.join(', ')} → ${glob}`).join('; ')}.`;
+    const job = await this.o.propagation.enqueue('deny list compacted');
+    for (const { glob, entries, report } of done) {
+      for (const { member, contacts } of report.members) {
+        await this.o.messenger.send(member, {
+          id: `defed-compacted.${glob}.${now}.${member}`,
+          text: `This community is now cut off from every server under ${glob.slice(2)} (${glob}), which replaces the earlier decisions about ${entries.join(', ')}.\n` +
+            `You can no longer reach ${contacts.map((c) => c.userId).join(', ')}. Say !severed to see every contact you lost this way.`,
+        });
+      }
+    }
+    const members = done.reduce((sum, d) => sum + d.report.members.length, 0);
+    const lost = done.reduce((sum, d) => sum + d.report.members.reduce((n, m) => n + m.contacts.length, 0), 0);
+    this.o.log.info('compacted the deny list', { by, merged: Object.fromEntries(merged), job_id: job.id, affected_members: members });
+    await this.o.afterChange?.();
+    const outcomes = done.map(({ glob, entries, report }) => `${entries.join(', ')} → ${glob}, which also cuts off every other server under ${glob.slice(2)}` +
+      (report.matchedServers.length > 0 ? ` (of those Hearth knows: ${report.matchedServers.join(', ')})` : ' (Hearth knows none yet)'));
+    return `Compacted: ${outcomes.join('; ')}. ${whoLostContacts(members, lost)} The ACL change is on its way to every room; progress follows here.${withheldSentence(withheld)}`;
   }
+}
+
+/** The merges left out because they would cut off this server or a neighbor, in a sentence (or nothing). */
+function withheldSentence(withheld: ReadonlyMap<string, readonly string[]>): string {
+  if (withheld.size === 0) return '';
+  return ` Not merged: ${[...withheld].map(([glob, servers]) => `${glob} would also cut off ${servers.join(', ')}`).join('; ')}.`;
 }

@@ -6,6 +6,7 @@ import type { SynapseAdmin } from '../matrix/synapse-admin.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
 import type { RoomMembersStore } from '../store/room-members-store.ts';
 import { globMatches, matchingServers } from './server-names.ts';
+import { NAME_MAX, quoted } from '../commands/text.ts';
 
 export type Coverage = 'managed' | 'all';
 
@@ -38,10 +39,16 @@ export interface ImpactInput {
   isLocalMember: (userId: string) => boolean;
   lastSeen: ReadonlyMap<string, number>;
   knownServers: readonly string[];
+  /** Servers (or globs) already cut off: their accounts are no new loss (a compaction covers them again). */
+  alreadyCut?: readonly string[];
 }
 
 export function computeImpact(input: ImpactInput): ImpactReport {
-  const affected = (userId: string): boolean => globMatches(input.target, serverNameOf(userId));
+  const alreadyCut = input.alreadyCut ?? [];
+  const affected = (userId: string): boolean => {
+    const server = serverNameOf(userId);
+    return globMatches(input.target, server) && !alreadyCut.some((glob) => globMatches(glob, server));
+  };
   const contactsOf = new Map<string, Set<string>>();
   const rooms: ImpactReport['rooms'] = [];
   for (const room of input.rooms) {
@@ -61,7 +68,8 @@ export function computeImpact(input: ImpactInput): ImpactReport {
     }))
     .sort((a, b) => a.member.localeCompare(b.member));
   const servers = [...input.knownServers, ...input.rooms.flatMap((r) => r.members.map(serverNameOf))];
-  return { target: input.target, coverage: input.coverage, matchedServers: matchingServers(input.target, servers), members, rooms };
+  const matched = matchingServers(input.target, servers).filter((server) => !alreadyCut.some((glob) => globMatches(glob, server)));
+  return { target: input.target, coverage: input.coverage, matchedServers: matched, members, rooms };
 }
 
 function when(at: number | null): string {
@@ -83,7 +91,7 @@ export function renderImpact(report: ImpactReport): string {
   for (const { member, contacts } of report.members) {
     lines.push(`- ${member} would lose contact with ${contacts.map((c) => `${c.userId} (${when(c.lastSeenAt)})`).join(', ')}`);
   }
-  if (report.rooms.length > 0) lines.push(`Managed rooms involved: ${report.rooms.map((r) => `"${r.name}" (${r.affectedAccounts})`).join(', ')}.`);
+  if (report.rooms.length > 0) lines.push(`Managed rooms involved: ${report.rooms.map((r) => `"${quoted(r.name, NAME_MAX)}" (${r.affectedAccounts})`).join(', ')}.`);
   lines.push(coverageSentence(report.coverage));
   return lines.join('\n');
 }

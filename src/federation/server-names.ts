@@ -1,5 +1,6 @@
 // Server names and ACL globs as admins type them: checked before anything is
 // decided, so a typo can never cut the community off from itself.
+import { quoted } from '../commands/text.ts';
 
 /**
  * Matrix ACL globs: `*` any run of characters, `?` one character; case-insensitive.
@@ -78,7 +79,7 @@ export function checkDefederationTarget(input: string, ownServer: string): Targe
   const beyondLimits = globLimitProblem(glob);
   if (beyondLimits !== null) return { ok: false, problem: beyondLimits };
   if (isIpLiteral(glob)) return { ok: false, problem: `${glob} is an IP address; ACLs never allow IP literals, so it is already cut off` };
-  if (!GLOB.test(glob)) return { ok: false, problem: `"${input}" is not a server name or glob (letters, digits, dots, hyphens, * and ? only)` };
+  if (!GLOB.test(glob)) return { ok: false, problem: `"${quoted(input)}" is not a server name or glob (letters, digits, dots, hyphens, * and ? only)` };
   if (globMatches(glob, ownServer)) return { ok: false, problem: `${glob} would match ${ownServer}, this community's own server` };
   if (/^[*?.]*$/.test(glob.replace(/\./g, ''))) return { ok: false, problem: `${glob} would match every server; that is leaving federation, not defederating one server` };
   return { ok: true, glob };

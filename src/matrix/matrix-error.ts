@@ -42,3 +42,34 @@ export function rateLimitDelayMs(error: unknown): number | null {
   const retry: unknown = error.data.retry_after_ms;
   return typeof retry === 'number' && retry >= 0 ? retry : 1_000;
 }
+
+// Refusals that mean "not now" rather than "never": 401 and the token codes
+// are about Hearth's own credentials, which the operator can put right; 408,
+// 425, 429 and the limit codes ask for a later try.
+const NOT_YET_STATUSES = new Set([401, 408, 425, 429]);
+const NOT_YET_CODES = new Set(['M_LIMIT_EXCEEDED', 'M_RESOURCE_LIMIT_EXCEEDED', 'M_UNKNOWN_TOKEN', 'M_MISSING_TOKEN']);
+
+/**
+ * The homeserver's refusal, when it refused for good: a 4xx that asking again
+ * cannot change (an event too large, an action the bot may not take). Looks
+ * through `cause`, so a refusal wrapped by the code that met it still counts.
+ */
+export function permanentRefusal(error: unknown): MatrixError | null {
+  for (let seen = error, depth = 0; seen instanceof Error && depth < 5; seen = seen.cause, depth++) {
+    if (!(seen instanceof MatrixError)) continue;
+    const status = seen.httpStatus;
+    if (status < 400 || status >= 500 || NOT_YET_STATUSES.has(status) || NOT_YET_CODES.has(seen.errcode ?? '')) return null;
+    return seen;
+  }
+  return null;
+}
+
+/** The homeserver's answer when an invitee refuses every invitation (MSC4380, Synapse 1.149 and later). */
+export function isInviteBlocked(error: unknown): boolean {
+  return error instanceof MatrixError && error.errcode === 'M_INVITE_BLOCKED';
+}
+
+/** A refusal in one line for the log and for people: `M_TOO_LARGE (413): event too large`. */
+export function describeRefusal(error: MatrixError): string {
+  return `${error.errcode ?? 'no errcode'} (${error.httpStatus}): ${error.data.error ?? error.message}`;
+}

@@ -2,6 +2,7 @@
 // bot is in and what the admin asked, which statements to send (and whom to
 // invite), or why not. The answer says what the command did by deriving the
 // council again as it will be once the statements are sent.
+import { quoted } from '../commands/text.ts';
 import type { CreateRoomRequest } from '../matrix/client.ts';
 import { councilCreationRequest } from './council.ts';
 import { deriveNeighborhood, type Candidate, type Neighborhood } from './derive.ts';
@@ -60,7 +61,7 @@ function others(n: Neighborhood, self: string): string[] {
 
 function checkServer(input: string, self: string): { ok: true; server: string } | { ok: false; reason: string } {
   const server = input.trim().toLowerCase();
-  if (!isServerName(server)) return { ok: false, reason: `"${input}" is not a server name (letters, digits, dots and hyphens, without a port).` };
+  if (!isServerName(server)) return { ok: false, reason: `"${quoted(input)}" is not a server name (letters, digits, dots and hyphens, without a port).` };
   if (server === self) return { ok: false, reason: `${server} is this community's own server.` };
   return { ok: true, server };
 }

@@ -9,6 +9,8 @@ import type { AclPropagation } from '../federation/acl-propagation.ts';
 import { globMatches } from '../federation/server-names.ts';
 import type { Logger } from '../logging/logger.ts';
 import { MatrixError, type HomeserverClient } from '../matrix/client.ts';
+import { DeferEvent } from '../matrix/inbox/router.ts';
+import { describeRefusal, permanentRefusal } from '../matrix/matrix-error.ts';
 import { canonical } from '../tiers/repairs.ts';
 import type { CouncilsStore } from '../store/councils-store.ts';
 import type { ServerListsStore } from '../store/server-lists-store.ts';
@@ -18,6 +20,9 @@ import { councilInviter, councilPowerLevels, type InviteLike } from './council.t
 import { deriveNeighborhood } from './derive.ts';
 import { MEMBERSHIP_TYPE, VOTES_TYPE, type CouncilStateEvent } from './events.ts';
 import { planUpkeep } from './upkeep.ts';
+
+/** How long to wait before joining a council room again after a refusal. */
+const COUNCIL_JOIN_RETRY_MS = 3_000;
 
 export interface NeighborhoodOptions {
   self: string;
@@ -95,7 +100,15 @@ export class NeighborhoodService {
   async acceptCouncilInvite(event: InviteLike & { room_id: string }): Promise<boolean> {
     const from = councilInviter(event, this.o.self, this.o.botLocalpart);
     if (!from) return false;
-    await this.o.client.joinRoom(event.room_id, [from]);
+    try {
+      await this.o.client.joinRoom(event.room_id, [from]);
+    } catch (error) {
+      // The inviting server records its invitation only after ours has answered it: a refusal this
+      // early can mean "not yet". Asked again a little later, a bounded number of times (inbox.max_attempts).
+      const refusal = permanentRefusal(error);
+      if (refusal === null) throw error;
+      throw new DeferEvent(COUNCIL_JOIN_RETRY_MS, `the council room refused the bot's join (${describeRefusal(refusal)}); the inviting server may not have recorded its invitation yet`);
+    }
     await this.o.councils.add(event.room_id, Date.now());
     await this.o.notify(`${from} invites this community into its neighborhood. See !neighborhood status; accept with !neighborhood accept, or decline with !neighborhood reject ${from}.`);
     await this.refresh();

@@ -24,8 +24,13 @@ export interface Broadcast {
 export interface DeliveryCounts {
   delivered: number;
   failed: number;
+  /** Recipients who accept no invitations, so no DM could be opened with them (MSC4380). */
+  refused: number;
   pending: number;
 }
+
+/** What became of one recipient's copy. */
+export type DeliveryOutcome = 'delivered' | 'failed' | 'refused';
 
 export type OptOutHow = 'command' | 'left';
 
@@ -36,8 +41,10 @@ export interface BugleStore {
   createBroadcast(b: Omit<Broadcast, 'id' | 'finishedAt'>, recipients: readonly string[]): Promise<Broadcast>;
   unfinished(): Promise<Broadcast[]>;
   pendingRecipients(broadcastId: number): Promise<string[]>;
-  markDelivery(broadcastId: number, recipient: string, status: 'delivered' | 'failed', attempts: number, error: string | null, now: number): Promise<void>;
+  markDelivery(broadcastId: number, recipient: string, status: DeliveryOutcome, attempts: number, error: string | null, now: number): Promise<void>;
   counts(broadcastId: number): Promise<DeliveryCounts>;
+  /** The recipients of a broadcast whose copy ended as `status`, in order. */
+  recipientsWith(broadcastId: number, status: DeliveryOutcome): Promise<string[]>;
   finish(broadcastId: number, now: number): Promise<void>;
   /** When each of the sender's broadcasts since `since` was sent, oldest first. */
   sentSince(sender: string | null, since: number): Promise<number[]>;
@@ -129,7 +136,11 @@ export function createBugleStore(db: Database): BugleStore {
     async counts(broadcastId) {
       const rows: { status: string; n: number | string }[] = await db('bugle_deliveries').where({ broadcast_id: broadcastId }).groupBy('status').select('status').count({ n: '*' });
       const of = (status: string): number => Number(rows.find((r) => r.status === status)?.n ?? 0);
-      return { delivered: of('delivered'), failed: of('failed'), pending: of('pending') };
+      return { delivered: of('delivered'), failed: of('failed'), refused: of('refused'), pending: of('pending') };
+    },
+    async recipientsWith(broadcastId, status) {
+      const rows: { recipient: string }[] = await db('bugle_deliveries').where({ broadcast_id: broadcastId, status }).orderBy('recipient').select('recipient');
+      return rows.map((r) => r.recipient);
     },
     async finish(broadcastId, now) {
       await db('bugle_broadcasts').where({ id: broadcastId }).update({ finished_at: now });

@@ -45,6 +45,13 @@ export interface DefederationStore {
   /** Records the decision; false when the glob was already defederated. */
   recordDecision(decision: Decision): Promise<boolean>;
   removeDecision(glob: string): Promise<boolean>;
+  /**
+   * Replaces decisions with one glob that covers them (a compaction), in one
+   * database transaction: the new decision recorded, the replaced ones gone,
+   * and the contacts severed under them moved under it, so that refederating
+   * the glob restores them.
+   */
+  replaceDecisions(replaced: readonly string[], decision: Decision): Promise<void>;
   decision(glob: string): Promise<Decision | null>;
   recordSevered(member: string, contacts: readonly string[], glob: string, now: number): Promise<void>;
   restoreSevered(glob: string, now: number): Promise<void>;
@@ -112,6 +119,23 @@ export function createDefederationStore(db: Database): DefederationStore {
     },
     async removeDecision(glob) {
       return (await db('defederated_servers').where({ server_glob: glob }).delete()) > 0;
+    },
+    async replaceDecisions(replaced, d) {
+      await db.transaction(async (trx) => {
+        await trx('defederated_servers')
+          .insert({ server_glob: d.glob, reason: d.reason, decided_by: d.decidedBy, decided_at: d.decidedAt })
+          .onConflict('server_glob')
+          .ignore();
+        await trx('defederated_servers').whereIn('server_glob', [...replaced]).delete();
+        type Severed = { member: string; contact: string; severed_at: number | string; restored_at: number | string | null };
+        const severed: Severed[] = await trx('severed_contacts').whereIn('server_glob', [...replaced]).select('member', 'contact', 'severed_at', 'restored_at');
+        if (severed.length === 0) return;
+        await trx('severed_contacts')
+          .insert(severed.map((r) => ({ member: r.member, contact: r.contact, server_glob: d.glob, severed_at: r.severed_at, restored_at: r.restored_at })))
+          .onConflict(['member', 'contact', 'server_glob'])
+          .ignore();
+        await trx('severed_contacts').whereIn('server_glob', [...replaced]).delete();
+      });
     },
     async decision(glob) {
       const row = (await db('defederated_servers').where({ server_glob: glob }).first()) as

@@ -21,6 +21,8 @@ export interface ManagedRoomsStore {
   byRoomId(roomId: string): Promise<ManagedRoomRow | null>;
   /** Every room that exists (pending creations excluded), oldest first. */
   all(): Promise<ManagedRoomRow[]>;
+  /** The rooms a user asked for, pending creations included. */
+  requestedBy(userId: string): Promise<ManagedRoomRow[]>;
   /** Records the intent to create a room; a key recorded before is left as it is. */
   recordIntent(row: Omit<ManagedRoomRow, 'roomId'>): Promise<void>;
   recordCreated(key: string, roomId: string): Promise<void>;
@@ -78,6 +80,9 @@ export function createManagedRoomsStore(db: Database): ManagedRoomsStore {
       return [...(await cached()).values()]
         .filter((row) => row.roomId !== null)
         .sort((a, b) => a.createdAt - b.createdAt || a.creationKey.localeCompare(b.creationKey));
+    },
+    async requestedBy(userId) {
+      return [...(await cached()).values()].filter((row) => row.requestedBy === userId);
     },
     async recordIntent(row) {
       await rooms()

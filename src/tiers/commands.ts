@@ -12,6 +12,8 @@ import { narrower, wider } from './audience.ts';
 import { audienceOf, federates, isTier, mayBeEncrypted, TIERS, type Tier } from './tier.ts';
 import { describeRoom } from './describe.ts';
 import { count } from '../text/plural.ts';
+import { NAME_MAX, quoted } from '../commands/text.ts';
+import { checkRoomQuota, TOPIC_KEY_PREFIX, type RoomQuota } from './room-quota.ts';
 
 export interface TierCommandsOptions {
   client: HomeserverClient;
@@ -24,6 +26,17 @@ export interface TierCommandsOptions {
   encryptedByDefault: (tier: Tier) => boolean;
   /** The persisted ACL jobs a narrowing goes through; bound once the federation domain exists. */
   aclJobs: () => RoomAclJobs | null;
+  /** How many rooms a member (not an admin) may create with !room create in a day. */
+  roomQuota: RoomQuota;
+  now?: () => number;
+}
+
+/** Refuses a member who has created as many rooms as a day allows; the same command processed again is no new room. */
+async function refuseOverQuota(o: TierCommandsOptions, context: CommandContext, creationKey: string): Promise<void> {
+  if (context.isAdmin) return;
+  const created = (await o.roomQuota.createdBy(context.sender)).filter((room) => room.creationKey !== creationKey);
+  const verdict = checkRoomQuota((o.now ?? Date.now)(), created.map((room) => room.createdAt), o.roomQuota.perDay);
+  if (!verdict.ok) throw new CommandError(verdict.reason, 'public');
 }
 
 const ENCRYPTION_NOTE = 'Its messages are end-to-end encrypted: members who join later cannot read what was said before they joined.';
@@ -42,7 +55,7 @@ function roomCreate(o: TierCommandsOptions): Command {
   return defineCommand({
     name: 'room create',
     summary: 'Create a topic room at a tier (local by default) and become its moderator.',
-    params: [{ name: 'name', kind: 'words', description: 'the room\'s name, e.g. Book club (quotes are optional)' }],
+    params: [{ name: 'name', kind: 'name', description: 'the room\'s name, one line of at most 100 characters, e.g. Book club (quotes are optional)' }],
     flags: [
       { name: 'tier', description: 'who can read it: local (this server only), neighborhood, or public', choices: TIERS },
       { name: 'encrypted', description: 'end-to-end encrypt it (local and neighborhood rooms only; it can never be turned off)' },
@@ -57,8 +70,10 @@ function roomCreate(o: TierCommandsOptions): Command {
       if (asked && !mayBeEncrypted('topic', tier)) throw new CommandError('A public room cannot be encrypted: anyone may read it anyway. Leave out --encrypted, or choose --tier local or neighborhood.', 'public');
       const encrypted = asked || o.encryptedByDefault(tier);
       // The command's own event ID makes the creation idempotent if the command is processed twice.
+      const creationKey = `${TOPIC_KEY_PREFIX}${context.eventId}`;
+      await refuseOverQuota(o, context, creationKey);
       const roomId = await o.ensureRoom({
-        creationKey: `topic:${context.eventId}`,
+        creationKey,
         room: { role: 'topic', tier, name, encrypted },
         requester: context.sender,
       });
@@ -78,7 +93,7 @@ function roomList(o: TierCommandsOptions): Command {
       const rooms = (await o.rooms.all()).filter((r) => r.role !== 'space' && (r.role !== 'admin' || context.isAdmin));
       const sections = TIERS.map((tier) => {
         const here = rooms.filter((r) => r.tier === tier);
-        const lines = here.length === 0 ? ['  (none yet)'] : here.map((r) => `  ${r.name} — ${link(r.roomId ?? '', o.serverName)}`);
+        const lines = here.length === 0 ? ['  (none yet)'] : here.map((r) => `  ${quoted(r.name, NAME_MAX)} — ${link(r.roomId ?? '', o.serverName)}`);
         return [`${tier}: ${audienceOf(tier, o.serverName)}`, ...lines].join('\n');
       });
       // As private as the most private room it names; the mechanism answers in a DM where that is needed.

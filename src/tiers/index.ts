@@ -13,6 +13,7 @@ import type { ServerListsStore } from '../store/server-lists-store.ts';
 import { tierCommands } from './commands.ts';
 import { ensureCommunity } from './community-setup.ts';
 import { encryptedByDefault } from './encryption-defaults.ts';
+import { TOPIC_KEY_PREFIX } from './room-quota.ts';
 import { registerTierEvents } from './events.ts';
 import type { CommunityFacts } from './facts.ts';
 import { communityFacts } from './facts-source.ts';
@@ -90,6 +91,10 @@ export function createTiers(o: TiersOptions): Tiers {
     commands: tierCommands({
       client: o.client, rooms: o.rooms, facts, ensureRoom, reconciler, serverName, aclJobs: () => aclJobs,
       encryptedByDefault: (tier) => encryptedByDefault(o.config, 'topic', tier),
+      roomQuota: {
+        perDay: o.config.tiers.rooms_per_member_per_day,
+        createdBy: async (userId) => (await o.rooms.requestedBy(userId)).filter((room) => room.creationKey.startsWith(TOPIC_KEY_PREFIX)),
+      },
     }),
     register: (router) => {
       registerTierEvents(router, { client: o.client, rooms: o.rooms, facts, reconciler, notify: o.notify, log: o.log, members: o.members, isOwnBot: o.isOwnBot });

@@ -43,6 +43,7 @@ export function tierOptions(overrides: Partial<TierCommandsOptions> = {}): TierC
     serverName: CATALOG_SERVER,
     encryptedByDefault: () => false,
     aclJobs: () => null,
+    roomQuota: { perDay: 5, createdBy: () => Promise.resolve([]) },
     ...overrides,
   };
 }

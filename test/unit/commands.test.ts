@@ -117,7 +117,7 @@ describe('choosing between a command and its sub-commands', () => {
   const say = defineCommand({
     name: 'say',
     summary: 'Say something.',
-    params: [{ name: 'message', kind: 'text', description: 'words' }],
+    params: [{ name: 'message', kind: 'message', description: 'words' }],
     permission: 'member',
     run: (_c, args) => Promise.resolve({ text: `said: ${args.string('message')}` }),
   });

@@ -47,14 +47,15 @@ describe('the ACL size limit', () => {
   });
 
   it('compacts entries that share a parent domain into one glob', () => {
-    const { deny, merged } = compactDenyList(['a.spam.test', 'b.spam.test', 'far.test', 'x.other.test'], 'camp.test');
+    const { deny, merged } = compactDenyList(['a.spam.test', 'b.spam.test', 'far.test', 'x.other.test'], ['camp.test']);
     assert.deepEqual(deny, ['*.spam.test', 'far.test', 'x.other.test']);
     assert.deepEqual([...merged], [['*.spam.test', ['a.spam.test', 'b.spam.test']]]);
   });
 
   it('never offers a merge that would match the community\'s own server', () => {
-    const { merged } = compactDenyList(['a.example.org', 'b.example.org'], 'camp.example.org');
+    const { merged, withheld } = compactDenyList(['a.example.org', 'b.example.org'], ['camp.example.org']);
     assert.deepEqual([...merged], []);
+    assert.deepEqual([...withheld], [['*.example.org', ['camp.example.org']]]);
   });
 });
 

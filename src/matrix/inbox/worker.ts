@@ -1,14 +1,18 @@
 // Processes the durable inbox in order of arrival. A failing event is retried
 // with exponential backoff while the events behind it go on; after the last
-// attempt it is set aside as failed and logged, never silently dropped.
+// attempt it is set aside as failed and logged, never silently dropped. An
+// event whose handler the homeserver refused for good (a 4xx that no retry
+// changes, such as an answer too large to send) is set aside at once.
 // Pending events survive a restart: the worker resumes from the database.
 // No single event can stop the worker: each attempt is counted before its
 // handler runs (so an event the process dies in still uses up its attempts),
 // and a handler that does not finish in time is left behind and retried.
 import { HANDLER_TIMEOUT_DEFAULT_SECONDS } from '../../config/schema.ts';
 import type { Logger } from '../../logging/logger.ts';
+import { OutageLog } from '../../logging/outage.ts';
 import type { InboxStore, StoredEvent } from '../../store/inbox-store.ts';
 import type { MatrixEvent } from '../event.ts';
+import { describeRefusal, permanentRefusal } from '../matrix-error.ts';
 import { DeferEvent, type Delivery } from './router.ts';
 
 export interface InboxWorkerOptions {
@@ -60,10 +64,12 @@ export class InboxWorker {
   private readonly idleWaiters: (() => void)[] = [];
   private readonly options: InboxWorkerOptions;
   private readonly now: () => number;
+  private readonly outage: OutageLog;
 
   constructor(options: InboxWorkerOptions) {
     this.options = options;
     this.now = options.now ?? Date.now;
+    this.outage = new OutageLog(options.log, "the inbox's database", this.now);
   }
 
   start(): void {
@@ -98,12 +104,13 @@ export class InboxWorker {
         this.wokenEarly = false;
         const due = await this.options.store.dueEvents(this.now(), this.options.batchSize);
         await this.processBatch(nextBatch(due));
+        this.outage.succeeded();
         if (due.length > 0) continue;
         this.idleWaiters.splice(0).forEach((resolve) => { resolve(); });
         await this.sleep(await this.sleepTime());
       } catch (error) {
-        // The database itself failed: wait and try again rather than spin.
-        this.options.log.error('inbox worker could not read the inbox; retrying', { error });
+        // The database itself failed: wait and try again rather than spin, and say so once, not at every try.
+        this.outage.failed(error);
         await this.sleep(this.options.retryBaseMs);
       }
     }
@@ -176,6 +183,14 @@ export class InboxWorker {
       if (error instanceof DeferEvent && attempts < this.options.maxAttempts) {
         log.debug('event deferred', { event_id: stored.eventId, attempts, retry_in_ms: error.delayMs, reason: message });
         await store.markRetry(stored.seq, attempts, this.now() + error.delayMs, `deferred: ${message}`);
+        return false;
+      }
+      const refusal = permanentRefusal(error);
+      if (refusal !== null) {
+        // Asking again would be refused again, for hours: set it aside now, saying why.
+        const reason = describeRefusal(refusal);
+        log.error('set aside an event: the homeserver refused its handler for good', { event_id: stored.eventId, attempts, reason });
+        await store.markFailed(stored.seq, attempts, `refused for good: ${reason}`, this.now());
         return false;
       }
       if (attempts >= this.options.maxAttempts) {
