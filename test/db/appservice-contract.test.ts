@@ -129,7 +129,7 @@ for (const engine of ENGINES) {
       assert.deepEqual(running.seen, [event.event_id]);
       const row = (await running.hearth.db('inbox_events').where({ event_id: event.event_id }).first()) as { attempts: number; status: string };
       assert.equal(row.status, 'done');
-      assert.equal(row.attempts, 1, 'one failed attempt before the success');
+      assert.equal(row.attempts, 2, 'each attempt is counted before its handler runs: one failure, then the success');
     });
 
     it('sets a malformed event aside and processes the rest of its transaction', async () => {
