@@ -31,7 +31,7 @@ const TRANSIENT_CODES = new Set(['M_LIMIT_EXCEEDED', 'M_RESOURCE_LIMIT_EXCEEDED'
 export function outcomeOfFailure(error: unknown): InvitationOutcome {
   // No Matrix answer at all: a network error, a timeout, a proxy's error page.
   if (!(error instanceof MatrixError)) return { kind: 'retry', reason: errorText(error), pause: true };
-  const status = error.httpStatus ?? 0;
+  const status = error.httpStatus;
   const reason = `${error.errcode ?? 'no errcode'} (${status}): ${error.data.error ?? error.message}`;
   if (status === 429 || error.errcode === 'M_LIMIT_EXCEEDED') return { kind: 'retry', reason, pause: true };
   if (status >= 500 || status === 0 || TRANSIENT_CODES.has(error.errcode ?? '')) return { kind: 'retry', reason, pause: false };

@@ -63,7 +63,7 @@ export function createInboxStore(db: Database): InboxStore {
     async recordTransaction(txnId, events, now) {
       const fingerprint = fingerprintOf(events);
       return db.transaction(async (trx) => {
-        const seen = (await trx('appservice_transactions').where({ txn_id: txnId }).first('fingerprint')) as { fingerprint: string | null } | undefined;
+        const seen: { fingerprint: string | null } | undefined = await trx('appservice_transactions').where({ txn_id: txnId }).first('fingerprint');
         if (seen?.fingerprint === fingerprint) return 'duplicate' as const;
         // Upserted, so identical transactions recorded in parallel both succeed instead of one failing on the key.
         await trx('appservice_transactions')

@@ -71,7 +71,7 @@ describe('what each tier promises', () => {
     const facts = { ...camp, botLocalpart: 'hearth', neighbors: ['hood.test', 'far.test'] };
     const levels = defaultPowerLevels(square, facts);
     assert.equal(levels.invite, NEIGHBOR_BOT_LEVEL);
-    assert.ok(NEIGHBOR_BOT_LEVEL > MODERATOR_LEVEL, 'admins and moderators cannot invite from their clients');
+    assert.deepEqual([MODERATOR_LEVEL, NEIGHBOR_BOT_LEVEL], [50, 75], 'admins and moderators (50) cannot invite from their clients');
     assert.deepEqual(neighborBots(square, facts), ['@hearth:hood.test'], 'a defederated neighbor\'s bot gets nothing');
     assert.equal((levels.users as Record<string, number>)['@hearth:hood.test'], NEIGHBOR_BOT_LEVEL);
     assert.equal(defaultPowerLevels(localTimeline, facts).invite, 0, 'a local room never federates, so a member may invite a local friend');
