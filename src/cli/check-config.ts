@@ -13,6 +13,7 @@ import { loadConfig } from '../config/load.ts';
 import { unsafeValues } from '../config/safety.ts';
 import type { Config } from '../config/schema.ts';
 import { openDatabase } from '../store/database.ts';
+import { loadCodeOfConduct, loadWelcome } from '../onboarding/texts.ts';
 
 export interface Finding {
   ok: boolean;
@@ -40,6 +41,20 @@ export function checkMemberCap(config: Config): Finding | null {
     warning: true,
     text: `community.max_members is ${config.community.max_members}. "Run your own social" (runyourown.social), the guide Hearth follows, advises keeping a community to 50 to 100 people who know each other: beyond that, a host can no longer welcome everyone personally or know who everyone is.`,
   };
+}
+
+/** The code of conduct and the welcome, when the config names them: Hearth reads both at start-up and refuses to start without them. */
+export function checkOnboardingTexts(config: Config): Finding[] {
+  const findings: Finding[] = [];
+  try {
+    const coc = loadCodeOfConduct(config);
+    if (coc) findings.push(ok(`the code of conduct is readable at ${config.community.code_of_conduct} (community.code_of_conduct)`));
+    loadWelcome(config);
+    if (config.community.welcome !== '') findings.push(ok(`the welcome is readable at ${config.community.welcome} (community.welcome)`));
+  } catch (error) {
+    findings.push(problem(error instanceof Error ? error.message.replace(/^config: invalid configuration:\n\s*- /, '') : String(error)));
+  }
+  return findings;
 }
 
 export function checkUrlAndPort(config: Config): Finding {
@@ -153,6 +168,7 @@ export async function checkConfig(path: string): Promise<Finding[]> {
   findings.push(...unsafe.map((u) => problem(`${u.path}: ${u.message}`)));
   const cap = checkMemberCap(config);
   if (cap) findings.push(cap);
+  findings.push(...checkOnboardingTexts(config));
   findings.push(checkUrlAndPort(config), await checkDatabase(config));
   const homeserver = await checkHomeserver(config);
   findings.push(homeserver);

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { checkConfig, checkMemberCap, checkUrlAndPort } from '../../src/cli/check-config.ts';
+import { checkConfig, checkMemberCap, checkOnboardingTexts, checkUrlAndPort } from '../../src/cli/check-config.ts';
 import { renderSynapseSnippet } from '../../src/cli/synapse-snippet.ts';
 import { randomToken, testConfig } from '../support/config.ts';
 
@@ -40,6 +40,19 @@ describe('hearth synapse-snippet', () => {
 });
 
 describe('hearth check-config', () => {
+  it('checks that the code of conduct the config names can be read', () => {
+    const config = testConfig();
+    config.community.code_of_conduct = '/nonexistent/code-of-conduct.md';
+    const [finding] = checkOnboardingTexts(config);
+    assert.ok(finding);
+    assert.equal(finding.ok, false);
+    assert.match(finding.text, /community\.code_of_conduct: cannot read \/nonexistent\/code-of-conduct\.md/);
+    const dir = mkdtempSync(join(tmpdir(), 'hearth-coc-'));
+    config.community.code_of_conduct = join(dir, 'coc.md');
+    writeFileSync(config.community.code_of_conduct, '# Be kind\n');
+    assert.deepEqual(checkOnboardingTexts(config).map((f) => f.ok), [true]);
+  });
+
   it('warns, citing the guide, when the member cap is above 100, without counting it as a problem', () => {
     const config = testConfig();
     config.community.max_members = 150;

@@ -9,6 +9,9 @@ import { looksLikeCode, newInvitationCode, parseValidity, stateOf } from '../../
 import { refusalOf, tokenFlow } from '../../src/onboarding/registration.ts';
 import { localpartOf, usernameProblem } from '../../src/onboarding/signup.ts';
 import { CARRIED_OVER_VERSION } from '../../migrations/0012_onboarding.ts';
+import { AdminList } from '../../src/onboarding/admins.ts';
+import type { AdminChange, AdminsStore } from '../../src/store/admins-store.ts';
+import { revokedUsers } from '../../src/tiers/policy.ts';
 
 const DAY = 86_400_000;
 
@@ -130,5 +133,57 @@ describe('the sign-up flow Hearth follows', () => {
     assert.deepEqual(tokenFlow([{ stages: ['m.login.recaptcha'] }, { stages: ['m.login.registration_token'] }]), ['m.login.registration_token']);
     assert.equal(tokenFlow([{ stages: ['m.login.dummy'] }]), null);
     assert.equal(tokenFlow([{ stages: ['m.login.registration_token', 'm.login.email.identity'] }]), null);
+  });
+});
+
+describe('the admins kept beyond the config', () => {
+  function memoryStore(): AdminsStore {
+    const changes = new Map<string, AdminChange>();
+    return {
+      changes: () => Promise.resolve(new Map(changes)),
+      record: (userId, change) => { changes.set(userId, change); return Promise.resolve(); },
+    };
+  }
+
+  it('adds and removes admins in the list everyone reads, and never removes the last one', async () => {
+    const live = ['@admin:camp.test'];
+    const admins = new AdminList(live, memoryStore());
+    await admins.load();
+    assert.equal(await admins.add('@alice:camp.test', '@admin:camp.test'), true);
+    assert.equal(await admins.add('@alice:camp.test', '@admin:camp.test'), false);
+    assert.deepEqual(live, ['@admin:camp.test', '@alice:camp.test']);
+    assert.equal(await admins.remove('@admin:camp.test', '@alice:camp.test'), 'removed');
+    assert.deepEqual(live, ['@alice:camp.test']);
+    assert.deepEqual(admins.former(), ['@admin:camp.test']);
+    assert.equal(await admins.remove('@alice:camp.test', '@alice:camp.test'), 'last admin');
+    assert.equal(await admins.remove('@bob:camp.test', '@alice:camp.test'), 'not an admin');
+  });
+
+  it('applies what was recorded over the config\'s list at the next start', async () => {
+    const store = memoryStore();
+    const first = new AdminList(['@admin:camp.test', '@old:camp.test'], store);
+    await first.load();
+    await first.add('@alice:camp.test', '@admin:camp.test');
+    await first.remove('@old:camp.test', '@admin:camp.test');
+    const live = ['@admin:camp.test', '@old:camp.test'];
+    const next = new AdminList(live, store);
+    await next.load();
+    assert.deepEqual(live, ['@admin:camp.test', '@alice:camp.test']);
+    assert.deepEqual(next.former(), ['@old:camp.test']);
+  });
+});
+
+describe('a former admin\'s power', () => {
+  const room = { roomId: '!r:camp.test', role: 'topic' as const, tier: 'local' as const, name: 'Knitting', encrypted: false };
+  const facts = { serverName: 'camp.test', spaceId: '!space:camp.test', neighbors: [], defederated: [], admins: ['@admin:camp.test'], botLocalpart: 'hearth' };
+
+  it('is taken back where being an admin gave it, and nowhere else', () => {
+    const users = { '@admin:camp.test': 50, '@old:camp.test': 50, '@mod:camp.test': 50, '@raised:camp.test': 75 };
+    assert.deepEqual(revokedUsers(room, { ...facts, formerAdmins: ['@old:camp.test', '@raised:camp.test'] }, users), ['@old:camp.test']);
+    assert.deepEqual(revokedUsers(room, facts, users), []);
+  });
+
+  it('stays with someone who is an admin again', () => {
+    assert.deepEqual(revokedUsers(room, { ...facts, admins: ['@old:camp.test'], formerAdmins: ['@old:camp.test'] }, { '@old:camp.test': 50 }), []);
   });
 });
