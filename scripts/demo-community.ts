@@ -69,6 +69,19 @@ async function answeredDm(alice: Member, bot: string): Promise<void> {
   await alice.waitForReply(dm, bot, await alice.send(dm, '!help'), 60_000);
 }
 
+/** One invitation link, made the way an admin makes one: !invite create in the admin room. */
+async function invitationLink(info: ServerInfo): Promise<string> {
+  const adminRoom = info.hearth?.admin_room_id;
+  if (!adminRoom) throw new Error(`${SERVER}'s Hearth has no admin room`);
+  const admin = new Member(info, info.admin_user_id, info.admin_access_token);
+  await waitFor('the admin\'s invitation to the admin room', async () => (await admin.invitedRooms()).includes(adminRoom) || (await admin.membership(adminRoom, admin.userId)) === 'join', 60_000);
+  await admin.join(adminRoom);
+  const reply = await admin.waitForReply(adminRoom, info.hearth?.bot_user_id ?? '', await admin.send(adminRoom, '!invite create --note "a friend to try the sign-up page"'), 60_000);
+  const link = /https?:\/\/\S+\/invite\/[A-Za-z0-9]+/.exec(String(reply.content.body))?.[0];
+  if (!link) throw new Error(`Hearth made no invitation link: ${String(reply.content.body)}`);
+  return link;
+}
+
 async function main(): Promise<void> {
   const info = server(SERVER);
   const bot = info.hearth?.bot_user_id;
@@ -80,6 +93,7 @@ async function main(): Promise<void> {
   const spaceId = await spaceOf(alice);
   for (const member of members) await acceptHearthsInvitations(member, spaceId);
   await answeredDm(alice, bot);
+  const link = await invitationLink(info);
   process.stdout.write(`
 The demo community is up: Hearth made the community space "Camp" and its rooms,
 and alice, bob and carol have joined them.
@@ -88,6 +102,8 @@ and alice, bob and carol have joined them.
   Members:         ${MEMBERS.map((m) => `@${m}:${SERVER}`).join(', ')} (password: ${PASSWORD})
   Admin:           ${info.admin_user_id} (password: ${info.admin_password})
   Hearth's bot:    ${bot}
+  Invitation link: ${link}
+                   (open it in a browser to sign up a new member: it works once, for a week)
 
 Log in from any Matrix client with one of the accounts above. Type the
 homeserver URL by hand (in Element: "Sign in", then "Edit" beside the
@@ -102,11 +118,11 @@ the bot greets you and answers there too. Try !room create Knitting circle,
 !tier in any room, and !bugle to send everyone a broadcast.
 
 As the admin, your first steps:
-  1. Log in as ${info.admin_user_id} and accept the invitation to "Camp admin room";
-     the bot welcomes you there with what the room is for.
+  1. Log in as ${info.admin_user_id}: you are in "Camp admin room" (the demo made the
+     invitation link above there), where the bot says what the room is for.
   2. Say !help there for the admin commands, and !room list for the rooms.
-  3. Create your members' accounts on the homeserver (here the demo made three);
-     Hearth invites each new account to the space and its rooms within seconds.
+  3. Invite people with !invite create: each link signs up one person, who is
+     welcomed and let into the space and its rooms (docs/onboarding.md).
 
 Stop it with: ./scripts/demo stop
 `);
