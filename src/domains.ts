@@ -110,7 +110,7 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
   const membersStore = removals.store;
   const tiers = createTiers({
     config, client, rooms, lists, notify, log: log.child('tiers'),
-    roomMembers: createRoomMembersStore(db), members: membersStore, isOwnBot,
+    roomMembers: createRoomMembersStore(db), members: membersStore, isOwnBot, isMember: isLocalMember,
     // Onboarding (built below) keeps the admins list that the power levels follow.
     formerAdmins: () => onboarding.admins.former(),
   });

@@ -28,6 +28,8 @@ export interface TierCommandsOptions {
   aclJobs: () => RoomAclJobs | null;
   /** How many rooms a member (not an admin) may create with !room create in a day. */
   roomQuota: RoomQuota;
+  /** The one member predicate: of this server, no bot, no guest, not removed. */
+  isMember: (userId: string) => boolean;
   now?: () => number;
 }
 
@@ -211,6 +213,9 @@ function roomInvite(o: TierCommandsOptions): Command {
       const server = serverNameOf(user);
       if (!mayBeInvited(row.tier, server, await o.facts())) {
         throw new CommandError(`${user} cannot be invited: "${row.name}" is ${row.tier}. ${audienceOf(row.tier, o.serverName)} ${server} is not among them.`, row.tier);
+      }
+      if (row.tier !== 'public' && server === o.serverName && !o.isMember(user)) {
+        throw new CommandError(`${user} cannot be invited: "${row.name}" is ${row.tier}, and ${user} is not a member of the community (a guest account, or someone removed).`, row.tier);
       }
       await o.client.invite(context.roomId, user, `Invited through Hearth by ${context.sender}`);
       return { text: `Invited ${user}.`, reveals: row.tier };

@@ -38,6 +38,8 @@ export interface TiersOptions {
   /** The community's members, among them those removed from the space. */
   members: RemovedMembersStore;
   isOwnBot: (userId: string) => boolean;
+  /** The one member predicate: of this server, no bot, no guest, not removed. */
+  isMember: (userId: string) => boolean;
   /** Admins removed from chat, whose moderator power the reconciler takes back. */
   formerAdmins?: () => readonly string[];
 }
@@ -91,6 +93,7 @@ export function createTiers(o: TiersOptions): Tiers {
     commands: tierCommands({
       client: o.client, rooms: o.rooms, facts, ensureRoom, reconciler, serverName, aclJobs: () => aclJobs,
       encryptedByDefault: (tier) => encryptedByDefault(o.config, 'topic', tier),
+      isMember: o.isMember,
       roomQuota: {
         perDay: o.config.tiers.rooms_per_member_per_day,
         createdBy: async (userId) => (await o.rooms.requestedBy(userId)).filter((room) => room.creationKey.startsWith(TOPIC_KEY_PREFIX)),

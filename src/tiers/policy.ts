@@ -95,10 +95,15 @@ export function allowedNeighbors(facts: CommunityFacts): string[] {
   return [...new Set(facts.neighbors)].filter((server) => server !== facts.serverName && !facts.defederated.some((glob) => globMatches(glob, server))).sort();
 }
 
-/** Who may invite: in a neighborhood room only the bots, since an invitation carries the room's name to the invitee's server. */
+/**
+ * Who may invite: in every room but a public one only the bots. An invitation
+ * hands the invitee the room's name and topic, and Synapse lets anyone who
+ * was once invited read a `shared` room's history up to the moment they left,
+ * even an invitation withdrawn at once; so Hearth invites only whom the tier
+ * admits (members, through `!room invite`; a neighbor's Hearth its own).
+ */
 function inviteLevel(room: ManagedRoom): number {
-  if (room.role === 'admin') return MODERATOR_LEVEL;
-  return room.tier === 'neighborhood' ? NEIGHBOR_BOT_LEVEL : 0;
+  return room.tier === 'public' ? 0 : NEIGHBOR_BOT_LEVEL;
 }
 
 /** The power-level entries Hearth insists on; other entries (moderators added by hand) are left alone. */

@@ -42,6 +42,7 @@ export function tierOptions(overrides: Partial<TierCommandsOptions> = {}): TierC
     reconciler: unused('reconciler'),
     serverName: CATALOG_SERVER,
     encryptedByDefault: () => false,
+    isMember: (userId) => userId.endsWith(`:${CATALOG_SERVER}`) && !/^@\d+:/.test(userId),
     aclJobs: () => null,
     roomQuota: { perDay: 5, createdBy: () => Promise.resolve([]) },
     ...overrides,

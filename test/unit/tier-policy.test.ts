@@ -67,14 +67,17 @@ describe('what each tier promises', () => {
     assert.deepEqual(desiredState(room('policy_list', 'neighborhood'), camp).get(stateKey('m.room.join_rules'))?.join_rule, 'restricted');
   });
 
-  it('in a neighborhood room only the bots may invite: each neighbor\'s Hearth its own members, nobody else anyone', () => {
+  it('in every room but a public one only the bots may invite: each neighbor\'s Hearth its own members, nobody else anyone', () => {
     const facts = { ...camp, botLocalpart: 'hearth', neighbors: ['hood.test', 'far.test'] };
     const levels = defaultPowerLevels(square, facts);
     assert.equal(levels.invite, NEIGHBOR_BOT_LEVEL);
     assert.deepEqual([MODERATOR_LEVEL, NEIGHBOR_BOT_LEVEL], [50, 75], 'admins and moderators (50) cannot invite from their clients');
     assert.deepEqual(neighborBots(square, facts), ['@hearth:hood.test'], 'a defederated neighbor\'s bot gets nothing');
     assert.equal((levels.users as Record<string, number>)['@hearth:hood.test'], NEIGHBOR_BOT_LEVEL);
-    assert.equal(defaultPowerLevels(localTimeline, facts).invite, 0, 'a local room never federates, so a member may invite a local friend');
+    assert.equal(defaultPowerLevels(localTimeline, facts).invite, NEIGHBOR_BOT_LEVEL, 'even a withdrawn invitation lets a guest read a shared room\'s history');
+    assert.equal(defaultPowerLevels(room('space', 'local'), facts).invite, NEIGHBOR_BOT_LEVEL);
+    assert.equal(defaultPowerLevels(room('admin', 'local'), facts).invite, NEIGHBOR_BOT_LEVEL);
+    assert.equal(defaultPowerLevels(publicSquare, facts).invite, 0);
     assert.equal(enforcedPowerLevels(localTimeline, facts).events['m.room.canonical_alias'], BOT_ONLY_LEVEL, 'nobody but the bot may list a local room in the directory');
     assert.equal(enforcedPowerLevels(publicSquare, facts).events['m.room.canonical_alias'], undefined);
   });
