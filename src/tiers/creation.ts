@@ -2,7 +2,7 @@
 // event on, so a room never exists, even briefly, with the wrong audience.
 import type { CreateRoomRequest } from '../matrix/client.ts';
 import type { CommunityFacts } from './facts.ts';
-import { defaultPowerLevels, desiredState } from './policy.ts';
+import { defaultPowerLevels, desiredState, neighborBots } from './policy.ts';
 import { audienceOf, federates, type ManagedRoom } from './tier.ts';
 
 export const ROOM_VERSION = '12';
@@ -27,7 +27,8 @@ export function topicFor(room: Omit<ManagedRoom, 'roomId'>, serverName: string):
 export function createRoomRequest(spec: RoomSpec, facts: CommunityFacts): CreateRoomRequest {
   const room = { ...spec.room, roomId: '' };
   const moderators = spec.requester ? [spec.requester] : [];
-  const invite = room.role === 'admin' ? [...facts.admins] : moderators;
+  // Each neighbor's Hearth is invited from the start, so its members can come in as soon as it has joined.
+  const invite = room.role === 'admin' ? [...facts.admins] : [...moderators, ...neighborBots(room, facts)];
   return {
     name: room.name,
     topic: topicFor(room, facts.serverName),
