@@ -73,7 +73,7 @@ export function clientReaders(world: World): Reader[] {
 }
 
 export function forbiddenRooms(world: World, reader: Reader): Room[] {
-  return [world.space, world.adminRoom, ...world.planted].filter((room) => {
+  return [world.space, world.adminRoom, ...(world.banList ? [world.banList] : []), ...world.planted].filter((room) => {
     const secret = roomSecret(world, room);
     return room === world.space || (secret !== undefined && !reader.audience(secret));
   });
@@ -121,6 +121,18 @@ export async function federationMetadataProbes(world: World, room: Room): Promis
   await far.request(`federation make_knock for ${room.label}`, CAMP, 'GET', `/_matrix/federation/v1/make_knock/${enc(room.roomId)}/${enc('@probe:far.test')}?ver=12`);
 }
 
+/** The alias earlier versions gave camp's ban list: a name anyone could guess. */
+export const LEGACY_BAN_LIST_ALIAS = `#hearth_banlist:${CAMP}`;
+
+/** Resolving an alias a reader could guess, through its own server, and as far.test over federation. */
+export async function guessedAliasProbes(world: World, alias: string): Promise<void> {
+  for (const reader of clientReaders(world)) {
+    await reader.client(`resolving the guessable alias ${alias}`, 'GET', `/directory/room/${enc(alias)}`);
+    await reader.request(`room summary by the guessable alias ${alias}`, 'GET', `/_matrix/client/v1/room_summary/${enc(alias)}`);
+  }
+  await world.readers.farServer.request(`federation query of the guessable alias ${alias}`, CAMP, 'GET', `/_matrix/federation/v1/query/directory?room_alias=${enc(alias)}`);
+}
+
 export async function federationDirectoryProbes(world: World): Promise<void> {
   const far = world.readers.farServer;
   await far.request('federation publicRooms', CAMP, 'GET', '/_matrix/federation/v1/publicRooms?limit=500&include_all_networks=true');
@@ -165,7 +177,8 @@ export interface Invitation {
   invitee: Reader;
 }
 
-async function stillInvited(reader: Reader, roomId: string): Promise<boolean> {
+/** Whether the reader holds an invitation to the room, by its own /sync. */
+export async function invitedTo(reader: Reader, roomId: string): Promise<boolean> {
   const sync = await reader.client('its /sync, for its invitations', 'GET', '/sync?timeout=0');
   return Object.keys((sync.json as { rooms?: { invite?: Record<string, unknown> } } | null)?.rooms?.invite ?? {}).includes(roomId);
 }
@@ -176,13 +189,14 @@ export async function invitationProbe(world: World, { who, inviter, room, invite
   if (!(await accepted(inviter.invite(room.roomId, invitee.userId)))) return;
   // The invitation reached the invitee's server with the room's stripped state before Hearth could see it.
   await syncProbe(world, invitee, `${path}: its /sync`);
-  await settle(async () => !(await stillInvited(invitee, room.roomId)));
+  await settle(async () => !(await invitedTo(invitee, room.roomId)));
   await syncProbe(world, invitee, `${path}: its /sync after the invitation's fate`);
 }
 
 // ---- Probes of the bot ----
 
-const BOT_COMMANDS = ['!room list', '!tier', '!help'];
+// What the bot says about rooms, and the answers it gives (refusals included) to commands about the community.
+const BOT_COMMANDS = ['!room list', '!tier', '!help', '!help room list', '!who', '!neighborhood status', '!defederate status'];
 
 /** A camp member says each command; returns the commands' event IDs. */
 export async function memberSays(member: Member, roomId: string): Promise<string[]> {

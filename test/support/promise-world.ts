@@ -2,7 +2,7 @@
 // secrets planted in each, the camp members who planted them, and the
 // readers outside each audience, already in every room they may be in.
 import { randomBytes } from 'node:crypto';
-import { acceptInvite, dmWithBot, managedRoom, roomIdIn } from './hearth.ts';
+import { acceptInvite, dmWithBot, hearthSql, managedRoom, roomIdIn } from './hearth.ts';
 import { accountReader, anonymousReader, FederationReader, guestReader, LeakLedger, SecretBook, tiers, type Reader, type Tier } from './leak-probe.ts';
 import { type Member, waitFor } from './member.ts';
 import { adminAccount, newAccount, plantEverything, stateOrNull, type Account, type PlantedRoom, type Planters } from './planting.ts';
@@ -38,6 +38,8 @@ export interface World {
   admin: Account;
   space: Room;
   adminRoom: Room;
+  /** The ban list (a neighborhood room), when Hearth has created it. */
+  banList: Room | null;
   /** Every room with secrets planted, by label. */
   planted: PlantedRoom[];
   timeline: PlantedRoom;
@@ -139,12 +141,14 @@ export async function buildWorld(): Promise<World> {
   await admin.member.setState(adminRoom.roomId, 'm.room.topic', '', { topic: book.mint('local', 'topic', adminRoom.label) });
   const planted = [timeline!, localTopic!, square!, neighborhoodTopic!, publicSquare!, publicTopic!];
   // A room's ID is metadata too; the space's is the one every reader is assumed to hold (a shared link).
-  for (const room of [...planted, adminRoom]) if (room.tier !== 'public') book.record(room.roomId, room.tier, 'room ID', room.label);
+  const banListId = (await hearthSql<{ room_id: string | null }>(CAMP, "select room_id from managed_rooms where creation_key = 'policy_list'"))[0]?.room_id ?? null;
+  const banList: Room | null = banListId === null ? null : { label: 'the ban list', roomId: banListId, tier: 'neighborhood' };
+  for (const room of [...planted, adminRoom, ...(banList ? [banList] : [])]) if (room.tier !== 'public') book.record(room.roomId, room.tier, 'room ID', room.label);
 
   for (const roomId of [timeline!.roomId, localTopic!.roomId]) await enter(carol.member, roomId);
   const readers = await placeReaders(ledger, planted);
   return {
-    book, ledger, alice, carol, admin, space, adminRoom, planted,
+    book, ledger, alice, carol, admin, space, adminRoom, banList, planted,
     timeline: timeline!, localTopic: localTopic!, square: square!, neighborhoodTopic: neighborhoodTopic!, publicSquare: publicSquare!, publicTopic: publicTopic!,
     spaceTopicBefore, adminRoomTopicBefore, readers,
   };
