@@ -295,16 +295,35 @@ function filesUnder(dir: string): string[] {
   return files;
 }
 
+/** Where each server's log stood when the secrets began: none of them can be in what came before. */
+const logStarts = new Map<string, number>();
+
+/** Remembers how long each server's log is now, so later searches read only what was written after. */
+export function markLogs(serverNames: readonly string[]): void {
+  for (const name of serverNames) logStarts.set(name, statSync(server(name).synapse_log, { throwIfNoEntry: false })?.size ?? 0);
+}
+
+function logSinceMark(serverName: string): Buffer {
+  const bytes = readFileSync(server(serverName).synapse_log);
+  return bytes.subarray(Math.min(logStarts.get(serverName) ?? 0, bytes.length));
+}
+
+function keptFiles(serverName: string): string[] {
+  return filesUnder(server(serverName).synapse_dir).filter((f) => /homeserver\.db|[/\\]media[/\\]/.test(f));
+}
+
 /**
  * Searches the bytes of what a homeserver keeps — its SQLite database and
  * write-ahead log, its media store, and its log, where incoming
  * transactions are logged — for every secret the audience may not read.
- * Records each find as a leak of `reader` and returns the files searched.
+ * Records each find as a leak of `reader`.
  */
-export function searchServerFiles(ledger: LeakLedger, reader: string, audience: Audience, serverName: string, givenTo: readonly string[], include: (secret: Secret) => boolean = () => true): number {
+export function searchServerFiles(ledger: LeakLedger, reader: string, audience: Audience, serverName: string, givenTo: readonly string[], include: (secret: Secret) => boolean = () => true): void {
   const info = server(serverName);
-  const files = [...filesUnder(info.synapse_dir).filter((f) => /homeserver\.db|[/\\]media[/\\]/.test(f)), info.synapse_log];
-  const contents = files.map((file) => ({ file, bytes: readFileSync(file) }));
+  const contents = [
+    ...keptFiles(serverName).map((file) => ({ name: file.slice(info.synapse_dir.length + 1), bytes: readFileSync(file) })),
+    { name: 'synapse.log', bytes: logSinceMark(serverName) },
+  ];
   const path = `${serverName}'s own files (database, media, log)`;
   ledger.tried(reader, path);
   for (const secret of ledger.book.all()) {
@@ -312,15 +331,13 @@ export function searchServerFiles(ledger: LeakLedger, reader: string, audience: 
     if (secret.kind === 'room ID' || audience(secret) || !include(secret)) continue;
     if (givenTo.some((party) => ledger.wasGiven(party, secret.value))) continue;
     const hit = contents.find(({ bytes }) => bytes.includes(secret.value));
-    if (hit) ledger.admitted(reader, `${path}: ${hit.file.startsWith(info.synapse_dir) ? hit.file.slice(info.synapse_dir.length + 1) : 'synapse.log'}`, secret);
+    if (hit) ledger.admitted(reader, `${path}: ${hit.name}`, secret);
   }
-  return files.length;
 }
 
 /** Whether a homeserver's files hold a string: the positive control of the file search. */
 export function serverFilesHold(serverName: string, value: string): boolean {
-  const info = server(serverName);
-  return filesUnder(info.synapse_dir).filter((f) => /homeserver\.db|[/\\]media[/\\]/.test(f)).some((file) => readFileSync(file).includes(value));
+  return keptFiles(serverName).some((file) => readFileSync(file).includes(value));
 }
 
 /**

@@ -3,7 +3,7 @@
 // readers outside each audience, already in every room they may be in.
 import { randomBytes } from 'node:crypto';
 import { acceptInvite, dmWithBot, hearthSql, managedRoom, roomIdIn } from './hearth.ts';
-import { accountReader, anonymousReader, FederationReader, guestReader, LeakLedger, SecretBook, tiers, type Reader, type Tier } from './leak-probe.ts';
+import { accountReader, anonymousReader, FederationReader, guestReader, LeakLedger, markLogs, SecretBook, tiers, type Reader, type Tier } from './leak-probe.ts';
 import { type Member, waitFor } from './member.ts';
 import { adminAccount, newAccount, plantEverything, stateOrNull, type Account, type PlantedRoom, type Planters } from './planting.ts';
 
@@ -125,6 +125,7 @@ async function plantTopicRooms(world: Pick<World, 'book'>, alice: Account, plant
 export async function buildWorld(): Promise<World> {
   const book = new SecretBook();
   const ledger = new LeakLedger(book);
+  markLogs([FAR, GLEN, HOOD]);
   const [alice, carol, throwaway] = await Promise.all([newAccount(CAMP, 'alice'), newAccount(CAMP, 'carol'), newAccount(CAMP, 'throwaway')]);
   const admin = adminAccount(CAMP);
   const space: Room = { label: 'the community space', roomId: await managedRoom(CAMP, 'space'), tier: 'local' };
