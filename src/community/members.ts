@@ -152,6 +152,7 @@ export class MemberDirectory {
 
   private async discover(admin: Pick<SynapseAdmin, 'localUsers'>): Promise<void> {
     let users: string[];
+    const askedAt = this.now();
     try {
       users = await admin.localUsers();
     } catch (error) {
@@ -160,6 +161,22 @@ export class MemberDirectory {
       return;
     }
     await this.record(users);
+    await this.forgetDeactivated(users, askedAt);
+  }
+
+  /**
+   * An account the admin API no longer lists as active was deactivated (Synapse
+   * has already taken it out of every room): it is no member any more, and is
+   * never invited again.
+   */
+  private async forgetDeactivated(active: readonly string[], askedAt: number): Promise<void> {
+    const listed = new Set(active);
+    for (const member of await this.options.members.all()) {
+      // Someone first seen after the list was asked for may simply be newer than it.
+      if (member.leftAt !== null || listed.has(member.userId) || member.firstSeenAt >= askedAt) continue;
+      await this.options.members.markLeft(member.userId, this.now());
+      this.options.log.info('a member\'s account was deactivated; no longer a member', { user_id: member.userId });
+    }
   }
 
   /**
