@@ -80,11 +80,11 @@ describe('the tier promise against readers outside each audience', () => {
     await Promise.all([world.square, world.neighborhoodTopic].map((room) => control(`the neighbor reads ${room.label}`, async () => {
       if (!(await enterAsNeighbor(hood, room.roomId))) throw new Error('never got in (no invitation, and joining by ID refused)');
       const secret = secretOf(world, room.label, 'message');
-      await waitFor(`the neighbor to read ${room.label}`, async () => (await hood.timelineText(`reading ${room.label}`, room.roomId)).includes(secret.value), 60_000);
+      await waitFor(`the neighbor to read ${room.label}`, async () => (await hood.timelineText(`reading ${room.label}`, room.roomId)).includes(secret.value), 180_000);
     })));
     const publicMessage = secretOf(world, world.publicSquare.label, 'message').value;
     for (const reader of [far, glen, guest]) {
-      await control(`${reader.name} reads the public square`, () => waitFor(`${reader.name} to read the public square`, async () => (await reader.timelineText('reading the public square', world.publicSquare.roomId)).includes(publicMessage), 60_000));
+      await control(`${reader.name} reads the public square`, () => waitFor(`${reader.name} to read the public square`, async () => (await reader.timelineText('reading the public square', world.publicSquare.roomId)).includes(publicMessage), 180_000));
     }
     const publicName = secretOf(world, world.publicTopic.label, 'room name').value;
     await control('a client with no account reads a public room\'s name', async () => {
@@ -235,12 +235,12 @@ describe('the tier promise against readers outside each audience', () => {
       if (typeof tombstone?.replacement_room === 'string') return tombstone.replacement_room;
       const rules = await world.admin.member.state(roomId, 'm.room.join_rules');
       return rules.join_rule === 'public' && (await world.admin.member.state(roomId, 'm.room.history_visibility')).history_visibility === 'world_readable' ? roomId : null;
-    }, 60_000);
+    }, 180_000);
     await enter(world.admin.member, target);
     const after = world.book.mint('public', 'message after widening', 'the widened room');
     await world.admin.member.send(target, after);
-    await waitFor('far.test to join the widened room', async () => (await far.join('joining the widened room', target, [CAMP])).status === 200, 60_000);
-    await waitFor('far.test to read what was said after widening', async () => (await far.timelineText('reading the widened room', target)).includes(after), 60_000);
+    await waitFor('far.test to join the widened room', async () => (await far.join('joining the widened room', target, [CAMP])).status === 200, 180_000);
+    await waitFor('far.test to read what was said after widening', async () => (await far.timelineText('reading the widened room', target)).includes(after), 180_000);
     if (target !== roomId) await joinProbes(world, far, { label, roomId, tier: 'neighborhood' });
     await syncProbe(world, far, 'its /sync after joining the widened room');
     searchServerFiles(world.ledger, far.name, far.audience, FAR, [far.name]);
@@ -254,14 +254,14 @@ describe('the tier promise against readers outside each audience', () => {
     const before = world.book.mint('public', 'message before narrowing', 'a public room narrowed to neighborhood');
     await world.alice.member.send(roomId, before);
     for (const reader of [far, glen]) {
-      await waitFor(`${reader.name} to join the public room`, async () => (await reader.join('joining a public room', roomId, [CAMP])).status === 200, 60_000);
-      await waitFor(`${reader.name} to read it`, async () => (await reader.timelineText('reading the public room', roomId)).includes(before), 60_000);
+      await waitFor(`${reader.name} to join the public room`, async () => (await reader.join('joining a public room', roomId, [CAMP])).status === 200, 180_000);
+      await waitFor(`${reader.name} to read it`, async () => (await reader.timelineText('reading the public room', roomId)).includes(before), 180_000);
     }
     await enter(world.admin.member, roomId);
     await world.admin.member.send(roomId, '!tier set neighborhood');
-    await waitFor('the room\'s ACL to stop allowing everyone', async () => !((await world.admin.member.state(roomId, 'm.room.server_acl')).allow as string[]).includes('*'), 60_000);
+    await waitFor('the room\'s ACL to stop allowing everyone', async () => !((await world.admin.member.state(roomId, 'm.room.server_acl')).allow as string[]).includes('*'), 180_000);
     // The narrowing's job changes the ACL and removes those no longer allowed; once it is done, nobody outside should be left.
-    await settle(() => aclJobsDone(CAMP), 60_000);
+    await settle(() => aclJobsDone(CAMP), 180_000);
     await settle(async () => (await joinedFrom(roomId, FAR)).length + (await joinedFrom(roomId, GLEN)).length === 0);
     const label = 'a public room narrowed to neighborhood';
     world.book.record(roomId, 'neighborhood', 'room ID', label);
@@ -364,7 +364,7 @@ async function glenNeighbor(world: World): Promise<Reader> {
   assert.equal(await enterAsNeighbor(reader, world.square.roomId), true, 'a glen.test user gets into the neighborhood square while glen.test is a neighbor');
   const welcome = world.book.mint('neighborhood', 'message to glen.test as a neighbor', world.square.label);
   await world.alice.member.send(world.square.roomId, welcome);
-  await waitFor('glen.test, a neighbor, to read the square', async () => (await reader.timelineText('reading the neighborhood square as a neighbor', world.square.roomId)).includes(welcome), 60_000);
+  await waitFor('glen.test, a neighbor, to read the square', async () => (await reader.timelineText('reading the neighborhood square as a neighbor', world.square.roomId)).includes(welcome), 180_000);
   return reader;
 }
 
@@ -374,7 +374,7 @@ async function glenNeighbor(world: World): Promise<Reader> {
  * it, nor anything since `since`, and glen's server must not keep it.
  */
 async function afterRemoval(world: World, glenReaders: readonly Reader[], what: string, since = world.book.mark()): Promise<void> {
-  await settle(() => aclJobsDone(CAMP), 60_000);
+  await settle(() => aclJobsDone(CAMP), 180_000);
   const rooms = [world.square, world.neighborhoodTopic];
   const gone = async (): Promise<boolean> => (await Promise.all(rooms.map((room) => joinedFrom(room.roomId, GLEN)))).every((joined) => joined.length === 0);
   if (!(await settle(gone, 30_000))) {

@@ -9,14 +9,16 @@ import { Member } from '../support/member.ts';
 
 const DEFAULT_ROLES = ['space', 'admin', 'local_timeline', 'neighborhood_square', 'public_square'];
 
+/** The rooms camp's bot created, by creation key (it is also in its neighbors' rooms, which carry the same keys). */
 async function roomsByCreationKey(): Promise<Map<string, string[]>> {
   const bot = botByHand('camp.test');
   const { joined_rooms: joined } = await bot.request<{ joined_rooms: string[] }>('GET', '/joined_rooms');
   const byKey = new Map<string, string[]>();
   for (const roomId of joined) {
-    const create = await bot.state(roomId, 'm.room.create');
-    const key = create['org.hearth.creation_key'];
-    if (typeof key === 'string') byKey.set(key, [...(byKey.get(key) ?? []), roomId]);
+    const state = await bot.request<{ type: string; sender: string; content: Record<string, unknown> }[]>('GET', `/rooms/${encodeURIComponent(roomId)}/state`);
+    const create = state.find((event) => event.type === 'm.room.create');
+    const key = create?.content['org.hearth.creation_key'];
+    if (typeof key === 'string' && create?.sender === bot.userId) byKey.set(key, [...(byKey.get(key) ?? []), roomId]);
   }
   return byKey;
 }

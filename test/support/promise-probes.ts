@@ -24,7 +24,7 @@ export async function deliveredTo(world: World, readers: readonly Reader[]): Pro
   await world.alice.member.send(world.publicSquare.roomId, marker);
   for (const reader of readers) {
     // Synapse sends one destination's events in order, so once this one arrived, everything before it has.
-    await waitFor(`${reader.name} to receive the marker`, async () => (await reader.messages('reading the public square', world.publicSquare.roomId)).text.includes(marker), 60_000);
+    await waitFor(`${reader.name} to receive the marker`, async () => (await reader.messages('reading the public square', world.publicSquare.roomId)).text.includes(marker), 180_000);
   }
 }
 
