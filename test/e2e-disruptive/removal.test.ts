@@ -17,7 +17,7 @@ import { REMOVAL_REASON } from '../../src/tiers/membership-policy.ts';
 const CAMP = 'camp.test';
 const HOOD = 'hood.test';
 const GLEN = 'glen.test';
-const JOIN_MS = 90_000;
+const JOIN_MS = 180_000;
 
 /** A fresh camp member, in the space and in the given rooms: invited by Hearth's welcome, or admitted as a space member. */
 async function campMember(prefix: string, rooms: readonly string[]): Promise<Member> {
@@ -109,7 +109,7 @@ describe('removal removes', () => {
 
     const admin = Member.admin(CAMP);
     await admin.join(roomId);
-    const answer = await admin.waitForReply(roomId, botOf(CAMP), await admin.send(roomId, '!tier set neighborhood'), 60_000);
+    const answer = await admin.waitForReply(roomId, botOf(CAMP), await admin.send(roomId, '!tier set neighborhood'), 180_000);
     assert.match(String(answer.content.body), /is now neighborhood/);
     await removedFrom(roomId, far.userId);
     await removedFrom(roomId, glen.userId);

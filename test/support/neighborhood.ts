@@ -4,7 +4,7 @@
 import { adminCommand, hearthSql } from './hearth.ts';
 import { waitFor } from './member.ts';
 
-const COUNCIL_MS = 90_000;
+const COUNCIL_MS = 180_000;
 
 /** The servers a Hearth's neighborhood rooms currently allow besides itself, as it derived them. */
 export async function neighborsOf(serverName: string): Promise<string[]> {
