@@ -141,7 +141,6 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
   const neighborRooms = new NeighborRooms({
     self: serverName, botLocalpart: config.appservice.bot_localpart, client, store: neighborRoomsStore,
     neighbors: () => lists.neighbors(),
-    removeLocalUsers: admin ? (roomId) => admin.removeLocalUsers(roomId) : undefined,
     onJoined: async (room) => {
       if (room.creationKey === POLICY_LIST_KEY) await federation.blockLists.followNeighborList(room.roomId, room.server);
       else await members.inviteWelcomedTo(room.roomId);
