@@ -329,16 +329,16 @@ describe('the tier promise against readers outside each audience', () => {
     await settle(() => invitedTo(invitedBefore, world.square.roomId), 30_000);
     // Whatever a join brings it once glen has left is new delivery, the room's past included.
     const joiningLate = invitedBefore.withAudience(tiers('public'), `${invitedBefore.name}, trying while camp's Hearth is down`);
+    // While camp's Hearth is down nobody removes glen's users from camp's rooms: the window docs/tiers.md
+    // states. What is checked is that the removal comes as soon as camp's Hearth is back.
     const registeredAfter = await whileStopped(CAMP, async () => {
       await leave(GLEN, [HOOD]);
-      const newcomer = await readerAccount(world.ledger, GLEN, 'a glen.test user registered after glen.test left, trying while camp\'s Hearth is down', ['public']);
-      await settle(async () => (await joinedFrom(world.square.roomId, GLEN)).length === 0);
-      await world.alice.member.send(world.square.roomId, world.book.mint('neighborhood', 'message while camp\'s Hearth is down after glen left', world.square.label));
-      for (const reader of [joiningLate, newcomer]) {
-        for (const room of [world.square, world.neighborhoodTopic]) await joinProbes(world, reader, room);
-      }
-      return newcomer;
+      return readerAccount(world.ledger, GLEN, 'a glen.test user registered after glen.test left, trying once camp\'s Hearth is back', ['public']);
     });
+    await waitFor('camp to remove glen.test\'s users', async () => (await joinedFrom(world.square.roomId, GLEN)).length === 0, 180_000);
+    for (const reader of [joiningLate, registeredAfter]) {
+      for (const room of [world.square, world.neighborhoodTopic]) await joinProbes(world, reader, room);
+    }
     await waitFor('camp to stop allowing glen.test', async () => !(await neighborsOf(CAMP)).includes(GLEN), 90_000);
     await afterRemoval(world, [stayed, invitedBefore, registeredAfter], 'after glen.test left while camp\'s Hearth was down', windowMark);
     assertNoLeaksSince(world, from);
