@@ -20,7 +20,7 @@ import { EncryptionSwitch } from './matrix/crypto/switch.ts';
 import { StopSignal, within } from './lifecycle/stop-signal.ts';
 import type { MatrixEvent } from './matrix/event.ts';
 import type { Delivery } from './matrix/inbox/router.ts';
-import { startWebListener, type WebListener } from './web/index.ts';
+import type { WebListener } from './web/index.ts';
 
 export interface Hearth {
   readonly botUserId: string;
@@ -142,7 +142,8 @@ export async function start(config: Config, options: StartOptions = {}): Promise
       });
       await checkHomeserverReachesUs(client, config, log);
       health.admin_room_id = await domains.setUp();
-      if (config.web.enabled) web = await startWebListener({ config, pages: domains.webPages, log: log.child('web') });
+      // Loaded only when on: the web listener's middleware and templates are memory a server without pages does not spend.
+      if (config.web.enabled) web = await (await import('./web/index.ts')).startWebListener({ config, pages: domains.webPages, log: log.child('web') });
     }
     worker.start();
   } catch (error) {

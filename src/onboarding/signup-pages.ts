@@ -3,7 +3,8 @@
 // POST /invite/<code> signs up. Each outcome is its own template.
 import type { Request, Response, Router } from 'express';
 import type { PageKit, WebPages } from '../web/index.ts';
-import { CSRF_FIELD } from '../web/index.ts';
+// From csrf.ts itself: the web index brings express, helmet and the templates, which only the web listener needs.
+import { CSRF_FIELD } from '../web/csrf.ts';
 import type { SignUp, SignUpForm, SignUpPage } from './signup.ts';
 import type { CodeOfConduct } from './texts.ts';
 
