@@ -1,47 +1,53 @@
-// npm run bench [-- <name>...]: runs the named benchmarks (all by default) and
-// prints a BENCH line for each, then a table.
+// npm run bench [-- <name>...]: runs the named benchmarks (all by default),
+// each several times, and prints a BENCH line for each, then a table. Exits
+// non-zero when any benchmark failed, after all of them ran.
 import { configureLogging } from '../src/logging/logger.ts';
 import { scratchDatabase } from '../test/support/databases.ts';
-import { benchLine, table, type BenchResult } from './report.ts';
+import type { BenchResult } from './report.ts';
+import { runBenchmarks, type Benchmark } from './runner.ts';
 import { transactionIngest } from './transaction-ingest.ts';
 import { aclPropagation } from './acl-propagation.ts';
 import { bugleFanout, bugleFanoutEncrypted } from './bugle-fanout.ts';
 import { neighborhoodConvergence } from './neighborhood-convergence.ts';
-import { idleMemory } from './idle-memory.ts';
+import { idleMemory, idleMemoryEncrypted } from './idle-memory.ts';
+import { coldStart } from './cold-start.ts';
+import { peakMemory } from './peak-memory.ts';
 
-type Benchmark = () => Promise<BenchResult>;
-
-async function withScratch(engine: 'sqlite' | 'postgres', run: (db: Awaited<ReturnType<typeof scratchDatabase>>) => Promise<BenchResult>): Promise<BenchResult> {
-  const database = await scratchDatabase(engine);
-  try {
-    return await run(database);
-  } finally {
-    await database.drop();
-  }
+/** Each run on a fresh scratch database, dropped afterwards. */
+function onScratch(engine: 'sqlite' | 'postgres', name: string, target: number): Benchmark {
+  return () => Promise.resolve(async (): Promise<BenchResult> => {
+    const database = await scratchDatabase(engine);
+    try {
+      return { ...(await transactionIngest(name, database)), target: { ratio: target } };
+    } finally {
+      await database.drop();
+    }
+  });
 }
 
-const BENCHMARKS: Readonly<Record<string, Benchmark>> = {
-  'transaction-ingest': () => withScratch('sqlite', (db) => transactionIngest('transaction-ingest', db)),
-  'transaction-ingest-postgres': () => withScratch('postgres', (db) => transactionIngest('transaction-ingest-postgres', db)),
-  'acl-propagation': aclPropagation,
-  'bugle-fanout': bugleFanout,
-  'bugle-fanout-encrypted': bugleFanoutEncrypted,
-  'neighborhood-convergence': neighborhoodConvergence,
-  'idle-memory': idleMemory,
-};
+const BENCHMARKS = new Map<string, Benchmark>([
+  ['transaction-ingest', onScratch('sqlite', 'transaction-ingest', 2.0)],
+  ['transaction-ingest-postgres', onScratch('postgres', 'transaction-ingest-postgres', 3.0)],
+  ['acl-propagation', aclPropagation],
+  ['bugle-fanout', bugleFanout],
+  ['bugle-fanout-encrypted', bugleFanoutEncrypted],
+  ['neighborhood-convergence', neighborhoodConvergence],
+  ['cold-start', coldStart],
+  ['idle-memory', idleMemory],
+  ['idle-memory-encrypted', idleMemoryEncrypted],
+  ['peak-memory', peakMemory],
+]);
 
 async function main(names: readonly string[]): Promise<void> {
   configureLogging({ level: 'error', format: 'text' });
-  const unknown = names.filter((n) => !(n in BENCHMARKS));
-  if (unknown.length > 0) throw new Error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
-  const results: BenchResult[] = [];
-  for (const name of names.length > 0 ? names : Object.keys(BENCHMARKS)) {
-    const result = await BENCHMARKS[name]?.();
-    if (!result) continue;
-    process.stdout.write(benchLine(result) + '\n');
-    results.push(result);
+  const unknown = names.filter((n) => !BENCHMARKS.has(n));
+  if (unknown.length > 0) throw new Error(`unknown benchmark(s): ${unknown.join(', ')}; known: ${[...BENCHMARKS.keys()].join(', ')}`);
+  const chosen = names.length > 0 ? new Map([...BENCHMARKS].filter(([name]) => names.includes(name))) : BENCHMARKS;
+  const { failed } = await runBenchmarks(chosen, (line) => { process.stdout.write(line + '\n'); });
+  if (failed.length > 0) {
+    process.stderr.write(`bench: ${failed.length} benchmark(s) failed: ${failed.join(', ')}\n`);
+    process.exitCode = 1;
   }
-  process.stdout.write('\n' + table(results) + '\n');
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
