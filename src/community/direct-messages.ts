@@ -11,7 +11,7 @@ import { errorText } from '../matrix/retry.ts';
 import { CREATION_KEY_FIELD, findRoomCreatedWithKey } from '../matrix/room-lookup.ts';
 import type { DirectRoomsStore } from '../store/direct-rooms-store.ts';
 import { AudienceRefused } from '../tiers/audience-guard.ts';
-import { ROOM_ENCRYPTION } from '../tiers/policy.ts';
+import { ROOM_ENCRYPTION } from '../matrix/encryption.ts';
 import type { Tier } from '../tiers/tier.ts';
 
 export interface DirectMessage {

@@ -1,4 +1,4 @@
-import { globMatches } from './server-names.ts';
+import { globMatches } from '../matrix/server-globs.ts';
 
 // Matrix refuses events larger than 64 KiB. A deny list that would push the
 // ACL past that is refused whole (a truncated ACL would silently let servers

@@ -5,7 +5,8 @@ import { serverNameOf } from '../matrix/event.ts';
 import type { SynapseAdmin } from '../matrix/synapse-admin.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
 import type { RoomMembersStore } from '../store/room-members-store.ts';
-import { globMatches, matchingServers } from './server-names.ts';
+import { globMatches } from '../matrix/server-globs.ts';
+import { matchingServers } from './server-names.ts';
 import { NAME_MAX, quoted } from '../commands/text.ts';
 
 export type Coverage = 'managed' | 'all';

@@ -4,11 +4,13 @@ import type { Command } from '../commands/command.ts';
 import type { NotifyAdmins } from '../community/admin-notices.ts';
 import type { DirectMessenger } from '../community/direct-messages.ts';
 import type { Config } from '../config/schema.ts';
+import type { DomainEventBus } from '../domain-events.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
 import { serverNameOf } from '../matrix/event.ts';
 import type { EventRouter } from '../matrix/inbox/router.ts';
 import type { SynapseAdmin } from '../matrix/synapse-admin.ts';
+import type { StateWriter } from '../room-state/writer.ts';
 import type { Database } from '../store/database.ts';
 import { createAclJobsStore } from '../store/acl-jobs-store.ts';
 import { createDefederationStore } from '../store/defederation-store.ts';
@@ -27,6 +29,8 @@ export interface FederationOptions {
   config: Config;
   db: Database;
   client: HomeserverClient;
+  /** Writes the policy list's rules. */
+  writer: StateWriter;
   rooms: ManagedRoomsStore;
   lists: ServerListsStore;
   tiers: Tiers;
@@ -35,8 +39,8 @@ export interface FederationOptions {
   isLocalMember: (userId: string) => boolean;
   notify: NotifyAdmins;
   log: Logger;
-  /** Told after every defederation decision or reversal. */
-  afterDefederationChange: () => Promise<void>;
+  /** Where every defederation decision or reversal is announced ('defederation-changed'). */
+  events: DomainEventBus;
 }
 
 export interface Federation {
@@ -63,7 +67,7 @@ export function createFederation(o: FederationOptions): Federation {
     progressEveryMs: o.config.federation.acl_progress_seconds * 1000,
     roomDelayMs: o.config.federation.acl_room_delay_ms,
   });
-  const policyList = new PolicyList(o.client, o.tiers.ensureRoom, o.config.community.name, o.config.appservice.namespace_prefix, serverName);
+  const policyList = new PolicyList(o.client, o.writer, o.tiers.ensureRoom, o.config.community.name, o.config.appservice.namespace_prefix, serverName);
   const defederation = new Defederation({
     serverName,
     consentDays: o.config.federation.consent_days,
@@ -77,7 +81,7 @@ export function createFederation(o: FederationOptions): Federation {
     messenger: o.messenger,
     notify: o.notify,
     log: o.log.child('defederation'),
-    afterChange: o.afterDefederationChange,
+    afterChange: () => o.events.emit('defederation-changed', {}),
   });
   const blockLists = new BlockListFollower({
     client: o.client,

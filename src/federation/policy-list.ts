@@ -4,6 +4,7 @@
 // neighbor's Hearth is invited to it and follows it from there. It has no
 // alias, since an alias tells anyone the room's ID.
 import type { HomeserverClient } from '../matrix/client.ts';
+import type { DesiredState, StateWriter } from '../room-state/writer.ts';
 import type { EnsureRoom } from '../tiers/room-creation.ts';
 
 export const SERVER_RULE = 'm.policy.rule.server';
@@ -15,15 +16,27 @@ function legacyAlias(namespacePrefix: string, serverName: string): string {
   return `#${namespacePrefix}banlist:${serverName}`;
 }
 
+/** The rule that publishes one defederation decision. */
+export function banRule(glob: string, reason: string): DesiredState {
+  return { type: SERVER_RULE, stateKey: `rule:${glob}`, content: { entity: glob, recommendation: 'm.ban', reason } };
+}
+
+/** An empty rule is how a policy list withdraws one. */
+export function withdrawnRule(glob: string): DesiredState {
+  return { type: SERVER_RULE, stateKey: `rule:${glob}`, content: {} };
+}
+
 export class PolicyList {
   private readonly client: HomeserverClient;
+  private readonly writer: StateWriter;
   private readonly ensureRoom: EnsureRoom;
   private readonly name: string;
 
   private readonly legacyAlias: string;
 
-  constructor(client: HomeserverClient, ensureRoom: EnsureRoom, communityName: string, namespacePrefix: string, serverName: string) {
+  constructor(client: HomeserverClient, writer: StateWriter, ensureRoom: EnsureRoom, communityName: string, namespacePrefix: string, serverName: string) {
     this.client = client;
+    this.writer = writer;
     this.ensureRoom = ensureRoom;
     this.name = `${communityName} ban list`;
     this.legacyAlias = legacyAlias(namespacePrefix, serverName);
@@ -42,12 +55,12 @@ export class PolicyList {
     });
   }
 
+  /** A rule already published as it stands is not sent again. */
   async ban(glob: string, reason: string): Promise<void> {
-    await this.client.sendStateEvent(await this.roomId(), SERVER_RULE, `rule:${glob}`, { entity: glob, recommendation: 'm.ban', reason });
+    await this.writer.apply(await this.roomId(), [banRule(glob, reason)]);
   }
 
-  /** An empty rule is how a policy list withdraws one. */
   async unban(glob: string): Promise<void> {
-    await this.client.sendStateEvent(await this.roomId(), SERVER_RULE, `rule:${glob}`, {});
+    await this.writer.apply(await this.roomId(), [withdrawnRule(glob)]);
   }
 }

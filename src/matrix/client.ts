@@ -69,7 +69,12 @@ export interface HomeserverClient {
   upload(bytes: Uint8Array, contentType: string, filename: string): Promise<string>;
   /** Sends an event; the same txnId always yields the same event, even after a restart. */
   sendEvent(roomId: string, type: string, content: Record<string, unknown>, txnId: string, options?: SendOptions): Promise<string>;
-  sendStateEvent(roomId: string, type: string, stateKey: string, content: Record<string, unknown>): Promise<string>;
+  /**
+   * Any other call of the client-server API (`path` under /_matrix/client/v3),
+   * answered with its parsed JSON. Room state is written with it, by the one
+   * writer of room state (room-state/writer.ts) and nowhere else.
+   */
+  request<T>(method: HttpMethod, path: string, body?: Record<string, unknown>): Promise<T>;
   getRoomState(roomId: string): Promise<StateEvent[]>;
   /** One state event's content, or null when the room has none. */
   getStateEvent(roomId: string, type: string, stateKey: string): Promise<Record<string, unknown> | null>;
@@ -108,7 +113,7 @@ function localpartOf(userId: string): string {
   return userId.slice(1, userId.indexOf(':'));
 }
 
-type Method = 'GET' | 'PUT' | 'POST' | 'DELETE';
+export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
 const CLIENT_V3 = '/_matrix/client/v3';
 const CLIENT_V1 = '/_matrix/client/v1';
 
@@ -133,8 +138,8 @@ class FetchHomeserverClient implements HomeserverClient {
     return url;
   }
 
-  private async request<T>(
-    method: Method,
+  async request<T>(
+    method: HttpMethod,
     path: string,
     body?: Record<string, unknown>,
     options: { prefix?: string; query?: Record<string, string[]> } = {},
@@ -207,11 +212,6 @@ class FetchHomeserverClient implements HomeserverClient {
       this.settings.log.warn('could not encrypt a notice; sending it in the clear', { room_id: roomId, error: error instanceof Error ? error.message : String(error) });
       return { type, content };
     }
-  }
-
-  async sendStateEvent(roomId: string, type: string, stateKey: string, content: Record<string, unknown>): Promise<string> {
-    const path = `/rooms/${encodeURIComponent(roomId)}/state/${encodeURIComponent(type)}/${encodeURIComponent(stateKey)}`;
-    return (await this.request<{ event_id: string }>('PUT', path, content)).event_id;
   }
 
   getRoomState(roomId: string): Promise<StateEvent[]> {

@@ -3,6 +3,8 @@
 // bots' statements; members never post there.
 import type { CreateRoomRequest } from '../matrix/client.ts';
 import { CREATION_KEY_FIELD } from '../matrix/room-lookup.ts';
+import { canonical } from '../room-state/canonical.ts';
+import type { DesiredState } from '../room-state/writer.ts';
 import { botUserId, COUNCIL_ROOM_TYPE, isServerName, MEMBERSHIP_TYPE, NO_VOTES, VOTES_TYPE } from './events.ts';
 
 /**
@@ -22,7 +24,7 @@ const CREATOR_ONLY = 100;
  * user ID), members' bots may keep the room's ACL, and nobody but the creator
  * can redact another server's statements or remove its bot.
  */
-export function councilPowerLevels(members: readonly string[], founder: string | null, botLocalpart: string): Record<string, unknown> {
+export function councilPowerLevels(members: readonly string[], founder: string | null, botLocalpart: string): { users: Record<string, number> } & Record<string, unknown> {
   // A creator may not be listed in room version 12: its power is implicit.
   const users = Object.fromEntries(members.filter((m) => m !== founder).sort().map((m) => [botUserId(botLocalpart, m), COUNCIL_MEMBER_LEVEL]));
   return {
@@ -63,6 +65,17 @@ export function councilCreationRequest(self: string, botLocalpart: string, creat
     ],
     power_level_content_override: councilPowerLevels([self], self, botLocalpart),
   };
+}
+
+/**
+ * The power levels the founder's Hearth keeps in the council, given what the
+ * room has: null while the members' bots hold their level already, so the
+ * rest of the room's power levels is never touched for its own sake.
+ */
+export function councilPowerLevelsState(current: Record<string, unknown> | null, members: readonly string[], founder: string, botLocalpart: string): DesiredState | null {
+  const wanted = councilPowerLevels(members, founder, botLocalpart);
+  if (canonical(current?.users ?? {}) === canonical(wanted.users)) return null;
+  return { type: 'm.room.power_levels', stateKey: '', content: { ...current, ...wanted } };
 }
 
 export interface InviteLike {

@@ -3,11 +3,13 @@
 // converges: it re-reads the councils' state, which federation kept for it).
 import type { Command } from '../commands/command.ts';
 import type { NotifyAdmins } from '../community/admin-notices.ts';
+import type { DomainEventBus } from '../domain-events.ts';
 import type { AclPropagation } from '../federation/acl-propagation.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
 import type { MatrixEvent } from '../matrix/event.ts';
 import type { EventRouter } from '../matrix/inbox/router.ts';
+import type { StateWriter } from '../room-state/writer.ts';
 import type { Database } from '../store/database.ts';
 import { createCouncilsStore } from '../store/councils-store.ts';
 import type { ServerListsStore } from '../store/server-lists-store.ts';
@@ -20,10 +22,13 @@ export interface NeighborhoodDomainOptions {
   botLocalpart: string;
   db: Database;
   client: HomeserverClient;
+  writer: StateWriter;
   lists: ServerListsStore;
   propagation: AclPropagation;
   notify: NotifyAdmins;
   log: Logger;
+  /** Listened to for 'defederation-changed': a server cut off here is no neighbor any more. */
+  events: DomainEventBus;
   onNeighbors: (neighbors: readonly string[]) => Promise<void>;
 }
 
@@ -33,8 +38,6 @@ export interface NeighborhoodDomain {
   acceptCouncilInvite(event: MatrixEvent): Promise<boolean>;
   register(router: EventRouter): void;
   setUp(): Promise<void>;
-  /** Re-derives every council (after this server's defederation list changed). */
-  refresh(): Promise<void>;
 }
 
 export function createNeighborhood(o: NeighborhoodDomainOptions): NeighborhoodDomain {
@@ -43,6 +46,7 @@ export function createNeighborhood(o: NeighborhoodDomainOptions): NeighborhoodDo
   const onCouncilEvent = async (event: MatrixEvent): Promise<void> => {
     if (await councils.has(event.room_id)) await service.refresh();
   };
+  o.events.on('defederation-changed', () => service.refresh());
   return {
     commands: neighborhoodCommands(service),
     acceptCouncilInvite: (event) => service.acceptCouncilInvite(event),
@@ -50,6 +54,5 @@ export function createNeighborhood(o: NeighborhoodDomainOptions): NeighborhoodDo
       for (const type of [MEMBERSHIP_TYPE, VOTES_TYPE, 'm.room.member']) router.on(type, onCouncilEvent);
     },
     setUp: () => service.refresh(),
-    refresh: () => service.refresh(),
   };
 }

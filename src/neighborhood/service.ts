@@ -1,22 +1,23 @@
 // The neighborhood's I/O: reads the council rooms' state, applies the pure
-// command decisions (state events as this server's bot, invitations), and
-// after every change keeps this server in line with what the councils
-// derive: restated votes, the council's ACL, and the neighbor list that the
-// tier policy turns into every neighborhood room's ACL.
+// command decisions (state events as this server's bot, handed to the writer
+// of room state; invitations), and after every change keeps this server in
+// line with what the councils derive: restated votes, the council's ACL, and
+// the neighbor list that the tier policy turns into every neighborhood room's
+// ACL.
 import { CommandError } from '../commands/command.ts';
 import type { NotifyAdmins } from '../community/admin-notices.ts';
 import type { AclPropagation } from '../federation/acl-propagation.ts';
-import { globMatches } from '../federation/server-names.ts';
+import { globMatches } from '../matrix/server-globs.ts';
 import type { Logger } from '../logging/logger.ts';
 import { MatrixError, type HomeserverClient } from '../matrix/client.ts';
 import { DeferEvent } from '../matrix/inbox/router.ts';
 import { describeRefusal, permanentRefusal } from '../matrix/matrix-error.ts';
-import { canonical } from '../tiers/repairs.ts';
+import type { StateWriter } from '../room-state/writer.ts';
 import type { CouncilsStore } from '../store/councils-store.ts';
 import type { ServerListsStore } from '../store/server-lists-store.ts';
 import { councilServerAcl, currentNeighbors } from './acl.ts';
 import type { Decision, Situation } from './commands-logic.ts';
-import { councilInviter, councilPowerLevels, type InviteLike } from './council.ts';
+import { councilInviter, councilPowerLevelsState, type InviteLike } from './council.ts';
 import { deriveNeighborhood } from './derive.ts';
 import { MEMBERSHIP_TYPE, VOTES_TYPE, type CouncilStateEvent } from './events.ts';
 import { planUpkeep } from './upkeep.ts';
@@ -28,6 +29,8 @@ export interface NeighborhoodOptions {
   self: string;
   botLocalpart: string;
   client: HomeserverClient;
+  /** Every council statement and the council's ACL and power levels are written through it. */
+  writer: StateWriter;
   councils: CouncilsStore;
   lists: ServerListsStore;
   propagation: AclPropagation;
@@ -73,7 +76,7 @@ export class NeighborhoodService {
         return decision.reply;
       }
       case 'send': {
-        for (const event of decision.events) await this.o.client.sendStateEvent(decision.roomId, event.type, event.stateKey, event.content);
+        await this.o.writer.apply(decision.roomId, decision.events);
         // The ACL must admit a candidate's server before its bot can join.
         await this.refresh();
         for (const user of decision.invite) await this.inviteToCouncil(decision.roomId, user);
@@ -127,9 +130,7 @@ export class NeighborhoodService {
     for (const council of situation.councils) {
       const n = deriveNeighborhood(council.state, options);
       for (const ignored of n.ignored) this.o.log.warn('ignored a council statement', { room_id: council.roomId, event_id: ignored.eventId, reason: ignored.reason });
-      for (const event of planUpkeep({ n, state: council.state, ...options })) {
-        await this.o.client.sendStateEvent(council.roomId, event.type, event.stateKey, event.content);
-      }
+      await this.o.writer.apply(council.roomId, planUpkeep({ n, state: council.state, ...options }), council.state);
       if (n.standing === 'member') await this.keepCouncilInLine(council.roomId, n);
     }
     const neighbors = currentNeighbors(situation.councils, options);
@@ -143,10 +144,9 @@ export class NeighborhoodService {
 
   private async keepCouncilInLine(roomId: string, n: ReturnType<typeof deriveNeighborhood>): Promise<void> {
     const acl = councilServerAcl(n);
-    const current = await this.o.client.getStateEvent(roomId, 'm.room.server_acl', '');
-    if (acl && canonical(current) !== canonical(acl)) {
+    if (acl) {
       try {
-        await this.o.client.sendStateEvent(roomId, 'm.room.server_acl', '', acl);
+        await this.o.writer.apply(roomId, [{ type: 'm.room.server_acl', stateKey: '', content: acl }]);
       } catch (error) {
         // A member just admitted has no power in the council until the founder's Hearth grants it; the founder sets the ACL meanwhile.
         if (!(error instanceof MatrixError && error.httpStatus === 403)) throw error;
@@ -155,10 +155,8 @@ export class NeighborhoodService {
     }
     if (n.founder === this.o.self) {
       const levels = await this.o.client.getStateEvent(roomId, 'm.room.power_levels', '');
-      const wanted = councilPowerLevels(n.members, n.founder, this.o.botLocalpart);
-      if (canonical(levels?.users ?? {}) !== canonical(wanted.users ?? {})) {
-        await this.o.client.sendStateEvent(roomId, 'm.room.power_levels', '', { ...levels, ...wanted });
-      }
+      const desired = councilPowerLevelsState(levels, n.members, n.founder, this.o.botLocalpart);
+      if (desired) await this.o.writer.apply(roomId, [desired], levels ? [{ type: desired.type, state_key: '', content: levels }] : []);
     }
   }
 }

@@ -6,6 +6,7 @@ import type { Config } from '../config/schema.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
 import type { EventRouter } from '../matrix/inbox/router.ts';
+import type { StateWriter } from '../room-state/writer.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
 import type { RemovedMembersStore } from '../store/members-store.ts';
 import type { RoomMembersStore } from '../store/room-members-store.ts';
@@ -29,6 +30,8 @@ export type { CommunityFacts } from './facts.ts';
 export interface TiersOptions {
   config: Config;
   client: HomeserverClient;
+  /** The one writer of room state, which the reconciler hands each room's desired state. */
+  writer: StateWriter;
   rooms: ManagedRoomsStore;
   lists: ServerListsStore;
   notify: NotifyAdmins;
@@ -68,7 +71,7 @@ export function createTiers(o: TiersOptions): Tiers {
   const facts = communityFacts(serverName, o.config.community.admins, o.config.appservice.bot_localpart, o.rooms, o.lists, o.formerAdmins);
   const membershipFacts = async (): Promise<MembershipFacts> => ({ community: await facts(), removed: new Set(await o.members.removed()), isOwnBot: o.isOwnBot });
   const reconciler = new Reconciler({
-    client: o.client, rooms: o.rooms, facts, notify: o.notify, log: o.log.child('reconciler'),
+    client: o.client, writer: o.writer, rooms: o.rooms, facts, notify: o.notify, log: o.log.child('reconciler'),
     membershipFacts,
     removal: new MemberRemoval({ client: o.client, roomMembers: o.roomMembers, log: o.log.child('removal') }),
     roomMembers: o.roomMembers,

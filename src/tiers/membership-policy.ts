@@ -2,7 +2,7 @@
 // room. The homeserver keeps sending a room's events to every server with a
 // joined user, whatever the ACL says, so an ACL alone never stops delivery:
 // whoever this policy does not allow is removed by the reconciler.
-import { globMatches } from '../federation/server-names.ts';
+import { globMatches } from '../matrix/server-globs.ts';
 import { isCommunityMember } from '../community/members.ts';
 import { serverNameOf } from '../matrix/event.ts';
 import type { CommunityFacts } from './facts.ts';

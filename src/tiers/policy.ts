@@ -1,7 +1,8 @@
 // Deciding, not doing: the state each managed room must have, computed from
 // its tier and the community's facts. Pure functions; the reconciler applies
 // the difference.
-import { globMatches } from '../federation/server-names.ts';
+import { globMatches } from '../matrix/server-globs.ts';
+import { ROOM_ENCRYPTION } from '../matrix/encryption.ts';
 import type { CommunityFacts } from './facts.ts';
 import type { ManagedRoom, Tier } from './tier.ts';
 
@@ -32,10 +33,6 @@ export const BOT_ONLY_LEVEL = 150;
  */
 export const NEIGHBOR_BOT_LEVEL = 75;
 export const MODERATOR_LEVEL = 50;
-
-/** The one algorithm Matrix clients encrypt rooms with today. */
-export const MEGOLM = 'm.megolm.v1.aes-sha2';
-export const ROOM_ENCRYPTION: Content = { algorithm: MEGOLM };
 
 /**
  * Encryption can be turned on and never off: a room whose state says it is

@@ -1,8 +1,9 @@
-// Doing, not deciding: the one place that writes tier-defining room state. It
-// reads a managed room's state, asks the pure policy what is missing or wrong,
-// sends exactly that, and reports each repair in the admin room. It also
-// removes whoever the membership policy no longer allows (through
-// MemberRemoval), since an ACL alone never stops delivery to a joined user.
+// Doing, not deciding: keeps each managed room as its tier says. It reads a
+// managed room's state, asks the pure policy for the state the room must
+// have, hands that to the writer of room state (which writes only what
+// differs), and reports each repair in the admin room. It also removes
+// whoever the membership policy no longer allows (through MemberRemoval),
+// since an ACL alone never stops delivery to a joined user.
 import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient, StateEvent } from '../matrix/client.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
@@ -11,13 +12,17 @@ import type { NotifyAdmins } from '../community/admin-notices.ts';
 import type { CommunityFacts } from './facts.ts';
 import { neighborBots, serverAcl, withEncryptionFromState } from './policy.ts';
 import { topicFor } from './creation.ts';
-import { canonical, planRepairs, type Repair } from './repairs.ts';
+import { canonical } from '../room-state/canonical.ts';
+import type { Content, DesiredState, StateWriter } from '../room-state/writer.ts';
+import { desiredRoomState, type Repair } from './repairs.ts';
 import type { ManagedRoom } from './tier.ts';
 import { usersToRemove, type MembershipFacts } from './membership-policy.ts';
 import type { MemberRemoval, Removal } from './membership-removal.ts';
 
 export interface ReconcilerOptions {
   client: HomeserverClient;
+  /** Every state write goes through it. */
+  writer: StateWriter;
   rooms: ManagedRoomsStore;
   facts: () => Promise<CommunityFacts>;
   notify: NotifyAdmins;
@@ -58,6 +63,10 @@ export function describeRemovals(room: ManagedRoom, removals: readonly Removal[]
   ].join('\n');
 }
 
+function aclState(content: Content): DesiredState {
+  return { type: 'm.room.server_acl', stateKey: '', content };
+}
+
 function presentIn(state: readonly StateEvent[]): Presence[] {
   return state.flatMap((e) => {
     const membership = e.content.membership;
@@ -71,7 +80,7 @@ export class Reconciler {
   private readonly queues = new Map<string, Promise<unknown>>();
   // Each room's ACL as last seen in its events (or written here). Lets an ACL
   // change skip a read per room; empty after a restart, when reads are the safe choice.
-  private readonly seenAcls = new Map<string, string>();
+  private readonly seenAcls = new Map<string, Content>();
 
   constructor(options: ReconcilerOptions) {
     this.options = options;
@@ -94,12 +103,13 @@ export class Reconciler {
       if (row.tier === 'neighborhood') {
         return (await this.pass(roomId, { kind: 'facts-changed' })).some((repair) => repair.type === 'm.room.server_acl');
       }
-      const desired = serverAcl(row.tier, await this.options.facts());
-      if (!desired) return false;
-      const current = this.seenAcls.get(roomId) ?? canonical(await this.options.client.getStateEvent(roomId, 'm.room.server_acl', ''));
-      if (current === canonical(desired)) return false;
-      await this.options.client.sendStateEvent(roomId, 'm.room.server_acl', '', desired);
-      this.seenAcls.set(roomId, canonical(desired));
+      const acl = serverAcl(row.tier, await this.options.facts());
+      if (!acl) return false;
+      const seen = this.seenAcls.get(roomId);
+      // Without a seen ACL the writer reads the room's.
+      const written = await this.options.writer.apply(roomId, [aclState(acl)], seen ? [{ type: 'm.room.server_acl', state_key: '', content: seen }] : undefined);
+      if (written.length === 0) return false;
+      this.noteAcl(roomId, acl);
       return true;
     });
   }
@@ -112,12 +122,12 @@ export class Reconciler {
   retier(roomId: string, tier: ManagedRoom['tier'], by: string): Promise<Repair[]> {
     // The caller checked the tier allows it (an encrypted room never becomes public).
     return this.serialized(roomId, async () => {
-      const { client, rooms } = this.options;
+      const { client, rooms, writer } = this.options;
       await rooms.setTier(roomId, tier);
       const row = await rooms.byRoomId(roomId);
       if (!row) return [];
       const facts = await this.options.facts();
-      await client.sendStateEvent(roomId, 'm.room.topic', '', { topic: topicFor(row, facts.serverName) });
+      await writer.apply(roomId, [{ type: 'm.room.topic', stateKey: '', content: { topic: topicFor(row, facts.serverName) } }]);
       await client.setDirectoryVisibility(roomId, tier === 'public' ? 'public' : 'private');
       return this.pass(roomId, { kind: 'request', by });
     });
@@ -130,11 +140,11 @@ export class Reconciler {
    */
   retire(roomId: string, successor: string, notice: string): Promise<void> {
     return this.serialized(roomId, async () => {
-      const { client, rooms } = this.options;
+      const { client, rooms, writer } = this.options;
       // The notice names only the wider successor: the old room's readers may read it.
       const reveals = (await rooms.byRoomId(roomId))?.tier ?? 'local';
       await client.sendEvent(roomId, 'm.room.message', { msgtype: 'm.notice', body: notice }, `retired.${successor}`, { reveals });
-      await client.sendStateEvent(roomId, 'm.room.tombstone', '', { body: notice, replacement_room: successor });
+      await writer.apply(roomId, [{ type: 'm.room.tombstone', stateKey: '', content: { body: notice, replacement_room: successor } }]);
       this.options.log.info('a room moved on to a new one', { room_id: roomId, successor });
     });
   }
@@ -162,8 +172,8 @@ export class Reconciler {
   }
 
   /** Records a room's ACL as an event showed it. */
-  noteAcl(roomId: string, content: Record<string, unknown>): void {
-    this.seenAcls.set(roomId, canonical(content));
+  noteAcl(roomId: string, content: Content): void {
+    this.seenAcls.set(roomId, content);
   }
 
   private serialized<T>(roomId: string, work: () => Promise<T>): Promise<T> {
@@ -216,9 +226,8 @@ export class Reconciler {
     const acl = state.find((e) => e.type === 'm.room.server_acl' && e.state_key === '');
     if (acl) this.noteAcl(roomId, acl.content);
     const facts = await this.options.facts();
-    const repairs = planRepairs(room, facts, state, children);
+    const repairs = await this.options.writer.apply(roomId, desiredRoomState(room, facts, state, children), state);
     for (const repair of repairs) {
-      await client.sendStateEvent(roomId, repair.type, repair.stateKey, repair.content);
       if (repair.type === 'm.room.server_acl') this.noteAcl(roomId, repair.content);
       log.info('repaired room state', { room_id: roomId, type: repair.type, trigger: trigger.kind, previous_sender: repair.previousSender });
     }

@@ -1,33 +1,17 @@
-// The difference between a room's actual state and its tier's desired state,
-// as the list of state events that would restore it. Pure: the reconciler
-// fetches the state and sends what this returns.
+// A managed room's desired state given what it has, and the difference
+// between the two: the state events that would restore it. Pure: the
+// reconciler reads the state and hands the desired state to the writer of
+// room state, which writes the same difference planRepairs computes.
 import type { StateEvent } from '../matrix/client.ts';
+import { MEGOLM } from '../matrix/encryption.ts';
+import { canonical } from '../room-state/canonical.ts';
+import { stateDifference, type DesiredState, type StateChange } from '../room-state/writer.ts';
 import type { CommunityFacts } from './facts.ts';
-import { desiredSpaceChildren, desiredState, enforcedPowerLevels, MEGOLM, revokedUsers, stateKey, TIER_DEFINING_TYPES, type Content, type StateKey } from './policy.ts';
+import { desiredSpaceChildren, desiredState, enforcedPowerLevels, revokedUsers, stateKey, TIER_DEFINING_TYPES, type Content, type StateKey } from './policy.ts';
 import type { ManagedRoom } from './tier.ts';
 
-export interface Repair {
-  type: string;
-  stateKey: string;
-  content: Content;
-  /** What the room had instead; null when the event was missing. */
-  previous: Content | null;
-  /** Who sent the state being replaced, for the report. */
-  previousSender: string | null;
-}
-
-/** JSON with object keys sorted and lists of strings sorted, so order alone is never drift. */
-export function canonical(value: unknown): string {
-  if (Array.isArray(value)) {
-    const items = value.map(canonical);
-    return `[${value.every((v) => typeof v === 'string') ? items.sort().join(',') : items.join(',')}]`;
-  }
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
+/** One state event the reconciler restored, with what the room had instead. */
+export type Repair = StateChange;
 
 /**
  * Whether a state event already gives the room what the policy wants. Any
@@ -83,23 +67,36 @@ export function eventDrifts(room: ManagedRoom, facts: CommunityFacts, event: Sta
 
 const TIER_TYPES = new Set<string>(TIER_DEFINING_TYPES);
 
+/**
+ * The state the room must have, given the state it has: what the tier wants,
+ * where the room's own choices that the tier leaves open (an encryption
+ * event's rotation settings, power levels the tier does not enforce) are kept
+ * as the room has them.
+ */
+export function desiredRoomState(
+  room: ManagedRoom,
+  facts: CommunityFacts,
+  actual: readonly StateEvent[],
+  childRoomIds: readonly string[] = [],
+): DesiredState[] {
+  const state = indexState(actual);
+  const desired = desiredState(room, facts);
+  if (room.role === 'space') for (const [key, content] of desiredSpaceChildren(childRoomIds, facts.serverName)) desired.set(key, content);
+  const events = [...desired].map(([key, content]): DesiredState => {
+    const current = state.get(key);
+    const [type = '', key2 = ''] = key.split('|');
+    return { type, stateKey: key2, content: current && satisfies(type, current.content, content) ? current.content : content };
+  });
+  const powerLevels = powerLevelsRepair(room, facts, state.get(stateKey('m.room.power_levels')));
+  // Power levels first: they decide who may undo the other repairs.
+  return powerLevels ? [{ type: powerLevels.type, stateKey: powerLevels.stateKey, content: powerLevels.content }, ...events] : events;
+}
+
 export function planRepairs(
   room: ManagedRoom,
   facts: CommunityFacts,
   actual: readonly StateEvent[],
   childRoomIds: readonly string[] = [],
 ): Repair[] {
-  const state = indexState(actual);
-  const desired = desiredState(room, facts);
-  if (room.role === 'space') for (const [key, content] of desiredSpaceChildren(childRoomIds, facts.serverName)) desired.set(key, content);
-  const repairs: Repair[] = [];
-  for (const [key, content] of desired) {
-    const current = state.get(key);
-    const [type = '', key2 = ''] = key.split('|');
-    if (current && satisfies(type, current.content, content)) continue;
-    repairs.push({ type, stateKey: key2, content, previous: current?.content ?? null, previousSender: current?.sender ?? null });
-  }
-  const powerLevels = powerLevelsRepair(room, facts, state.get(stateKey('m.room.power_levels')));
-  // Power levels first: they decide who may undo the other repairs.
-  return powerLevels ? [powerLevels, ...repairs] : repairs;
+  return stateDifference(desiredRoomState(room, facts, actual, childRoomIds), actual);
 }

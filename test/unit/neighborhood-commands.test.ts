@@ -4,7 +4,7 @@
 // neighborhood rooms allow.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { globMatches } from '../../src/federation/server-names.ts';
+import { globMatches } from '../../src/matrix/server-globs.ts';
 import { councilServerAcl, neighborsOf } from '../../src/neighborhood/acl.ts';
 import {
   decideAccept,

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BlockListFollower } from '../../src/federation/block-lists.ts';
-import { checkDefederationTarget, globLimitProblem, globMatches, MAX_GLOB_LENGTH, MAX_GLOB_WILDCARDS } from '../../src/federation/server-names.ts';
+import { checkDefederationTarget, globLimitProblem, MAX_GLOB_LENGTH, MAX_GLOB_WILDCARDS } from '../../src/federation/server-names.ts';
+import { globMatches } from '../../src/matrix/server-globs.ts';
 import type { Logger, LogFields } from '../../src/logging/logger.ts';
 import type { MatrixEvent } from '../../src/matrix/event.ts';
 import type { PolicySubscriptionsStore, Subscription } from '../../src/store/policy-subscriptions-store.ts';

@@ -10,7 +10,7 @@ import {
 } from '../../src/tiers/policy.ts';
 import { encryptedByDefault } from '../../src/tiers/encryption-defaults.ts';
 import { testConfig } from '../support/config.ts';
-import { globMatches } from '../../src/federation/server-names.ts';
+import { globMatches } from '../../src/matrix/server-globs.ts';
 import { eventDrifts, planRepairs } from '../../src/tiers/repairs.ts';
 import { mayBeEncrypted, type ManagedRoom } from '../../src/tiers/tier.ts';
 
