@@ -23,8 +23,6 @@ import { createRoomMembersStore } from './store/room-members-store.ts';
 import { createMemberInvitationsStore } from './store/member-invitations-store.ts';
 import { createServerListsStore } from './store/server-lists-store.ts';
 import { createTiers } from './tiers/index.ts';
-import { DomainEventBus } from './domain-events.ts';
-import { HomeserverStateWriter } from './room-state/writer.ts';
 import { createFederation } from './federation/index.ts';
 import { DirectMessenger, encryptsDirectMessages } from './community/direct-messages.ts';
 import { createDirectRoomsStore } from './store/direct-rooms-store.ts';
@@ -36,6 +34,7 @@ import { POLICY_LIST_KEY } from './federation/policy-list.ts';
 import { createNeighborRoomsStore } from './store/neighbor-rooms-store.ts';
 import { createOnboarding } from './onboarding/index.ts';
 import type { WebPages } from './web/index.ts';
+import { createPublicWeb } from './web/public/index.ts';
 
 export interface Infrastructure {
   config: Config;
@@ -110,11 +109,8 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
   let adminRoomId: string | null = null;
   const notify = adminNotifier(client, () => adminRoomId, log.child('notices'));
   const membersStore = removals.store;
-  // The one writer of room state: every domain hands it the state it wants.
-  const writer = new HomeserverStateWriter(client);
-  const events = new DomainEventBus();
   const tiers = createTiers({
-    config, client, writer, rooms, lists, notify, log: log.child('tiers'),
+    config, client, rooms, lists, notify, log: log.child('tiers'),
     roomMembers: createRoomMembersStore(db), members: membersStore, isOwnBot, isMember: isLocalMember,
     // Onboarding (built below) keeps the admins list that the power levels follow.
     formerAdmins: () => onboarding.admins.former(),
@@ -128,13 +124,16 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
     })
     : null;
   const botDms = new DirectMessenger(client, createDirectRoomsStore(db), log.child('dm'), { encrypted: encryptsDirectMessages(config) });
+  // The neighborhood is built after federation (it uses its ACL jobs), so this hook is bound below.
+  let refreshNeighborhood = (): Promise<void> => Promise.resolve();
   const federation = createFederation({
-    config, db, client, writer, rooms, lists, tiers, admin, isLocalMember, notify, events,
+    config, db, client, rooms, lists, tiers, admin, isLocalMember, notify,
+    afterDefederationChange: () => refreshNeighborhood(),
     messenger: botDms,
     log: log.child('federation'),
   });
   const neighborhood = createNeighborhood({
-    self: serverName, botLocalpart: config.appservice.bot_localpart, db, client, writer, lists, events,
+    self: serverName, botLocalpart: config.appservice.bot_localpart, db, client, lists,
     propagation: federation.propagation, notify, log: log.child('neighborhood'),
     onNeighbors: (neighbors) => neighborRooms.sync(neighbors),
   });
@@ -149,6 +148,7 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
     },
     log: log.child('neighbor-rooms'),
   });
+  refreshNeighborhood = () => neighborhood.refresh();
   tiers.useAclJobs(federation.propagation);
   const bugle = config.bugle.enabled
     ? createBugle({ config, db, client, members: membersStore, isCommunityMember: isLocalMember, notify, log: log.child('bugle') })
@@ -192,8 +192,13 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
     onNewMembers: onboarding.onNewMembers,
   });
 
+  const publicWeb = createPublicWeb({
+    config, db, rooms, isMember: isLocalMember,
+    requestSignal: () => stopSignal.forRequest(config.homeserver.request_timeout_seconds * 1000),
+  });
+
   const table: CommandTable = new CommandTable(
-    [helpCommand(() => table), ...tiers.commands, ...federation.commands, ...neighborhood.commands, ...(bugle?.commands ?? []), ...onboarding.commands],
+    [helpCommand(() => table), ...tiers.commands, ...federation.commands, ...neighborhood.commands, ...(bugle?.commands ?? []), ...onboarding.commands, ...publicWeb.commands],
     log.child('commands'),
     { serverName },
   );
@@ -228,12 +233,13 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
   neighborhood.register(router);
   federation.register(router);
   tiers.register(router);
+  publicWeb.register(router);
   router.on('m.room.member', members.handleEvent);
   router.on('m.room.member', greetings.adminRoomJoins(client));
   router.on('m.room.message', members.handleEvent);
 
   return {
-    webPages: onboarding.webPages,
+    webPages: [...onboarding.webPages, ...publicWeb.webPages],
     async setUp() {
       await removals.load();
       await onboarding.loadAdmins();

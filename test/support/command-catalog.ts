@@ -10,6 +10,7 @@ import { defederationCommands } from '../../src/federation/commands.ts';
 import { neighborhoodCommands } from '../../src/neighborhood/commands.ts';
 import { tierCommands, type TierCommandsOptions } from '../../src/tiers/commands.ts';
 import { onboardingCommands } from '../../src/onboarding/commands.ts';
+import { webCommands } from '../../src/web/public/commands.ts';
 import { silentLogger } from './silent-logger.ts';
 
 /** A stand-in for a service the catalog never runs. */
@@ -62,6 +63,7 @@ export function commandCatalog(extra: { tiers?: Partial<TierCommandsOptions> } =
       removed: () => Promise.reject(new Error('removed members were asked for')), isLocalMember: () => true,
       membersMayInvite: false, invitationDays: 7, graceDays: 14, cocSince: () => Promise.resolve(null), hasAdminApi: true,
     }),
+    ...webCommands(unused('web opt-outs'), 'https://camp.example.org/'),
   ];
   const table: CommandTable = new CommandTable([helpCommand(() => table), ...commands], silentLogger(), { serverName: CATALOG_SERVER });
   return table;
