@@ -23,6 +23,8 @@ import { createRoomMembersStore } from './store/room-members-store.ts';
 import { createMemberInvitationsStore } from './store/member-invitations-store.ts';
 import { createServerListsStore } from './store/server-lists-store.ts';
 import { createTiers } from './tiers/index.ts';
+import { DomainEventBus } from './domain-events.ts';
+import { HomeserverStateWriter } from './room-state/writer.ts';
 import { createFederation } from './federation/index.ts';
 import { DirectMessenger, encryptsDirectMessages } from './community/direct-messages.ts';
 import { createDirectRoomsStore } from './store/direct-rooms-store.ts';
@@ -109,8 +111,11 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
   let adminRoomId: string | null = null;
   const notify = adminNotifier(client, () => adminRoomId, log.child('notices'));
   const membersStore = removals.store;
+  // The one writer of room state: every domain hands it the state it wants.
+  const writer = new HomeserverStateWriter(client);
+  const events = new DomainEventBus();
   const tiers = createTiers({
-    config, client, rooms, lists, notify, log: log.child('tiers'),
+    config, client, writer, rooms, lists, notify, log: log.child('tiers'),
     roomMembers: createRoomMembersStore(db), members: membersStore, isOwnBot, isMember: isLocalMember,
     // Onboarding (built below) keeps the admins list that the power levels follow.
     formerAdmins: () => onboarding.admins.former(),
@@ -124,16 +129,13 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
     })
     : null;
   const botDms = new DirectMessenger(client, createDirectRoomsStore(db), log.child('dm'), { encrypted: encryptsDirectMessages(config) });
-  // The neighborhood is built after federation (it uses its ACL jobs), so this hook is bound below.
-  let refreshNeighborhood = (): Promise<void> => Promise.resolve();
   const federation = createFederation({
-    config, db, client, rooms, lists, tiers, admin, isLocalMember, notify,
-    afterDefederationChange: () => refreshNeighborhood(),
+    config, db, client, writer, rooms, lists, tiers, admin, isLocalMember, notify, events,
     messenger: botDms,
     log: log.child('federation'),
   });
   const neighborhood = createNeighborhood({
-    self: serverName, botLocalpart: config.appservice.bot_localpart, db, client, lists,
+    self: serverName, botLocalpart: config.appservice.bot_localpart, db, client, writer, lists, events,
     propagation: federation.propagation, notify, log: log.child('neighborhood'),
     onNeighbors: (neighbors) => neighborRooms.sync(neighbors),
   });
@@ -148,7 +150,6 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
     },
     log: log.child('neighbor-rooms'),
   });
-  refreshNeighborhood = () => neighborhood.refresh();
   tiers.useAclJobs(federation.propagation);
   const bugle = config.bugle.enabled
     ? createBugle({ config, db, client, members: membersStore, isCommunityMember: isLocalMember, notify, log: log.child('bugle') })
