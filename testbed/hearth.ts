@@ -145,8 +145,14 @@ export function startHearthProcess(files: HearthFiles): number {
     args: [hearthCli(), 'start', '-c', files.configPath],
     cwd: REPO_ROOT,
     logPath: files.logPath,
-    env: process.env,
+    // Turns on the fault suite's crash points (see src/matrix/appservice/fault-hook.ts): nothing is armed until a file is written there.
+    env: { ...process.env, HEARTH_FAULT_HOOKS: faultHooksDir(files) },
   });
+}
+
+/** The folder where the fault suite arms a crash point of this Hearth. */
+export function faultHooksDir(files: HearthFiles): string {
+  return join(files.dir, 'fault-hooks');
 }
 
 export type HearthHealth = { bot_user_id: string; admin_room_id: string };

@@ -11,7 +11,7 @@ import { isRunning, killProcess, processesChrootedInto, stopProcess } from './pr
 import { registerWithSharedSecret } from './register.ts';
 import { awaitHearth, startFreshTestbed } from './start.ts';
 import { readState, removeState, writeState } from './state.ts';
-import { startSynapse, synapseProcessMarker } from './synapse.ts';
+import { startSynapse as spawnSynapse, synapseProcessMarker } from './synapse.ts';
 import { answers, pollUntil } from './http.ts';
 import { logTail } from './logs.ts';
 import { ensureSynapseRoot } from './synapse-root.ts';
@@ -135,16 +135,35 @@ async function startHearthLocked(server: string): Promise<HearthInfo> {
  */
 export async function restartSynapse(server: string): Promise<void> {
   await withTestbedLock(async () => {
-    const { info, serverInfo } = recordedServer(server);
-    const marker = synapseProcessMarker(serverInfo.name);
-    if (await stopProcess(serverInfo.synapse_pid, marker, SYNAPSE_STOP_GRACE_MS) === 'killed') {
-      throw new Error(`Synapse on ${serverInfo.name} ignored SIGTERM for ${SYNAPSE_STOP_GRACE_MS / 1000} s and was killed`);
-    }
-    serverInfo.synapse_pid = startSynapse(info.synapse_root, serverInfo.name, serverInfo.synapse_log);
-    writeState(info);
-    const ready = await pollUntil(async () => ((await answers(`${serverInfo.client_url}/_matrix/client/versions`)) ? true : undefined), SYNAPSE_READY_MS);
-    if (ready !== true) throw new Error(`Synapse on ${serverInfo.name} did not answer within ${SYNAPSE_READY_MS / 1000} s after a restart\n${logTail(serverInfo.synapse_log)}`);
+    await stopSynapseLocked(server);
+    await startSynapseLocked(server);
   });
+}
+
+/** Stops one server's Synapse (SIGTERM), as a homeserver that went down; startSynapse brings it back with the same data. */
+export async function stopSynapse(server: string): Promise<void> {
+  await withTestbedLock(() => stopSynapseLocked(server));
+}
+
+/** Starts a Synapse stopped by stopSynapse again; resolves once its client API answers. */
+export async function startSynapse(server: string): Promise<void> {
+  await withTestbedLock(() => startSynapseLocked(server));
+}
+
+async function stopSynapseLocked(server: string): Promise<void> {
+  const { serverInfo } = recordedServer(server);
+  if (await stopProcess(serverInfo.synapse_pid, synapseProcessMarker(serverInfo.name), SYNAPSE_STOP_GRACE_MS) === 'killed') {
+    throw new Error(`Synapse on ${serverInfo.name} ignored SIGTERM for ${SYNAPSE_STOP_GRACE_MS / 1000} s and was killed`);
+  }
+}
+
+async function startSynapseLocked(server: string): Promise<void> {
+  const { info, serverInfo } = recordedServer(server);
+  if (isRunning(serverInfo.synapse_pid, synapseProcessMarker(serverInfo.name))) throw new Error(`Synapse on ${serverInfo.name} is already running`);
+  serverInfo.synapse_pid = spawnSynapse(info.synapse_root, serverInfo.name, serverInfo.synapse_log);
+  writeState(info);
+  const ready = await pollUntil(async () => ((await answers(`${serverInfo.client_url}/_matrix/client/versions`)) ? true : undefined), SYNAPSE_READY_MS);
+  if (ready !== true) throw new Error(`Synapse on ${serverInfo.name} did not answer within ${SYNAPSE_READY_MS / 1000} s after a restart\n${logTail(serverInfo.synapse_log)}`);
 }
 
 /**

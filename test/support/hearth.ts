@@ -47,11 +47,17 @@ export async function managedRoom(serverName: string, role: string): Promise<str
   });
 }
 
+/** Opens a DM with one of a server's bots and returns the room once the bot has joined. */
+export async function openDm(member: Member, bot: string): Promise<string> {
+  const dm = await member.createRoom({ is_direct: true, preset: 'trusted_private_chat', invite: [bot] });
+  await waitFor(`${bot} to join the DM`, async () => (await member.membership(dm, bot)) === 'join', 60_000);
+  return dm;
+}
+
 /** Opens a DM with the bot and returns a function that sends a command and waits for the answer. */
 export async function dmWithBot(member: Member, serverName: string): Promise<(command: string) => Promise<string>> {
   const bot = botOf(serverName);
-  const dm = await member.createRoom({ is_direct: true, preset: 'trusted_private_chat', invite: [bot] });
-  await waitFor('the bot to join the DM', async () => (await member.membership(dm, bot)) === 'join');
+  const dm = await openDm(member, bot);
   return async (command) => {
     const reply = await member.waitForReply(dm, bot, await member.send(dm, command));
     return String(reply.content.body);

@@ -53,11 +53,14 @@ export class Member {
   readonly userId: string;
   readonly server: ServerInfo;
   private readonly token: string;
+  /** Set for one of an application service's users, driven with its as_token: each request names the user. */
+  private readonly masquerade: boolean;
 
-  constructor(server: ServerInfo, userId: string, token: string) {
+  constructor(server: ServerInfo, userId: string, token: string, masquerade = false) {
     this.server = server;
     this.userId = userId;
     this.token = token;
+    this.masquerade = masquerade;
   }
 
   /** The server's admin account, registered by the testbed. */
@@ -75,7 +78,8 @@ export class Member {
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const response = await fetch(`${this.server.client_url}/_matrix/client/v3${path}`, {
+    const asUser = this.masquerade ? `${path.includes('?') ? '&' : '?'}user_id=${encodeURIComponent(this.userId)}` : '';
+    const response = await fetch(`${this.server.client_url}/_matrix/client/v3${path}${asUser}`, {
       method,
       headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -140,8 +144,7 @@ export class Member {
   /** Waits for `sender`'s reply to one particular event (bots answer with m.in_reply_to). */
   async waitForReply(roomId: string, sender: string, eventId: string, timeoutMs?: number): Promise<RoomEvent> {
     return waitFor(`${sender}'s reply to ${eventId}`, async () =>
-      (await this.messages(roomId)).find((e) => e.sender === sender
-        && (e.content['m.relates_to'] as { 'm.in_reply_to'?: { event_id?: string } } | undefined)?.['m.in_reply_to']?.event_id === eventId), timeoutMs);
+      (await this.messages(roomId)).find((e) => e.sender === sender && repliesTo(e, eventId)), timeoutMs);
   }
 
   /** Waits until a message from `sender` matching `test` shows up in the room. */
@@ -149,6 +152,11 @@ export class Member {
     return waitFor(`a message from ${sender} in ${roomId}`, async () =>
       (await this.messages(roomId)).find((e) => e.type === 'm.room.message' && e.sender === sender && test(String(e.content.body))), timeoutMs);
   }
+}
+
+/** Whether an event is a reply to `eventId`. */
+export function repliesTo(event: RoomEvent, eventId: string): boolean {
+  return (event.content['m.relates_to'] as { 'm.in_reply_to'?: { event_id?: string } } | undefined)?.['m.in_reply_to']?.event_id === eventId;
 }
 
 /** Whether a server has ever heard of a room, asked through its own admin API: its view, not camp's. */

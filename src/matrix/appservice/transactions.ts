@@ -10,6 +10,7 @@ import type { IncomingEvent, InboxStore } from '../../store/inbox-store.ts';
 import { checkEvent } from '../event.ts';
 import { sendMatrixError } from './errors.ts';
 import { isEmpty, readDeviceChanges, type DeviceChanges } from './device-changes.ts';
+import { ackFaultsFromEnvironment, type AckFaults } from './fault-hook.ts';
 
 export interface TransactionHandlerOptions {
   inbox: InboxStore;
@@ -18,6 +19,8 @@ export interface TransactionHandlerOptions {
   now: () => number;
   /** Takes in the transaction's device changes; without it (encryption off) they are ignored. */
   absorbDeviceChanges?: ((changes: DeviceChanges) => Promise<void>) | undefined;
+  /** The fault suite's crash points; by default what the environment asks for, which outside the testbed is nothing. */
+  faults?: AckFaults | null;
 }
 
 function toIncoming(raw: unknown): IncomingEvent {
@@ -39,6 +42,7 @@ function toIncoming(raw: unknown): IncomingEvent {
 }
 
 export function handleTransaction(options: TransactionHandlerOptions) {
+  const faults = options.faults === undefined ? ackFaultsFromEnvironment() : options.faults;
   return async (req: Request<{ txnId: string }>, res: Response): Promise<void> => {
     const { txnId } = req.params;
     const body: unknown = req.body;
@@ -58,6 +62,9 @@ export function handleTransaction(options: TransactionHandlerOptions) {
       }
       const outcome = await options.inbox.recordTransaction(txnId, events, options.now());
       options.log.debug('transaction received', { txn_id: txnId, events: events.length, outcome });
+      faults?.at('before-answer', events);
+      // 'finish': the answer has left for the homeserver, so a crash now comes after it.
+      if (faults) res.on('finish', () => { faults.at('after-answer', events); });
       res.status(200).json({});
       if (outcome === 'recorded') options.onRecorded();
     } catch (error) {
