@@ -3,7 +3,7 @@
 // reveals. A send that does not say what it reveals counts as local, so
 // forgetting to say fails closed. Callers that can answer elsewhere (the
 // conversation, the DMs) catch AudienceRefused and do so.
-import type { HomeserverClient, SendOptions } from '../matrix/client.ts';
+import type { HomeserverClient, HttpMethod, SendOptions } from '../matrix/client.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
 import { mayReach, roomAudience, roomFactsFromState, type AudienceContext } from './audience.ts';
 import type { Tier } from './tier.ts';
@@ -61,11 +61,17 @@ export function guardText(client: HomeserverClient, audiences: RoomAudiences): H
     }
     return client.sendEvent(roomId, type, content, txnId, options);
   };
+  // The generic request carries no text: an event sent through it would skip the audience check above.
+  const request = <T>(method: HttpMethod, path: string, body?: Record<string, unknown>): Promise<T> => {
+    if (/^\/rooms\/[^/]+\/send\//.test(path)) return Promise.reject(new Error(`events are sent with sendEvent, which checks who may read them, not with ${method} ${path}`));
+    return client.request<T>(method, path, body);
+  };
   const as = (userId: string): HomeserverClient => guardText(client.as(userId), audiences);
   // A proxy rather than a class listing every method: whatever the client gains is passed through unchanged.
   return new Proxy(client, {
     get(target, property) {
       if (property === 'sendEvent') return sendEvent;
+      if (property === 'request') return request;
       if (property === 'as') return as;
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;

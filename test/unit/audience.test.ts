@@ -224,6 +224,12 @@ describe('the one sending layer', () => {
     assert.deepEqual(homeserver.sent, []);
   });
 
+  it('sends no event past the audience check through the generic request', async () => {
+    const { client } = world(LIST);
+    const path = `/rooms/${encodeURIComponent(PUBLIC_SQUARE)}/send/m.room.message/txn1`;
+    await assert.rejects(client.request('PUT', path, { msgtype: 'm.text', body: 'local: Secret garden' }), /events are sent with sendEvent/);
+  });
+
   it('never runs a command for a guest or another server\'s user, and tells them so', async () => {
     for (const sender of ['@12:camp.test', '@stranger:far.test']) {
       const { homeserver, say } = world(LIST);
