@@ -36,6 +36,10 @@ import { POLICY_LIST_KEY } from './federation/policy-list.ts';
 import { createNeighborRoomsStore } from './store/neighbor-rooms-store.ts';
 import { createOnboarding } from './onboarding/index.ts';
 import type { WebPages } from './web/index.ts';
+import { createMembersArea } from './web/members-area.ts';
+import { createDefederationStore } from './store/defederation-store.ts';
+import { createAclJobsStore } from './store/acl-jobs-store.ts';
+import { createBugleStore } from './store/bugle-store.ts';
 import { createPublicWeb } from './web/public/index.ts';
 
 export interface Infrastructure {
@@ -203,6 +207,15 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
     log.child('commands'),
     { serverName },
   );
+  // The members' area and the admins' dashboard: they read the stores and act through the commands above.
+  const membersArea = createMembersArea({
+    config, botUserId: mainBotUserId(config), table: () => table, isMember: isLocalMember,
+    adminRoomId: () => adminRoomId ?? '', notify, onboarding, members: membersStore, rooms,
+    bugleOptOuts: bugle ? async () => new Set((await createBugleStore(db).optedOut()).keys()) : null,
+    defederation: createDefederationStore(db), aclJobs: createAclJobsStore(db), facts: () => tiers.facts(),
+    requestSignal: () => stopSignal.forRequest(config.homeserver.request_timeout_seconds * 1000),
+    log: log.child('web'),
+  });
   const responderFor = async (roomId: string): Promise<HomeserverClient> => (bugle && (await bugle.isBugleRoom(roomId)) ? bugle.bot : client);
   router.on('m.room.message', handleCommandMessages({
     responderFor, table, serverName, admins: config.community.admins, isOwnBot, isMember: isLocalMember,
@@ -240,7 +253,7 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
   router.on('m.room.message', members.handleEvent);
 
   return {
-    webPages: [...onboarding.webPages, ...publicWeb.webPages],
+    webPages: [...onboarding.webPages, ...publicWeb.webPages, membersArea.pages],
     async setUp() {
       await removals.load();
       await onboarding.loadAdmins();
@@ -258,6 +271,7 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
       return adminRoomId ?? '';
     },
     stop: async () => {
+      await membersArea.stop();
       await members.stop();
       await onboarding.stop();
       await federation.stop();

@@ -16,7 +16,7 @@ import { createInvitationsStore } from '../store/invitations-store.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
 import { createMemberRemovalsStore } from '../store/member-removals-store.ts';
 import type { MembersStore, RemovedMembersStore } from '../store/members-store.ts';
-import { createOnboardingStore } from '../store/onboarding-store.ts';
+import { createOnboardingStore, type OnboardingStore } from '../store/onboarding-store.ts';
 import type { WebPages } from '../web/index.ts';
 import { AdminList } from './admins.ts';
 import { beyondCap, describeHeadcount } from './cap.ts';
@@ -67,6 +67,8 @@ export interface Onboarding {
   stop(): Promise<void>;
   /** Resolves once the removals and notices started so far are done (tests). */
   idle(): Promise<void>;
+  /** What the web pages read (they act through the commands): the welcome, the invitations, the profiles. */
+  readers: { welcome: Welcome; invitations: Invitations; store: OnboardingStore };
 }
 
 export function createOnboarding(o: OnboardingOptions): Onboarding {
@@ -134,6 +136,7 @@ export function createOnboarding(o: OnboardingOptions): Onboarding {
   };
 
   return {
+    readers: { welcome, invitations, store },
     commands: onboardingCommands({
       invitations, welcome, removals, admins, store,
       adminsChanged: o.adminsChanged,
