@@ -1,8 +1,38 @@
 // A knex client backed by Node's built-in SQLite (node:sqlite). It reuses
 // knex's SQLite dialect and replaces only the driver calls, so Hearth needs no
 // native addon: nothing to compile on a Raspberry Pi, nothing to download.
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import BetterSqliteClient, { type QueryObject } from 'knex/lib/dialects/better-sqlite3/index.js';
+
+/**
+ * Compiled statements by their SQL, per connection: Hearth runs the same few
+ * dozen statements over and over (the inbox's above all), and compiling one
+ * costs more than running it. Bounded, for the rare statement built per call.
+ */
+const STATEMENT_CACHE_SIZE = 200;
+
+interface Prepared {
+  statement: StatementSync;
+  returnsRows: boolean;
+}
+
+const preparedBy = new WeakMap<DatabaseSync, Map<string, Prepared>>();
+
+function prepared(connection: DatabaseSync, sql: string): Prepared {
+  let cache = preparedBy.get(connection);
+  if (!cache) {
+    cache = new Map();
+    preparedBy.set(connection, cache);
+  }
+  const known = cache.get(sql);
+  if (known) return known;
+  const statement = connection.prepare(sql);
+  const fresh = { statement, returnsRows: statement.columns().length > 0 };
+  // The oldest goes first; a Map keeps insertion order.
+  if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value ?? '');
+  cache.set(sql, fresh);
+  return fresh;
+}
 
 export class NodeSqliteClient extends BetterSqliteClient {
   override _driver(): unknown {
@@ -12,8 +42,11 @@ export class NodeSqliteClient extends BetterSqliteClient {
   override acquireRawConnection(): Promise<DatabaseSync> {
     const db = new DatabaseSync(this.connectionSettings.filename);
     // WAL lets readers proceed during a write; the busy timeout covers a second
-    // process (a CLI command) touching the file while Hearth runs.
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+    // process (a CLI command) touching the file while Hearth runs. FULL syncs
+    // the WAL at every commit, so a transaction Hearth acknowledged survives a
+    // power cut, not only a crash (NORMAL would lose the last ones: see
+    // "SQLite syncs every commit" in docs/decisions.md).
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
     return Promise.resolve(db);
   }
 
@@ -24,9 +57,9 @@ export class NodeSqliteClient extends BetterSqliteClient {
 
   override _query(connection: unknown, obj: QueryObject): Promise<QueryObject> {
     if (!obj.sql) return Promise.reject(new Error('The query is empty'));
-    const statement = (connection as DatabaseSync).prepare(obj.sql);
+    const { statement, returnsRows } = prepared(connection as DatabaseSync, obj.sql);
     const bindings = this._formatBindings(obj.bindings) as SQLInputValue[];
-    if (statement.columns().length > 0) {
+    if (returnsRows) {
       obj.response = statement.all(...bindings);
       return Promise.resolve(obj);
     }
