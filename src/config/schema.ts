@@ -103,7 +103,7 @@ export const CommunitySchema = Type.Object(
       default: [],
     }),
     description: Type.String({
-      description: 'A few sentences about the community, shown on the sign-up page above the code of conduct.',
+      description: 'A few sentences about the community, shown on the public front page and on the sign-up page, above the code of conduct.',
       default: '',
     }),
     code_of_conduct: Type.String({
@@ -146,7 +146,7 @@ export const CommunitySchema = Type.Object(
 export const WebSchema = Type.Object(
   {
     enabled: Type.Boolean({
-      description: "Run Hearth's web listener, which serves the sign-up pages of invitation links. Off, `!invite create` still makes invitations, answered with the bare registration token (for clients that ask for one).",
+      description: "Run Hearth's web listener, which serves the community's public front page with its public posts and their Atom feed (see docs/web.md), and the sign-up pages of invitation links. Off, `!invite create` still makes invitations, answered with the bare registration token (for clients that ask for one).",
       default: false,
     }),
     bind_address: Type.String({
