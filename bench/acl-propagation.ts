@@ -42,9 +42,9 @@ export async function hearthMs(): Promise<{ propagation: number; command: number
   const glob = `bench-${randomBytes(3).toString('hex')}.test`;
   const started = performance.now();
   await adminCommand(SERVER, `!defederate now ${glob} "benchmark"`, 600_000);
-  await timeUntil(async () => Number((await hearthSql<{ n: string }>(SERVER, 'select count(*) as n from acl_jobs where finished_at is null'))[0]?.n) === 0);
+  await timeUntil(async () => Number((await hearthSql<{ n: string }>(SERVER, "select count(*) as n from jobs where kind = 'acl-push' and finished_at is null"))[0]?.n) === 0);
   const command = performance.now() - started;
-  const [job] = await hearthSql<{ created_at: string; finished_at: string }>(SERVER, 'select created_at, finished_at from acl_jobs order by id desc limit 1');
+  const [job] = await hearthSql<{ created_at: string; finished_at: string }>(SERVER, "select created_at, finished_at from jobs where kind = 'acl-push' order by id desc limit 1");
   return { propagation: Number(job?.finished_at) - Number(job?.created_at), command };
 }
 

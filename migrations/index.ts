@@ -13,6 +13,7 @@ import * as memberInvitations from './0009_member_invitations.ts';
 import * as memberRemoval from './0010_member_removal.ts';
 import * as neighborRooms from './0011_neighbor_rooms.ts';
 import * as onboarding from './0012_onboarding.ts';
+import * as jobs from './0013_jobs.ts';
 import * as webOptOuts from './0014_web_opt_outs.ts';
 
 export interface Migration {
@@ -34,5 +35,6 @@ export const migrations: readonly Migration[] = [
   memberRemoval,
   neighborRooms,
   onboarding,
+  jobs,
   webOptOuts,
 ];

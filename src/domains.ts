@@ -23,6 +23,8 @@ import { createRoomMembersStore } from './store/room-members-store.ts';
 import { createMemberInvitationsStore } from './store/member-invitations-store.ts';
 import { createServerListsStore } from './store/server-lists-store.ts';
 import { createTiers } from './tiers/index.ts';
+import { JobRunner } from './jobs/index.ts';
+import { createJobsStore } from './store/jobs-store.ts';
 import { DomainEventBus } from './domain-events.ts';
 import { HomeserverStateWriter } from './room-state/writer.ts';
 import { createFederation } from './federation/index.ts';
@@ -114,6 +116,8 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
   }));
   let adminRoomId: string | null = null;
   const notify = adminNotifier(client, () => adminRoomId, log.child('notices'));
+  // The one runner of durable jobs; each domain registers the kinds it owns and resumes them at its set-up.
+  const jobs = new JobRunner({ store: createJobsStore(db), log: log.child('jobs'), stop: stopSignal.soft });
   const membersStore = removals.store;
   // The one writer of room state: every domain hands it the state it wants.
   const writer = new HomeserverStateWriter(client);
@@ -135,7 +139,7 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
   const botDms = new DirectMessenger(client, createDirectRoomsStore(db), log.child('dm'), { encrypted: encryptsDirectMessages(config) });
   const federation = createFederation({
     config, db, client, writer, rooms, lists, tiers, admin, isLocalMember, notify, events,
-    messenger: botDms,
+    messenger: botDms, jobs,
     log: log.child('federation'),
   });
   const neighborhood = createNeighborhood({
@@ -156,7 +160,7 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
   });
   tiers.useAclJobs(federation.propagation);
   const bugle = config.bugle.enabled
-    ? createBugle({ config, db, client, members: membersStore, isCommunityMember: isLocalMember, notify, log: log.child('bugle') })
+    ? createBugle({ config, db, client, members: membersStore, isCommunityMember: isLocalMember, notify, jobs, log: log.child('bugle') })
     : null;
   const onboarding = createOnboarding({
     config, db, client, messenger: botDms, admin, rooms, members: membersStore, isLocalMember,
@@ -175,6 +179,7 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
       await tiers.repairAll();
     },
     requestSignal: () => stopSignal.forRequest(config.homeserver.request_timeout_seconds * 1000),
+    jobs,
     log: log.child('onboarding'),
   });
   const members = new MemberDirectory({
@@ -274,8 +279,8 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
       await membersArea.stop();
       await members.stop();
       await onboarding.stop();
-      await federation.stop();
-      await bugle?.stop();
+      // Every job ends between items; what is left stays pending for the next start.
+      await jobs.stop();
     },
   };
 }

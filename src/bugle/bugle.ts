@@ -1,14 +1,15 @@
 // The Bugle: a member drafts a broadcast, confirms it, and every other member
 // who has not opted out gets it by DM. Deciding who may send what (limits,
-// revocations) and to whom is done here; sending is the delivery queue's job,
-// so encrypting the DMs later changes how messages are sent, not this.
+// revocations) and to whom is done here; sending is a delivery job's
+// (jobs/kinds/bugle-delivery.ts), so how DMs are sent never changes this.
 import { CommandError } from '../commands/command.ts';
 import type { NotifyAdmins } from '../community/admin-notices.ts';
 import type { DirectMessenger } from '../community/direct-messages.ts';
 import type { Logger } from '../logging/logger.ts';
-import type { BugleStore } from '../store/bugle-store.ts';
+import { BUGLE_DELIVERY } from '../jobs/kinds/bugle-delivery.ts';
+import type { JobRunner } from '../jobs/index.ts';
+import type { Broadcast, BugleStore } from '../store/bugle-store.ts';
 import type { MembersStore } from '../store/members-store.ts';
-import type { BugleDelivery } from './delivery.ts';
 import { checkRate, checkText, DAY_MS, HOUR_MS, type BugleLimits } from './limits.ts';
 import { digestOf } from './message.ts';
 import { count } from '../text/plural.ts';
@@ -17,7 +18,7 @@ export interface BugleOptions {
   store: BugleStore;
   members: MembersStore;
   isCommunityMember: (userId: string) => boolean;
-  delivery: BugleDelivery;
+  jobs: Pick<JobRunner, 'enqueueWith'>;
   messenger: DirectMessenger;
   limits: BugleLimits;
   notify: NotifyAdmins;
@@ -76,16 +77,21 @@ export class Bugle {
       throw refusal;
     }
     const { recipients, optedOut } = await this.audience(sender);
-    const broadcast = await this.o.store.createBroadcast({
-      sender,
-      body: draft.body,
-      digest: digestOf(draft.body),
-      reportRoomId: roomId,
-      recipientCount: recipients.length,
-      optedOutCount: optedOut,
-      createdAt: this.now(),
-    }, recipients);
-    this.o.delivery.start(broadcast);
+    let broadcast: Broadcast | undefined;
+    // The broadcast and its delivery job are recorded together: neither is ever without the other.
+    await this.o.jobs.enqueueWith(BUGLE_DELIVERY, async (trx) => {
+      broadcast = await this.o.store.recordBroadcast(trx, {
+        sender,
+        body: draft.body,
+        digest: digestOf(draft.body),
+        reportRoomId: roomId,
+        recipientCount: recipients.length,
+        optedOutCount: optedOut,
+        createdAt: this.now(),
+      });
+      return { subject: String(broadcast.id), items: recipients };
+    });
+    if (!broadcast) throw new Error('the broadcast was not recorded');
     await this.o.notify(`📯 ${sender} sent a broadcast to ${count(recipients.length, 'member')} (digest ${broadcast.digest}).`);
     this.o.log.info('broadcast sent', { broadcast_id: broadcast.id, sender, recipients: recipients.length });
     return `Sending to ${count(recipients.length, 'member')}. You will get a delivery report here.`;

@@ -8,14 +8,16 @@ import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
 import { errorText } from '../matrix/retry.ts';
 import type { EventRouter } from '../matrix/inbox/router.ts';
+import type { JobRunner } from '../jobs/index.ts';
+import { BUGLE_DELIVERY, bugleDeliveryKind } from '../jobs/kinds/bugle-delivery.ts';
 import type { Database } from '../store/database.ts';
+import { createJobsStore } from '../store/jobs-store.ts';
 import { createBugleStore } from '../store/bugle-store.ts';
 import { createDirectRoomsStore } from '../store/direct-rooms-store.ts';
 import type { MembersStore } from '../store/members-store.ts';
 import { bugleAvatarPng } from './avatar.ts';
 import { Bugle } from './bugle.ts';
 import { bugleCommands } from './commands.ts';
-import { BugleDelivery } from './delivery.ts';
 
 export interface BugleDomainOptions {
   config: Config;
@@ -25,12 +27,13 @@ export interface BugleDomainOptions {
   isCommunityMember: (userId: string) => boolean;
   notify: NotifyAdmins;
   log: Logger;
+  /** Runs the deliveries. */
+  jobs: JobRunner;
 }
 
 export interface BugleDomain {
   bot: HomeserverClient;
   service: Bugle;
-  delivery: BugleDelivery;
   commands: Command[];
   /** Whether a room is a member's DM with the Bugle, where the Bugle (not the main bot) answers. */
   isBugleRoom(roomId: string): Promise<boolean>;
@@ -38,7 +41,6 @@ export interface BugleDomain {
   adopt(userId: string, roomId: string): Promise<void>;
   register(router: EventRouter): void;
   setUp(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 export function bugleUserId(config: Config): string {
@@ -50,21 +52,21 @@ export function createBugle(o: BugleDomainOptions): BugleDomain {
   const store = createBugleStore(o.db);
   const messenger = new DirectMessenger(bot, createDirectRoomsStore(o.db), o.log.child('dm'), { encrypted: encryptsDirectMessages(o.config) });
   const settings = o.config.bugle;
-  const delivery = new BugleDelivery({
+  o.jobs.register(bugleDeliveryKind({
     bot, messenger, store,
+    jobs: createJobsStore(o.db),
     serverName: o.config.homeserver.server_name,
     concurrency: settings.concurrency,
     delayMs: settings.delivery_delay_ms,
     log: o.log.child('delivery'),
-  });
+  }));
   const service = new Bugle({
-    store, members: o.members, isCommunityMember: o.isCommunityMember, delivery, messenger, notify: o.notify, log: o.log,
+    store, members: o.members, isCommunityMember: o.isCommunityMember, jobs: o.jobs, messenger, notify: o.notify, log: o.log,
     limits: { perMemberPerDay: settings.per_member_per_day, hourlyCap: settings.hourly_cap, maxLength: settings.max_length },
   });
   return {
     bot,
     service,
-    delivery,
     commands: bugleCommands(service),
     isBugleRoom: async (roomId) => (await messenger.memberOf(roomId)) !== null,
     adopt: (userId, roomId) => messenger.adopt(userId, roomId),
@@ -87,8 +89,7 @@ export function createBugle(o: BugleDomainOptions): BugleDomain {
       const profile = await bot.profile(bot.userId);
       if (profile.displayname !== settings.display_name) await bot.setDisplayName(settings.display_name);
       if (!profile.avatar_url) await bot.setAvatarUrl(await bot.upload(bugleAvatarPng(), 'image/png', 'bugle.png'));
-      await delivery.resume();
+      await o.jobs.resume(BUGLE_DELIVERY);
     },
-    stop: () => delivery.stop(),
   };
 }

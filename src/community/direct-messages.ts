@@ -14,6 +14,17 @@ import { AudienceRefused } from '../tiers/audience-guard.ts';
 import { ROOM_ENCRYPTION } from '../matrix/encryption.ts';
 import type { Tier } from '../tiers/tier.ts';
 
+/** Carries a DM's id in its content: a resend finds its first copy by it when the homeserver forgot the txnId. */
+export const MESSAGE_ID_FIELD = 'org.hearth.message_id';
+
+/** The transaction ID a DM with this id is sent with. */
+export function directTxnId(id: string): string {
+  return `dm.${id}`;
+}
+
+/** How far back a resend looks for its first copy: a DM room holds few messages, and the lost copy is among the latest. */
+const LOOK_BACK = 50;
+
 export interface DirectMessage {
   text: string;
   html?: string;
@@ -146,12 +157,25 @@ export class DirectMessenger {
     }
   }
 
+  /**
+   * Whether the message with this id is in the room already, sent by this bot:
+   * by the transaction ID the homeserver shows its sender, or (unencrypted) by
+   * the id in its content. For a resend after a crash or a homeserver restart,
+   * which may have lost the txnId that would make the resend harmless.
+   */
+  async alreadySent(roomId: string, id: string): Promise<boolean> {
+    const txnId = directTxnId(id);
+    return (await this.bot.recentEvents(roomId, LOOK_BACK)).some((event) =>
+      event.sender === this.bot.userId && (event.unsigned?.transaction_id === txnId || event.content[MESSAGE_ID_FIELD] === id));
+  }
+
   private async post(roomId: string, message: DirectMessage): Promise<void> {
     const content = {
       msgtype: 'm.text',
       body: message.text,
       ...(message.html ? { format: 'org.matrix.custom.html', formatted_body: message.html } : {}),
+      [MESSAGE_ID_FIELD]: message.id,
     };
-    await this.bot.sendEvent(roomId, 'm.room.message', content, `dm.${message.id}`, { reveals: message.reveals ?? 'local' });
+    await this.bot.sendEvent(roomId, 'm.room.message', content, directTxnId(message.id), { reveals: message.reveals ?? 'local' });
   }
 }

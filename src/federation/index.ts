@@ -12,7 +12,9 @@ import type { EventRouter } from '../matrix/inbox/router.ts';
 import type { SynapseAdmin } from '../matrix/synapse-admin.ts';
 import type { StateWriter } from '../room-state/writer.ts';
 import type { Database } from '../store/database.ts';
-import { createAclJobsStore } from '../store/acl-jobs-store.ts';
+import { createJobsStore } from '../store/jobs-store.ts';
+import type { JobRunner } from '../jobs/index.ts';
+import { ACL_PUSH, aclPushKind } from '../jobs/kinds/acl-push.ts';
 import { createDefederationStore } from '../store/defederation-store.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
 import { createRoomMembersStore } from '../store/room-members-store.ts';
@@ -39,6 +41,8 @@ export interface FederationOptions {
   isLocalMember: (userId: string) => boolean;
   notify: NotifyAdmins;
   log: Logger;
+  /** Runs the ACL pushes. */
+  jobs: JobRunner;
   /** Where every defederation decision or reversal is announced ('defederation-changed'). */
   events: DomainEventBus;
 }
@@ -50,23 +54,20 @@ export interface Federation {
   propagation: AclPropagation;
   register(router: EventRouter): void;
   setUp(): Promise<void>;
-  stop(): Promise<void>;
 }
 
 export function createFederation(o: FederationOptions): Federation {
   const serverName = o.config.homeserver.server_name;
   const members = createRoomMembersStore(o.db);
-  const propagation = new AclPropagation({
-    client: o.client,
-    jobs: createAclJobsStore(o.db),
-    rooms: o.rooms,
+  o.jobs.register(aclPushKind({
     reconciler: o.tiers.reconciler,
+    store: createJobsStore(o.db),
     notify: o.notify,
-    log: o.log.child('acl'),
     concurrency: o.config.federation.acl_concurrency,
     progressEveryMs: o.config.federation.acl_progress_seconds * 1000,
     roomDelayMs: o.config.federation.acl_room_delay_ms,
-  });
+  }));
+  const propagation = new AclPropagation(o.jobs, o.rooms);
   const policyList = new PolicyList(o.client, o.writer, o.tiers.ensureRoom, o.config.community.name, o.config.appservice.namespace_prefix, serverName);
   const defederation = new Defederation({
     serverName,
@@ -115,13 +116,12 @@ export function createFederation(o: FederationOptions): Federation {
         if (!room.roomId) continue;
         for (const userId of await o.client.joinedMembers(room.roomId)) await members.setMembership(room.roomId, userId, 'join');
       }
-      await propagation.resume();
+      await o.jobs.resume(ACL_PUSH);
       // Published from the start, so neighbors can follow it before the first decision.
       await policyList.roomId();
       await policyList.removeLegacyAlias();
       await blockLists.followConfigured();
       await blockLists.applyNeighborMode(await o.lists.neighbors());
     },
-    stop: () => propagation.stop(),
   };
 }

@@ -28,6 +28,15 @@ export interface StateEvent {
   content: Record<string, unknown>;
 }
 
+/** An event read back from a room; `unsigned.transaction_id` is there only for the user that sent it. */
+export interface WireEventSeen {
+  event_id: string;
+  type: string;
+  sender: string;
+  content: Record<string, unknown>;
+  unsigned?: { transaction_id?: string };
+}
+
 /** An event as it goes on the wire: encrypted, in an encrypted room. */
 export interface WireEvent {
   type: string;
@@ -76,6 +85,8 @@ export interface HomeserverClient {
    */
   request<T>(method: HttpMethod, path: string, body?: Record<string, unknown>): Promise<T>;
   getRoomState(roomId: string): Promise<StateEvent[]>;
+  /** The room's latest events as this user sees them, newest first: a resend looks for its own event here. */
+  recentEvents(roomId: string, limit: number): Promise<WireEventSeen[]>;
   /** One state event's content, or null when the room has none. */
   getStateEvent(roomId: string, type: string, stateKey: string): Promise<Record<string, unknown> | null>;
   joinedMembers(roomId: string): Promise<string[]>;
@@ -216,6 +227,12 @@ class FetchHomeserverClient implements HomeserverClient {
 
   getRoomState(roomId: string): Promise<StateEvent[]> {
     return this.request<StateEvent[]>('GET', `/rooms/${encodeURIComponent(roomId)}/state`);
+  }
+
+  async recentEvents(roomId: string, limit: number): Promise<WireEventSeen[]> {
+    const path = `/rooms/${encodeURIComponent(roomId)}/messages`;
+    const response = await this.request<{ chunk?: WireEventSeen[] }>('GET', path, undefined, { query: { dir: ['b'], limit: [String(limit)] } });
+    return response.chunk ?? [];
   }
 
   async getStateEvent(roomId: string, type: string, stateKey: string): Promise<Record<string, unknown> | null> {

@@ -14,6 +14,9 @@ import { createAdminsStore } from '../store/admins-store.ts';
 import type { Database } from '../store/database.ts';
 import { createInvitationsStore } from '../store/invitations-store.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
+import type { JobRunner } from '../jobs/index.ts';
+import { MEMBER_REMOVAL, memberRemovalKind } from '../jobs/kinds/member-removal.ts';
+import { createJobsStore } from '../store/jobs-store.ts';
 import { createMemberRemovalsStore } from '../store/member-removals-store.ts';
 import type { MembersStore, RemovedMembersStore } from '../store/members-store.ts';
 import { createOnboardingStore, type OnboardingStore } from '../store/onboarding-store.ts';
@@ -50,6 +53,8 @@ export interface OnboardingOptions {
   adminsChanged: (userId: string, change: 'added' | 'removed') => Promise<void>;
   requestSignal: () => AbortSignal;
   log: Logger;
+  /** Runs the removals. */
+  jobs: JobRunner;
 }
 
 export interface Onboarding {
@@ -97,10 +102,11 @@ export function createOnboarding(o: OnboardingOptions): Onboarding {
     requestPass: () => { o.directory().requestPass(); },
     log: o.log.child('welcome'),
   });
-  const removals = new MemberRemovals({
-    store: createMemberRemovalsStore(o.db),
+  const removalsStore = createMemberRemovalsStore(o.db);
+  o.jobs.register(memberRemovalKind({
+    store: removalsStore,
+    jobs: createJobsStore(o.db),
     client: o.client,
-    rooms: o.rooms,
     members: o.members,
     messenger: o.messenger,
     invitations,
@@ -108,8 +114,9 @@ export function createOnboarding(o: OnboardingOptions): Onboarding {
     communityName: config.community.name,
     notify: o.notify,
     log: o.log.child('removal'),
-    roomDelayMs: config.community.removal_room_delay_ms,
-  });
+    stepDelayMs: config.community.removal_room_delay_ms,
+  }));
+  const removals = new MemberRemovals({ store: removalsStore, rooms: o.rooms, jobs: o.jobs });
   const signUp = new SignUp({
     invitations,
     registration: new Registration({ homeserverUrl: config.homeserver.url, log: o.log.child('registration'), requestSignal: o.requestSignal }),
@@ -170,17 +177,16 @@ export function createOnboarding(o: OnboardingOptions): Onboarding {
     },
     loadAdmins: () => admins.load(),
     async setUp() {
-      await removals.resume();
+      await o.jobs.resume(MEMBER_REMOVAL);
       notices = sendChangedCode().catch((error: unknown) => {
         o.log.warn('could not send the changed code of conduct to every member; the next start tries again', { error: errorText(error) });
       });
     },
     async stop() {
-      await removals.stop();
       await notices;
     },
     async idle() {
-      await removals.idle();
+      await o.jobs.idle();
       await notices;
     },
   };

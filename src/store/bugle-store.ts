@@ -1,5 +1,7 @@
-// The Bugle's records: drafts, broadcasts with their delivery queue, opt-outs
-// and revocations.
+// The Bugle's records: drafts, broadcasts (the audit log), opt-outs and
+// revocations. Each broadcast's deliveries are the items of its job
+// (jobs-store.ts), whose subject is the broadcast's ID.
+import type { Knex } from 'knex';
 import type { Database } from './database.ts';
 
 export interface Draft {
@@ -21,30 +23,14 @@ export interface Broadcast {
   finishedAt: number | null;
 }
 
-export interface DeliveryCounts {
-  delivered: number;
-  failed: number;
-  /** Recipients who accept no invitations, so no DM could be opened with them (MSC4380). */
-  refused: number;
-  pending: number;
-}
-
-/** What became of one recipient's copy. */
-export type DeliveryOutcome = 'delivered' | 'failed' | 'refused';
-
 export type OptOutHow = 'command' | 'left';
 
 export interface BugleStore {
   saveDraft(draft: Draft): Promise<void>;
   takeDraft(sender: string): Promise<Draft | null>;
-  /** Records a broadcast and queues one delivery per recipient, in one transaction. */
-  createBroadcast(b: Omit<Broadcast, 'id' | 'finishedAt'>, recipients: readonly string[]): Promise<Broadcast>;
-  unfinished(): Promise<Broadcast[]>;
-  pendingRecipients(broadcastId: number): Promise<string[]>;
-  markDelivery(broadcastId: number, recipient: string, status: DeliveryOutcome, attempts: number, error: string | null, now: number): Promise<void>;
-  counts(broadcastId: number): Promise<DeliveryCounts>;
-  /** The recipients of a broadcast whose copy ended as `status`, in order. */
-  recipientsWith(broadcastId: number, status: DeliveryOutcome): Promise<string[]>;
+  /** Records a broadcast, in the transaction that records its delivery job. */
+  recordBroadcast(trx: Knex.Transaction, b: Omit<Broadcast, 'id' | 'finishedAt'>): Promise<Broadcast>;
+  broadcast(id: number): Promise<Broadcast | null>;
   finish(broadcastId: number, now: number): Promise<void>;
   /** When each of the sender's broadcasts since `since` was sent, oldest first. */
   sentSince(sender: string | null, since: number): Promise<number[]>;
@@ -83,8 +69,6 @@ function broadcastOf(row: BroadcastRow): Broadcast {
   };
 }
 
-const CHUNK = 200;
-
 export function createBugleStore(db: Database): BugleStore {
   return {
     async saveDraft(draft) {
@@ -101,46 +85,24 @@ export function createBugleStore(db: Database): BugleStore {
         return { sender: row.sender, body: row.body, roomId: row.room_id, createdAt: Number(row.created_at) };
       });
     },
-    async createBroadcast(b, recipients) {
-      return db.transaction(async (trx) => {
-        const [row] = await trx<BroadcastRow>('bugle_broadcasts')
-          .insert({
-            sender: b.sender,
-            body: b.body,
-            digest: b.digest,
-            report_room_id: b.reportRoomId,
-            recipient_count: b.recipientCount,
-            opted_out_count: b.optedOutCount,
-            created_at: b.createdAt,
-          })
-          .returning('*');
-        if (!row) throw new Error('the broadcast was not stored');
-        for (let i = 0; i < recipients.length; i += CHUNK) {
-          await trx('bugle_deliveries').insert(recipients.slice(i, i + CHUNK).map((recipient) => ({ broadcast_id: row.id, recipient })));
-        }
-        return broadcastOf(row);
-      });
+    async recordBroadcast(trx, b) {
+      const [row] = await trx<BroadcastRow>('bugle_broadcasts')
+        .insert({
+          sender: b.sender,
+          body: b.body,
+          digest: b.digest,
+          report_room_id: b.reportRoomId,
+          recipient_count: b.recipientCount,
+          opted_out_count: b.optedOutCount,
+          created_at: b.createdAt,
+        })
+        .returning('*');
+      if (!row) throw new Error('the broadcast was not stored');
+      return broadcastOf(row);
     },
-    async unfinished() {
-      return (await db<BroadcastRow>('bugle_broadcasts').whereNull('finished_at').orderBy('id')).map(broadcastOf);
-    },
-    async pendingRecipients(broadcastId) {
-      const rows: { recipient: string }[] = await db('bugle_deliveries').where({ broadcast_id: broadcastId, status: 'pending' }).orderBy('recipient').select('recipient');
-      return rows.map((r) => r.recipient);
-    },
-    async markDelivery(broadcastId, recipient, status, attempts, error, now) {
-      await db('bugle_deliveries')
-        .where({ broadcast_id: broadcastId, recipient })
-        .update({ status, attempts, last_error: error, delivered_at: status === 'delivered' ? now : null });
-    },
-    async counts(broadcastId) {
-      const rows: { status: string; n: number | string }[] = await db('bugle_deliveries').where({ broadcast_id: broadcastId }).groupBy('status').select('status').count({ n: '*' });
-      const of = (status: string): number => Number(rows.find((r) => r.status === status)?.n ?? 0);
-      return { delivered: of('delivered'), failed: of('failed'), refused: of('refused'), pending: of('pending') };
-    },
-    async recipientsWith(broadcastId, status) {
-      const rows: { recipient: string }[] = await db('bugle_deliveries').where({ broadcast_id: broadcastId, status }).orderBy('recipient').select('recipient');
-      return rows.map((r) => r.recipient);
+    async broadcast(id) {
+      const row = await db<BroadcastRow>('bugle_broadcasts').where({ id }).first();
+      return row ? broadcastOf(row) : null;
     },
     async finish(broadcastId, now) {
       await db('bugle_broadcasts').where({ id: broadcastId }).update({ finished_at: now });

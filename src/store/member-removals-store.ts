@@ -1,6 +1,7 @@
-// `!member remove` as a persisted job: one row per removal, each step stamped
-// when it is done, so a removal that a stop or a crash interrupted finishes at
-// the next start, from the first step not yet stamped.
+// `!member remove`: one row per removal, the record of who removed whom and
+// why, each step stamped when it is done. The steps themselves are the items
+// of the removal's job (jobs/kinds/member-removal.ts), which a restart resumes.
+import type { Knex } from 'knex';
 import type { Database } from './database.ts';
 
 export type RemovalStep = 'told' | 'kicked' | 'invitations_revoked' | 'deactivated';
@@ -18,7 +19,9 @@ export interface MemberRemovalJob {
 }
 
 export interface MemberRemovalsStore {
-  create(job: Pick<MemberRemovalJob, 'userId' | 'reason' | 'deactivate' | 'requestedBy' | 'requestedAt'>): Promise<MemberRemovalJob>;
+  /** Records a removal; `trx`, the transaction that records its job. */
+  create(job: Pick<MemberRemovalJob, 'userId' | 'reason' | 'deactivate' | 'requestedBy' | 'requestedAt'>, trx?: Knex.Transaction): Promise<MemberRemovalJob>;
+  get(id: number): Promise<MemberRemovalJob | null>;
   unfinished(): Promise<MemberRemovalJob[]>;
   /** The unfinished removal of a member, if one runs. */
   unfinishedFor(userId: string): Promise<MemberRemovalJob | null>;
@@ -69,12 +72,16 @@ function fromRow(row: Row): MemberRemovalJob {
 export function createMemberRemovalsStore(db: Database): MemberRemovalsStore {
   const removals = () => db<Row>('member_removals');
   return {
-    async create(job) {
-      const [row] = await removals().insert({
+    async create(job, trx) {
+      const [row] = await (trx ?? db)<Row>('member_removals').insert({
         user_id: job.userId, reason: job.reason, deactivate: job.deactivate, requested_by: job.requestedBy, requested_at: job.requestedAt,
       }).returning('*');
       if (!row) throw new Error('the removal was not recorded');
       return fromRow(row);
+    },
+    async get(id) {
+      const row = await removals().where({ id }).first();
+      return row ? fromRow(row) : null;
     },
     async unfinished() {
       return (await removals().whereNull('finished_at').orderBy('id')).map(fromRow);

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createAclJobsStore } from '../../src/store/acl-jobs-store.ts';
 import { createDefederationStore } from '../../src/store/defederation-store.ts';
 import { createDirectRoomsStore } from '../../src/store/direct-rooms-store.ts';
 import { createRoomMembersStore } from '../../src/store/room-members-store.ts';
@@ -28,20 +27,6 @@ for (const engine of ENGINES) {
       assert.deepEqual((await store.severedFor('@a:camp.test')).map((c) => [c.contact, c.restoredAt]), [['@g:far.test', 7], ['@f:far.test', null]]);
       assert.equal(await store.removeDecision('far.test'), true);
       assert.equal(await store.decision('far.test'), null);
-    });
-
-    it('tracks an ACL job room by room, so a restart resumes only what is pending', async () => {
-      const jobs = createAclJobsStore(database());
-      const rooms = Array.from({ length: 450 }, (_, i) => `!r${String(i).padStart(3, '0')}:camp.test`);
-      const job = await jobs.create('far.test defederated', rooms, 10);
-      assert.equal(job.reason, 'far.test defederated');
-      await jobs.markRoom(job.id, '!r000:camp.test', 'done', 1, null);
-      await jobs.markRoom(job.id, '!r001:camp.test', 'failed', 6, 'boom');
-      assert.equal((await jobs.pendingRooms(job.id)).length, 448);
-      assert.deepEqual(await jobs.progress(job.id), { total: 450, done: 1, failed: 1 });
-      assert.deepEqual((await jobs.unfinished()).map((j) => j.id), [job.id]);
-      await jobs.finish(job.id, 20);
-      assert.deepEqual(await jobs.unfinished(), []);
     });
 
     it('remembers each bot\'s DM room with a member', async () => {

@@ -38,7 +38,7 @@ describe('a broadcast to a member who accepts no invitations', () => {
     const report = String((await herald.waitForMessage(dm, BUGLE, (body) => body.startsWith('Your broadcast is out'), 180_000)).content.body);
     assert.match(report, new RegExp(`, refused 1, failed \\d+\\. Refused: ${hermit.userId.replace(/[.]/g, '\\.')}, who accept no invitations, so the Bugle cannot open a chat with them\\.$`));
     const [row] = await hearthSql<{ status: string; attempts: number }>(GLEN,
-      'select d.status, d.attempts from bugle_deliveries d join bugle_broadcasts b on b.id = d.broadcast_id where b.sender = ? and d.recipient = ?', [herald.userId, hermit.userId]);
+      "select d.status, d.attempts from job_items d join jobs j on j.id = d.job_id and j.kind = 'bugle-delivery' join bugle_broadcasts b on j.subject = cast(b.id as varchar(255)) where b.sender = ? and d.item_key = ?", [herald.userId, hermit.userId]);
     assert.deepEqual(row, { status: 'refused', attempts: 1 }, 'refused at the first try, never retried');
     assert.equal(await dmRoomOf(hermit), null, 'no room passes for their DM');
     assert.deepEqual(await hermit.invitedRooms(), [], 'and they hold no invitation');

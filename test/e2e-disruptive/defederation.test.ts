@@ -41,7 +41,7 @@ async function count(sql: string, bindings: readonly string[] = []): Promise<num
 }
 
 async function jobFinished(): Promise<boolean> {
-  return (await count('select count(*) as n from acl_jobs where finished_at is null')) === 0;
+  return (await count("select count(*) as n from jobs where kind = 'acl-push' and finished_at is null")) === 0;
 }
 
 async function dmRoomOf(userId: string): Promise<string | null> {
@@ -102,9 +102,9 @@ describe('defederating far.test', () => {
     await startHearth('camp.test');
     const confirmed = await adminCommand('camp.test', '!defederate confirm far.test');
     assert.match(confirmed, /^Defederated far\.test\. \d+ members? lost \d+ contacts? and (was|were) told\./);
-    await waitFor('two rooms to be done', async () => (await count("select count(*) as n from acl_job_rooms where status = 'done'")) >= 2);
+    await waitFor('two rooms to be done', async () => (await count("select count(*) as n from job_items i join jobs j on j.id = i.job_id where j.kind = 'acl-push' and i.status = 'done'")) >= 2);
     await killHearth('camp.test');
-    const pendingAtCrash = await count("select count(*) as n from acl_job_rooms where status = 'pending'");
+    const pendingAtCrash = await count("select count(*) as n from job_items i join jobs j on j.id = i.job_id where j.kind = 'acl-push' and i.status = 'pending'");
     assert.ok(pendingAtCrash > 0, 'the crash came in the middle of propagation');
     setHearthConfig('camp.test', [[['federation', 'acl_room_delay_ms'], 0], [['federation', 'acl_concurrency'], 16]]);
     await startHearth('camp.test');

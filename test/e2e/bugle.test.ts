@@ -75,7 +75,7 @@ describe('the Bugle', () => {
     assert.deepEqual(copies, recipients.map(() => 1), 'each recipient got exactly one copy');
     for (const excluded of [sender, offA, offB, leaver]) {
       assert.equal(await copiesReceived(excluded, 'Movie night on Friday at 8'), 0, excluded.userId);
-      assert.equal(await count('select count(*) as n from bugle_deliveries where recipient = ?', [excluded.userId]), 0, `nothing queued for ${excluded.userId}`);
+      assert.equal(await count("select count(*) as n from job_items d join jobs j on j.id = d.job_id where j.kind = 'bugle-delivery' and d.item_key = ?", [excluded.userId]), 0, `nothing queued for ${excluded.userId}`);
     }
     const first = await hearthSql<{ room_id: string }>(GLEN, 'select room_id from direct_rooms where bot_user_id = ? and user_id = ?', [BUGLE, rest[0]!.userId]);
     const messages = await rest[0]!.messages(first[0]!.room_id);
@@ -131,12 +131,12 @@ describe('the Bugle', () => {
     const { ask } = await bugleDm(sender);
     await ask('!bugle Fire drill at noon');
     await ask('!bugle send');
-    await waitFor('a few deliveries', async () => (await count("select count(*) as n from bugle_deliveries d join bugle_broadcasts b on b.id = d.broadcast_id where b.sender = ? and d.status = 'delivered'", [sender.userId])) >= 3);
+    await waitFor('a few deliveries', async () => (await count("select count(*) as n from job_items d join jobs j on j.id = d.job_id and j.kind = 'bugle-delivery' join bugle_broadcasts b on j.subject = cast(b.id as varchar(255)) where b.sender = ? and d.status = 'done'", [sender.userId])) >= 3);
     await killHearth(GLEN);
-    assert.ok((await count("select count(*) as n from bugle_deliveries d join bugle_broadcasts b on b.id = d.broadcast_id where b.sender = ? and d.status = 'pending'", [sender.userId])) > 0);
+    assert.ok((await count("select count(*) as n from job_items d join jobs j on j.id = d.job_id and j.kind = 'bugle-delivery' join bugle_broadcasts b on j.subject = cast(b.id as varchar(255)) where b.sender = ? and d.status = 'pending'", [sender.userId])) > 0);
     await restartGlenAfterKill();
     await waitFor('the resumed broadcast to finish', () => broadcastFinished(sender.userId), 90_000);
-    const intended = await hearthSql<{ recipient: string }>(GLEN, 'select d.recipient from bugle_deliveries d join bugle_broadcasts b on b.id = d.broadcast_id where b.sender = ?', [sender.userId]);
+    const intended = await hearthSql<{ recipient: string }>(GLEN, "select d.item_key as recipient from job_items d join jobs j on j.id = d.job_id and j.kind = 'bugle-delivery' join bugle_broadcasts b on j.subject = cast(b.id as varchar(255)) where b.sender = ?", [sender.userId]);
     const byId = new Map([...people, Member.admin(GLEN)].map((m) => [m.userId, m]));
     const copies = await Promise.all(intended.map(({ recipient }) => copiesReceived(byId.get(recipient)!, 'Fire drill at noon')));
     assert.deepEqual(copies, intended.map(() => 1));

@@ -37,7 +37,7 @@ export async function joinedFrom(roomId: string, serverName: string): Promise<st
 }
 
 export async function aclJobsDone(serverName: string): Promise<boolean> {
-  return Number((await hearthSql<{ n: string }>(serverName, 'select count(*) as n from acl_jobs where finished_at is null'))[0]?.n ?? 0) === 0;
+  return Number((await hearthSql<{ n: string }>(serverName, "select count(*) as n from jobs where kind = 'acl-push' and finished_at is null"))[0]?.n ?? 0) === 0;
 }
 
 export function roomSecret(world: World, room: Room): Secret | undefined {

@@ -97,7 +97,7 @@ describe('the Bugle\'s switch', () => {
       optOut: (userId, how) => { optOuts.set(userId, how); return Promise.resolve(); },
     });
     const bugle = new Bugle({
-      store, members: unused('members'), isCommunityMember: () => true, delivery: unused('delivery'),
+      store, members: unused('members'), isCommunityMember: () => true, jobs: unused('jobs'),
       messenger: unused('messenger'), limits: unused('limits'), notify: () => Promise.resolve(), log: silentLogger(),
     });
     return new CommandTable(bugleCommands(bugle), silentLogger(), { serverName: 'camp.test' });

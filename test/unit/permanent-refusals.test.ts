@@ -13,7 +13,6 @@ import type { HomeserverClient } from '../../src/matrix/client.ts';
 import type { MatrixEvent } from '../../src/matrix/event.ts';
 import { InboxWorker } from '../../src/matrix/inbox/worker.ts';
 import { MatrixError, permanentRefusal } from '../../src/matrix/matrix-error.ts';
-import { RATE_LIMIT_WAIT_CAP_MS, withRetries } from '../../src/matrix/retry.ts';
 import type { StoredEvent } from '../../src/store/inbox-store.ts';
 import { partial } from '../support/command-catalog.ts';
 import { MemoryInboxStore } from '../support/memory-inbox-store.ts';
@@ -105,30 +104,6 @@ describe('a member whose answer the homeserver refuses for good', () => {
     const command: MatrixEvent = { event_id: '$cmd', room_id: '!dm:camp.test', sender: '@alice:camp.test', type: 'm.room.message', origin_server_ts: 0, content: { msgtype: 'm.text', body: '!help' } };
     await assert.rejects(handle(command), (error: unknown) => error instanceof MatrixError && error.errcode === 'M_TOO_LARGE');
     assert.deepEqual(sent, [{ txnId: 'refused.$cmd', body: 'I could not send you my answer: the homeserver refused it (M_TOO_LARGE). Try a shorter command, or ask your admin.' }]);
-  });
-});
-
-describe('work retried with backoff', () => {
-  it('gives up at once on a refusal for good', async () => {
-    let tries = 0;
-    const outcome = await withRetries(() => { tries++; return Promise.reject(tooLarge()); }, { maxAttempts: 6, baseDelayMs: 500, sleep: () => Promise.resolve() });
-    assert.deepEqual([outcome.ok, outcome.attempts, tries], [false, 1, 1]);
-  });
-
-  it('waits out 429s, a minute at most each, without counting them as failures', async () => {
-    const waits: number[] = [];
-    const script = [rateLimited(2_000), new Error('boom'), rateLimited(3_600_000), rateLimited(500), new Error('boom'), rateLimited(10)];
-    const outcome = await withRetries(() => {
-      const next = script.shift();
-      return next ? Promise.reject(next) : Promise.resolve();
-    }, { maxAttempts: 3, baseDelayMs: 500, sleep: (ms) => { waits.push(ms); return Promise.resolve(); } });
-    assert.deepEqual(outcome, { ok: true, attempts: 7 }, 'two failures of three allowed, and four 429s');
-    assert.deepEqual(waits, [2_000, 500, RATE_LIMIT_WAIT_CAP_MS, 500, 1_000, 10]);
-  });
-
-  it('still gives up after maxAttempts failures that are not 429s', async () => {
-    const outcome = await withRetries(() => Promise.reject(new Error('boom')), { maxAttempts: 3, baseDelayMs: 1, sleep: () => Promise.resolve() });
-    assert.deepEqual([outcome.ok, outcome.attempts], [false, 3]);
   });
 });
 
