@@ -11,7 +11,6 @@ export interface SynapseAdmin {
   /** The users joined to a room, as the homeserver sees it. */
   roomMembers(roomId: string): Promise<string[]>;
   /** Makes every user of this server leave a room (another server's too); nothing is purged. */
-  removeLocalUsers(roomId: string): Promise<void>;
   /** Creates a registration token that Synapse accepts once, until `expiresAt` (ms since the epoch). */
   createRegistrationToken(token: string, expiresAt: number): Promise<void>;
   /** Deletes a registration token; one Synapse does not know (any more) is no error. */
@@ -85,10 +84,6 @@ export function createSynapseAdmin({ homeserverUrl, adminToken, log, requestSign
     },
     async roomMembers(roomId) {
       return (await get<{ members: string[] }>(`/_synapse/admin/v1/rooms/${encodeURIComponent(roomId)}/members`)).members;
-    },
-    async removeLocalUsers(roomId) {
-      // Synapse's room deletion without purging: every local user leaves, the history this server already had stays.
-      await call('DELETE', `/_synapse/admin/v2/rooms/${encodeURIComponent(roomId)}`, {}, { block: false, purge: false });
     },
     async createRegistrationToken(token, expiresAt) {
       await call('POST', '/_synapse/admin/v1/registration_tokens/new', {}, { token, uses_allowed: 1, expiry_time: expiresAt });

@@ -7,6 +7,7 @@
 import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
 import { CREATION_KEY_FIELD } from '../matrix/room-lookup.ts';
+import { permanentRefusal } from '../matrix/matrix-error.ts';
 import { errorText } from '../matrix/retry.ts';
 import type { NeighborRoom, NeighborRoomsStore } from '../store/neighbor-rooms-store.ts';
 import type { InviteLike } from './council.ts';
@@ -21,15 +22,13 @@ export interface NeighborRoomsOptions {
   neighbors: () => Promise<readonly string[]>;
   /** After the bot joined: invite the members, follow a ban list. */
   onJoined: (room: NeighborRoom) => Promise<void>;
-  /**
-   * Takes every member of this server out of a room, when the config grants
-   * Synapse's admin API: leaving a neighborhood takes the members out of its
-   * rooms even while the other Hearth, which would remove them too, is down.
-   */
-  removeLocalUsers?: ((roomId: string) => Promise<void>) | undefined;
   log: Logger;
   now?: () => number;
+  /** How long after a join that failed for a passing reason it is tried again. */
+  retryJoinMs?: number;
 }
+
+const RETRY_JOIN_MS = 30_000;
 
 /**
  * The server and creation key of an invitation from another server's Hearth
@@ -59,6 +58,8 @@ function strippedCreate(stripped: unknown): { sender: unknown; content: Record<s
 
 export class NeighborRooms {
   private readonly o: NeighborRoomsOptions;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
 
   constructor(options: NeighborRoomsOptions) {
     this.o = options;
@@ -91,9 +92,16 @@ export class NeighborRooms {
     try {
       await this.o.client.joinRoom(room.roomId, [room.server]);
     } catch (error) {
-      // Withdrawn, or the room is gone: nothing to join, and nothing to wait for.
-      this.o.log.warn('could not join a neighbor\'s room; forgetting the invitation', { room_id: room.roomId, server: room.server, error: errorText(error) });
-      await this.o.store.forget(room.roomId);
+      if (permanentRefusal(error) !== null) {
+        // Withdrawn, or the room is gone: nothing to join, and nothing to wait for.
+        this.o.log.warn('could not join a neighbor\'s room; forgetting the invitation', { room_id: room.roomId, server: room.server, error: errorText(error) });
+        await this.o.store.forget(room.roomId);
+        return;
+      }
+      // A homeserver that did not answer, or answered "not now": forgetting would leave this
+      // community out of the room for good, since the neighbor's Hearth sees its bot invited.
+      this.o.log.warn('could not join a neighbor\'s room yet; trying again', { room_id: room.roomId, server: room.server, retry_in_ms: this.retryJoinMs(), error: errorText(error) });
+      this.retryLater();
       return;
     }
     await this.o.store.markJoined(room.roomId, this.now());
@@ -101,17 +109,35 @@ export class NeighborRooms {
     await this.o.onJoined({ ...room, status: 'joined' });
   }
 
+  private retryJoinMs(): number {
+    return this.o.retryJoinMs ?? RETRY_JOIN_MS;
+  }
+
+  private retryLater(): void {
+    if (this.retryTimer || this.stopped) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.o.neighbors()
+        .then((neighbors) => this.sync(neighbors))
+        .catch((error: unknown) => {
+          this.o.log.error('could not retry joining neighbors\' rooms; the next change of the neighborhood or start tries again', { error: errorText(error) });
+        });
+    }, this.retryJoinMs());
+  }
+
+  /** No more retries: what is still owed waits for the next start. */
+  stop(): void {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
   private async leave(room: NeighborRoom): Promise<void> {
-    if (this.o.removeLocalUsers) {
-      await this.o.removeLocalUsers(room.roomId);
-      this.o.log.info('took this server\'s members out of a former neighbor\'s room', { room_id: room.roomId, server: room.server });
-    } else {
-      try {
-        await this.o.client.leaveRoom(room.roomId);
-      } catch (error) {
-        // Already out (the neighbor removed the bot): the record is all that is left.
-        this.o.log.info('left a former neighbor\'s room (it had already let the bot go)', { room_id: room.roomId, server: room.server, error: errorText(error) });
-      }
+    try {
+      await this.o.client.leaveRoom(room.roomId);
+    } catch (error) {
+      // Already out (the neighbor removed the bot): the record is all that is left.
+      this.o.log.info('left a former neighbor\'s room (it had already let the bot go)', { room_id: room.roomId, server: room.server, error: errorText(error) });
     }
     await this.o.store.forget(room.roomId);
   }

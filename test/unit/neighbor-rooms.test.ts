@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { HomeserverClient } from '../../src/matrix/client.ts';
+import { MatrixError } from '../../src/matrix/matrix-error.ts';
 import { NeighborRooms, neighborRoomInvitation } from '../../src/neighborhood/neighbor-rooms.ts';
 import type { NeighborRoom, NeighborRoomsStore } from '../../src/store/neighbor-rooms-store.ts';
 import { silentLogger } from '../support/silent-logger.ts';
@@ -28,16 +29,22 @@ function memoryStore(): NeighborRoomsStore {
   };
 }
 
-function world(neighbors: string[]) {
+function world(neighbors: string[], joinFailures: Error[] = []) {
   const did: string[] = [];
   const client: Pick<HomeserverClient, 'joinRoom' | 'leaveRoom'> = {
-    joinRoom: (roomId) => { did.push(`join ${roomId}`); return Promise.resolve(roomId); },
+    joinRoom: (roomId) => {
+      const failure = joinFailures.shift();
+      if (failure !== undefined) { did.push(`join ${roomId} failed`); return Promise.reject(failure); }
+      did.push(`join ${roomId}`);
+      return Promise.resolve(roomId);
+    },
     leaveRoom: (roomId) => { did.push(`leave ${roomId}`); return Promise.resolve(); },
   };
   const rooms = new NeighborRooms({
     self: 'camp.test', botLocalpart: 'hearth', client, store: memoryStore(), neighbors: () => Promise.resolve(neighbors),
     onJoined: (room) => { did.push(`welcome members to ${room.roomId}`); return Promise.resolve(); },
     log: silentLogger(),
+    retryJoinMs: 1,
   });
   return { did, rooms };
 }
@@ -65,4 +72,25 @@ describe('a neighbor\'s rooms', () => {
     await rooms.sync([]);
     assert.deepEqual(did.slice(-1), ['leave !square']);
   });
+
+  it('a join the neighbor\'s homeserver did not answer is tried again, not forgotten', async () => {
+    const { did, rooms } = world(['hood.test'], [new Error('fetch failed'), new MatrixError({ errcode: 'M_UNKNOWN', error: 'busy' }, 502)]);
+    await rooms.acceptInvite(invitation('@hearth:hood.test'));
+    assert.deepEqual(did, ['join !square failed']);
+    await waitUntil(() => did.includes('welcome members to !square'));
+    assert.deepEqual(did, ['join !square failed', 'join !square failed', 'join !square', 'welcome members to !square']);
+    rooms.stop();
+  });
+
+  it('an invitation the neighbor withdrew is forgotten', async () => {
+    const { did, rooms } = world(['hood.test'], [new MatrixError({ errcode: 'M_FORBIDDEN', error: 'You are not invited to this room.' }, 403)]);
+    await rooms.acceptInvite(invitation('@hearth:hood.test'));
+    await rooms.sync(['hood.test']);
+    assert.deepEqual(did, ['join !square failed'], 'no second try');
+    rooms.stop();
+  });
 });
+
+async function waitUntil(done: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 2));
+}
