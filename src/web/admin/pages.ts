@@ -16,10 +16,10 @@ import type { MembersStore, RemovedMembersStore } from '../../store/members-stor
 import type { OnboardingStore } from '../../store/onboarding-store.ts';
 import type { CommunityFacts } from '../../tiers/facts.ts';
 import { CSRF_FIELD } from '../csrf.ts';
-import { answerAndGo, takeFlash } from '../members/pages.ts';
+import { answerAndGo, requireMember, takeFlash } from '../members/pages.ts';
 import { day } from '../members/directory.ts';
 import type { PageKit } from '../server.ts';
-import { WebSessions, type SignedIn } from '../session/web-sessions.ts';
+import type { SignedIn } from '../session/web-sessions.ts';
 import type { WebCommands } from '../web-commands.ts';
 import { memberStates } from './member-states.ts';
 
@@ -43,11 +43,8 @@ function field(req: Request, name: string): string {
 
 /** The signed-in admin; anyone else is sent to log in, or told the page is for admins. */
 function requireAdmin(req: Request, res: Response, kit: PageKit, o: DashboardOptions): SignedIn | null {
-  const who = WebSessions.signedIn(req);
-  if (!who || !o.isMember(who.userId)) {
-    res.redirect(303, '/login');
-    return null;
-  }
+  const who = requireMember(req, res, o.isMember);
+  if (!who) return null;
   if (o.isAdmin(who.userId)) return who;
   kit.render(res, 'error', { title: 'For admins only', message: 'The dashboard is for the community\'s admins. Your own pages are in the members\' area.' }, 403);
   return null;
