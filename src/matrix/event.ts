@@ -19,11 +19,20 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 const REQUIRED_STRINGS = ['event_id', 'room_id', 'type', 'sender'] as const;
+/**
+ * The Matrix spec and Synapse cap identifiers and event types at 255 bytes,
+ * and the inbox stores them in columns of that size: a longer one would fail
+ * the whole transaction on PostgreSQL, which the homeserver would then resend
+ * forever. Such an event is malformed, and set aside like any other.
+ */
+const MAX_IDENTIFIER_BYTES = 255;
 
 export function checkEvent(value: unknown): EventCheck {
   if (!isRecord(value)) return { ok: false, reason: 'an event must be a JSON object' };
   for (const key of REQUIRED_STRINGS) {
-    if (typeof value[key] !== 'string' || value[key] === '') return { ok: false, reason: `"${key}" must be a non-empty string` };
+    const field = value[key];
+    if (typeof field !== 'string' || field === '') return { ok: false, reason: `"${key}" must be a non-empty string` };
+    if (Buffer.byteLength(field) > MAX_IDENTIFIER_BYTES) return { ok: false, reason: `"${key}" is longer than ${MAX_IDENTIFIER_BYTES} bytes` };
   }
   if (!isRecord(value.content)) return { ok: false, reason: '"content" must be an object' };
   if ('state_key' in value && typeof value.state_key !== 'string') return { ok: false, reason: '"state_key" must be a string when present' };

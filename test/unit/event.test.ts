@@ -14,6 +14,11 @@ describe('checking a pushed event', () => {
     assert.deepEqual(checkEvent({ ...good, content: 'x' }), { ok: false, reason: '"content" must be an object' });
     assert.deepEqual(checkEvent([]), { ok: false, reason: 'an event must be a JSON object' });
   });
+  it('sets aside identifiers and types longer than the 255 bytes Matrix allows, counting bytes, not characters', () => {
+    assert.deepEqual(checkEvent({ ...good, event_id: `$${'e'.repeat(255)}` }), { ok: false, reason: '"event_id" is longer than 255 bytes' });
+    assert.deepEqual(checkEvent({ ...good, type: 'é'.repeat(128) }), { ok: false, reason: '"type" is longer than 255 bytes' });
+    assert.equal(checkEvent({ ...good, room_id: `!${'r'.repeat(254)}` }).ok, true);
+  });
 });
 
 describe('retry backoff', () => {
