@@ -43,7 +43,7 @@ export function publicPages(o: PublicPagesOptions): WebPages {
     router.get('/', async (_req: Request, res: Response) => {
       const posts = (await o.posts.latest(o.postCount)).map((post) => viewOf(post));
       kit.render(res, 'public/front', {
-        title: kit.communityName,
+        title: 'Public posts, and how to join',
         feedUrl: '/feed.atom',
         description: o.description,
         serverName: o.serverName,
