@@ -30,6 +30,15 @@ export function defederationCommands(service: Defederation): Command[] {
       },
     }),
     defineCommand({
+      name: 'defederate withdraw',
+      summary: 'Drop a proposed defederation without deciding it (the members told of it are told it is off).',
+      params: [server],
+      permission: 'admin',
+      async run(context, args) {
+        return { text: await service.withdraw(args.string('server'), context.sender) };
+      },
+    }),
+    defineCommand({
       name: 'defederate now',
       summary: 'Cut a server off at once, for spam or abuse (members are told afterwards).',
       params: [server, reason],

@@ -162,6 +162,23 @@ export class Defederation {
     return (await this.decide(glob, proposal.reason, by, proposal)) + ` ${replies} member repl${replies === 1 ? 'y was' : 'ies were'} received.${early}`;
   }
 
+  /** Drops an open proposal without cutting anyone off; the members who were told of it are told it is off. */
+  async withdraw(input: string, by: string): Promise<string> {
+    const glob = this.target(input);
+    const proposal = await this.o.store.openProposal(glob);
+    if (!proposal) throw new CommandError(`There is no open proposal about ${glob}.`);
+    await this.o.store.setProposalStatus(proposal.id, 'withdrawn');
+    const report = JSON.parse(proposal.report) as ImpactReport;
+    for (const { member } of report.members) {
+      await this.o.messenger.send(member, {
+        id: `defed-withdrawn.${proposal.id}.${member}`,
+        text: `Your admin withdrew the proposal to cut this community off from ${glob}: nothing changes, and you can still reach everyone there.`,
+      });
+    }
+    this.o.log.info('defederation proposal withdrawn', { target: glob, by, told: report.members.length });
+    return `Withdrew the proposal to cut off ${glob}; nothing changes. ${report.members.length === 0 ? 'Nobody had been told of it.' : `Told ${count(report.members.length, 'member')} by DM.`}`;
+  }
+
   async decideNow(input: string, reasonText: string, by: string): Promise<string> {
     const glob = this.target(input);
     const reason = Defederation.reason(reasonText);

@@ -217,9 +217,17 @@ describe('the members\' area and the admin dashboard', () => {
       await adminCommand(CAMP, '!refederate far.test');
       await waitFor('an earlier refederation to finish', aclJobsFinished, 180_000);
     }
-    assert.match(await adminCommand(CAMP, '!defederate propose far.test "testing the dashboard"', 180_000), /Impact of cutting off far\.test/);
+    const propose = '!defederate propose far.test "testing the dashboard"';
+    assert.match(await adminCommand(CAMP, propose, 180_000), /Impact of cutting off far\.test/);
     await page.goto(`${webBase()}/admin/defederation`);
     const proposal = page.locator('article.proposal', { hasText: 'far.test' });
+    await proposal.locator('button', { hasText: 'Withdraw the proposal' }).click();
+    assert.match(await page.textContent('#answer') ?? '', /Withdrew the proposal to cut off far\.test; nothing changes\./);
+    assert.equal(await page.locator('article.proposal').count(), 0);
+    await adminRoomShows('@admin:camp.test on the web dashboard: !defederate withdraw far.test\nWithdrew the proposal');
+
+    assert.match(await adminCommand(CAMP, propose, 180_000), /Impact of cutting off far\.test/);
+    await page.reload();
     assert.match(await proposal.textContent() ?? '', /Reason: testing the dashboard/);
     await screenshots(page, SHOTS, '07-dashboard-defederation');
     await proposal.locator('button', { hasText: 'Defederate far.test' }).click();

@@ -111,6 +111,7 @@ export function dashboardPages(o: DashboardOptions) {
     });
     action('/admin/defederation/propose', '/admin/defederation', (req) => ({ name: 'defederate propose', words: [field(req, 'server'), field(req, 'reason')] }));
     action('/admin/defederation/confirm', '/admin/defederation', (req) => ({ name: 'defederate confirm', words: [field(req, 'server')] }));
+    action('/admin/defederation/withdraw', '/admin/defederation', (req) => ({ name: 'defederate withdraw', words: [field(req, 'server')] }));
     action('/admin/defederation/now', '/admin/defederation', (req) => ({ name: 'defederate now', words: [field(req, 'server'), field(req, 'reason')] }));
     action('/admin/defederation/refederate', '/admin/defederation', (req) => ({ name: 'refederate', words: [field(req, 'server')] }));
 
