@@ -150,7 +150,7 @@ describe('the members\' area and the admin dashboard', () => {
     assert.equal(await overflowsPhone(page), false);
     await screenshots(page, SHOTS, '02-whos-who');
 
-    await page.click('text=Rooms');
+    await page.click('nav.area a[href="/members/rooms"]');
     assert.equal(await page.textContent('h1'), 'Rooms');
     const square = await managedRoom(CAMP, 'public_square');
     const timeline = await managedRoom(CAMP, 'local_timeline');
@@ -187,7 +187,7 @@ describe('the members\' area and the admin dashboard', () => {
 
   it('the admin makes an invitation on the dashboard; the link is shown, and the admin room shows the action', async () => {
     await logIn(page, 'admin', 'admin-password');
-    await page.click('nav >> text=Dashboard');
+    await page.click('nav.area a[href="/admin"]');
     assert.equal(await page.textContent('h1'), 'Invitations');
     await page.fill('#note', 'Sam from the bee club');
     await page.click('main form.grid button[type=submit]');
