@@ -11,6 +11,7 @@ import { checkEvent } from '../event.ts';
 import { sendMatrixError } from './errors.ts';
 import { isEmpty, readDeviceChanges, type DeviceChanges } from './device-changes.ts';
 import { ackFaultsFromEnvironment, type AckFaults } from './fault-hook.ts';
+import { OutageLog } from '../../logging/outage.ts';
 
 export interface TransactionHandlerOptions {
   inbox: InboxStore;
@@ -41,8 +42,14 @@ function toIncoming(raw: unknown): IncomingEvent {
   };
 }
 
+/** How many of a transaction's malformed events its log line names. */
+const LOGGED_REJECTIONS = 3;
+
 export function handleTransaction(options: TransactionHandlerOptions) {
   const faults = options.faults === undefined ? ackFaultsFromEnvironment() : options.faults;
+  // The homeserver resends a refused transaction again and again while the
+  // database is out: the outage is logged when it starts and when it ends.
+  const outage = new OutageLog(options.log, 'recording the homeserver\'s transactions');
   return async (req: Request<{ txnId: string }>, res: Response): Promise<void> => {
     const { txnId } = req.params;
     const body: unknown = req.body;
@@ -51,8 +58,11 @@ export function handleTransaction(options: TransactionHandlerOptions) {
       return;
     }
     const events = ((body as { events: unknown[] }).events).map(toIncoming);
-    for (const rejected of events.filter((e) => e.rejection)) {
-      options.log.warn('set aside a malformed event', { txn_id: txnId, event_id: rejected.eventId, reason: rejected.rejection });
+    const rejected = events.filter((e) => e.rejection);
+    // One line per transaction, however many events it holds: each one is kept, with its reason, in the inbox.
+    if (rejected.length > 0) {
+      const first = rejected.slice(0, LOGGED_REJECTIONS).map((e) => ({ event_id: e.eventId, reason: e.rejection }));
+      options.log.warn('set aside malformed events', { txn_id: txnId, count: rejected.length, first });
     }
     try {
       if (options.absorbDeviceChanges) {
@@ -61,6 +71,7 @@ export function handleTransaction(options: TransactionHandlerOptions) {
         if (!isEmpty(changes)) await options.absorbDeviceChanges(changes);
       }
       const outcome = await options.inbox.recordTransaction(txnId, events, options.now());
+      outage.succeeded({ txn_id: txnId });
       options.log.debug('transaction received', { txn_id: txnId, events: events.length, outcome });
       faults?.at('before-answer', events);
       // 'finish': the answer has left for the homeserver, so a crash now comes after it.
@@ -68,7 +79,7 @@ export function handleTransaction(options: TransactionHandlerOptions) {
       res.status(200).json({});
       if (outcome === 'recorded') options.onRecorded();
     } catch (error) {
-      options.log.error('could not record a transaction; the homeserver will retry it', { txn_id: txnId, error });
+      outage.failed(error, { txn_id: txnId });
       sendMatrixError(res, 500, 'M_UNKNOWN', 'Hearth could not record this transaction; retry later');
     }
   };

@@ -1,0 +1,77 @@
+// What the transaction listener writes to the log when the homeserver's
+// transactions cannot be recorded, or hold malformed events: a bounded number
+// of lines, however often the homeserver resends and however many events.
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { describe, it } from 'node:test';
+import type { Logger } from '../../src/logging/logger.ts';
+import { createAppserviceApp } from '../../src/matrix/appservice/server.ts';
+import type { IncomingEvent, InboxStore } from '../../src/store/inbox-store.ts';
+import { messageEvent, pushTransaction } from '../support/homeserver-push.ts';
+import { MemoryInboxStore } from '../support/memory-inbox-store.ts';
+
+interface Line { level: string; message: string; fields: Record<string, unknown> }
+
+function recordingLogger(lines: Line[]): Logger {
+  const at = (level: string) => (message: string, fields: Record<string, unknown> = {}): void => { lines.push({ level, message, fields }); };
+  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
+  return logger;
+}
+
+async function listener(inbox: InboxStore, lines: Line[]): Promise<{ url: string; close: () => void }> {
+  const app = createAppserviceApp({
+    hsToken: 'h'.repeat(64), acceptLegacyQueryToken: false, maxBodyBytes: 1 << 20, inbox, log: recordingLogger(lines), onRecorded: () => undefined,
+    health: () => ({ status: 'ok', bot_user_id: '@hearth:camp.test', admin_room_id: null }),
+  });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => { server.close(); } };
+}
+
+class DatabaseThatIsDown extends MemoryInboxStore {
+  down = true;
+
+  override recordTransaction(txnId: string, events: readonly IncomingEvent[]): Promise<'recorded' | 'duplicate'> {
+    return this.down ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')) : super.recordTransaction(txnId, events);
+  }
+}
+
+describe('the transaction listener\'s log', () => {
+  it('logs a database outage once when it starts and once when it ends, however often the homeserver resends', async () => {
+    const flaky = new DatabaseThatIsDown();
+    const lines: Line[] = [];
+    const { url, close } = await listener(flaky, lines);
+    try {
+      const event = messageEvent('kept');
+      for (let i = 0; i < 5; i++) assert.equal((await pushTransaction(url, 't1', [event], { token: 'h'.repeat(64) })).status, 500);
+      flaky.down = false;
+      assert.equal((await pushTransaction(url, 't1', [event], { token: 'h'.repeat(64) })).status, 200);
+    } finally {
+      close();
+    }
+    const told = lines.filter((line) => line.level !== 'debug');
+    assert.deepEqual(told.map((line) => [line.level, line.message]), [
+      ['error', 'recording the homeserver\'s transactions is failing; trying again until it works, and saying so once it does'],
+      ['info', 'recording the homeserver\'s transactions works again'],
+    ]);
+    assert.equal(told[0]?.fields.error, 'connect ECONNREFUSED 127.0.0.1:5432');
+    assert.equal(told[1]?.fields.failures, 5);
+  });
+
+  it('sets aside 10,000 malformed events with one warning that counts them and names the first few', async () => {
+    const lines: Line[] = [];
+    const { url, close } = await listener(new MemoryInboxStore(), lines);
+    try {
+      const answer = await pushTransaction(url, 't2', Array.from({ length: 10_000 }, (_, i) => ({ event_id: i })), { token: 'h'.repeat(64) });
+      assert.equal(answer.status, 200);
+    } finally {
+      close();
+    }
+    const warnings = lines.filter((line) => line.level === 'warn');
+    assert.equal(warnings.length, 1);
+    const [warning] = warnings;
+    assert.equal(warning?.message, 'set aside malformed events');
+    assert.equal(warning.fields.count, 10_000);
+    assert.equal((warning.fields.first as unknown[]).length, 3);
+  });
+});
