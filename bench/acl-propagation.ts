@@ -29,8 +29,15 @@ export async function ensureRooms(): Promise<string[]> {
   return federatingRooms();
 }
 
+/** Ten minutes: far beyond any propagation; past it the run fails instead of hanging the others. */
+const STUCK_MS = 600_000;
+
 async function timeUntil(done: () => Promise<boolean>, pollMs = 20): Promise<void> {
-  while (!(await done())) await new Promise((r) => setTimeout(r, pollMs));
+  const started = performance.now();
+  while (!(await done())) {
+    if (performance.now() - started > STUCK_MS) throw new Error(`still waiting after ${STUCK_MS / 1000} s`);
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
 }
 
 /**

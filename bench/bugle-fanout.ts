@@ -21,13 +21,19 @@ function bugleUser(server: string): string {
   return `@hearth_bugle:${server}`;
 }
 
+/** Fills the community up to 100 members; returns a sender Hearth already knows as a member. */
 export async function ensureMembers(serverName: string): Promise<Member> {
   const known = async (): Promise<number> => Number((await hearthSql<{ n: string }>(serverName, 'select count(*) as n from members'))[0]?.n);
-  const missing = Math.max(0, MEMBERS - (await known()));
-  const created = await Promise.all(Array.from({ length: missing }, (_, i) => Member.register(serverName, `fan${i}`)));
-  await waitFor('Hearth to know every member', async () => (await known()) >= MEMBERS, 120_000);
-  return created[0] ?? Member.register(serverName, 'fan-sender');
+  const sender = await Member.register(serverName, 'fan-sender');
+  const missing = Math.max(0, MEMBERS - 1 - (await known()));
+  await Promise.all(Array.from({ length: missing }, (_, i) => Member.register(serverName, `fan${i}`)));
+  const senderKnown = async (): Promise<boolean> => (await hearthSql(serverName, 'select 1 from members where user_id = ?', [sender.userId])).length === 1;
+  await waitFor('Hearth to know every member', async () => (await known()) >= MEMBERS && (await senderKnown()), 120_000);
+  return sender;
 }
+
+/** A broadcast that has not finished in five minutes is stuck: the benchmark fails rather than wait for ever. */
+const BROADCAST_TIMEOUT_MS = 300_000;
 
 export async function broadcast(serverName: string, sender: Member, room: string, text: string): Promise<number> {
   await sender.waitForReply(room, bugleUser(serverName), await sender.send(room, `!bugle ${text}`));
@@ -36,7 +42,10 @@ export async function broadcast(serverName: string, sender: Member, room: string
   const finished = async (): Promise<boolean> =>
     Number((await hearthSql<{ n: string }>(serverName, 'select count(*) as n from bugle_broadcasts where body = ? and finished_at is not null', [text]))[0]?.n) === 1;
   // A tight poll: the baseline is only a second or so, and a coarse one would add to Hearth's time.
-  while (!(await finished())) await new Promise((resolve) => setTimeout(resolve, 10));
+  while (!(await finished())) {
+    if (performance.now() - started > BROADCAST_TIMEOUT_MS) throw new Error(`the broadcast "${text}" did not finish within ${BROADCAST_TIMEOUT_MS / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
   return performance.now() - started;
 }
 

@@ -9,6 +9,12 @@ import { Member, waitFor } from '../test/support/member.ts';
 import type { Trial } from './runner.ts';
 
 const SERVERS = ['camp.test', 'hood.test', 'glen.test'];
+/** Five minutes: far beyond any convergence; past it the run fails instead of hanging the others. */
+const STUCK_MS = 300_000;
+
+function checkNotStuck(started: number, what: string): void {
+  if (performance.now() - started > STUCK_MS) throw new Error(`${what}: still waiting after ${STUCK_MS / 1000} s`);
+}
 
 async function allows(server: string, target: string): Promise<boolean> {
   const acl = await botByHand(server).state(await managedRoom(server, 'neighborhood_square'), 'm.room.server_acl');
@@ -43,6 +49,7 @@ async function decidingVoteMs(): Promise<number> {
   for (;;) {
     const done = await Promise.all(SERVERS.map((s) => allows(s, 'glen.test')));
     if (done.every(Boolean)) return performance.now() - started;
+    checkNotStuck(started, 'the deciding vote');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
@@ -55,6 +62,7 @@ async function oneStateEventMs(council: string): Promise<number> {
   for (;;) {
     const seen = await glen.state(council, 'org.hearth.bench', key).then(() => true, () => false);
     if (seen) return performance.now() - started;
+    checkNotStuck(started, 'one state event');
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
