@@ -10,10 +10,11 @@ import type { Database } from '../../store/database.ts';
 import type { ManagedRoomsStore } from '../../store/managed-rooms-store.ts';
 import { createWebOptOutsStore } from '../../store/web-opt-outs-store.ts';
 import { loadCodeOfConduct } from '../../onboarding/texts.ts';
-import type { WebPages } from '../server.ts';
+import type { PageKit, WebPages } from '../server.ts';
+import type { Router } from 'express';
 import { webCommands } from './commands.ts';
 import { WebOptOuts } from './opt-outs.ts';
-import { publicPages } from './pages.ts';
+import type { PublicPagesOptions } from './pages.ts';
 import { PublicPosts } from './public-posts.ts';
 import { homeserverPostReader } from './reader.ts';
 
@@ -57,7 +58,7 @@ export function createPublicWeb(o: PublicWebOptions): PublicWeb {
   return {
     commands: webCommands(optOuts, config.web.enabled ? `${baseUrl}/` : null),
     webPages: config.web.enabled
-      ? [publicPages({
+      ? [loadedWithTheListener({
         posts, reader, baseUrl,
         description: config.community.description,
         codeOfConductHtml: loadCodeOfConduct(config)?.html ?? null,
@@ -71,5 +72,21 @@ export function createPublicWeb(o: PublicWebOptions): PublicWeb {
       router.on('m.room.message', forget);
       router.on('m.room.redaction', forget);
     },
+  };
+}
+
+/**
+ * The pages' modules (the HTML sanitiser among them) load when the web
+ * listener starts, so a Hearth with web off never carries them. Requests
+ * wait for them at the gate; a failed load reaches every request as its
+ * error, so it is logged and shown with an error id.
+ */
+function loadedWithTheListener(options: PublicPagesOptions): WebPages {
+  return (router: Router, kit: PageKit) => {
+    const loaded = import('./pages.ts').then(({ publicPages }) => { publicPages(options)(router, kit); });
+    const failure = loaded.then(() => null, (error: unknown) => error);
+    router.use((_req, _res, next) => {
+      void failure.then((error) => { next(error ?? undefined); });
+    });
   };
 }
