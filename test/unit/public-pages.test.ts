@@ -22,6 +22,7 @@ function shown(eventId: string, body: string, extra: Partial<ShownPost> = {}): S
   return {
     roomId: '!square:camp.test', eventId, sender: '@alice:camp.test', sentAt: Date.UTC(2026, 11, 1, 12, 0), kind: 'text', body, html: null,
     image: null, edited: false, author: 'Alice <3', roomName: 'Public square', ...extra,
+    updatedAt: extra.updatedAt ?? extra.sentAt ?? Date.UTC(2026, 11, 1, 12, 0),
   };
 }
 
@@ -141,6 +142,7 @@ describe('the public pages', () => {
     assert.equal(entries[0].content?.value, `<p><img src="${BASE}/posts/!square%3Acamp.test/%24picture/image/0" alt="cat.png"></p>`);
     assert.equal(entries[1]?.content?.value, '<p>Hello <strong>world</strong> &amp; <a rel="nofollow noopener noreferrer ugc">friends</a></p>');
     assert.equal(feed.updated, '2026-12-01T13:00:00.000Z');
+    assert.equal(entries[2]?.published, '2026-12-01T11:00:00.000Z');
   });
 });
 
@@ -154,7 +156,7 @@ describe('the Atom feed', () => {
   it('escapes markup and leaves out characters XML cannot hold', () => {
     const xml = atomFeed({
       title: 'Camp & <co>', subtitle: 's', homeUrl: `${BASE}/`, selfUrl: `${BASE}/feed.atom`, now: 0,
-      entries: [{ url: `${BASE}/posts/a?b=1&c=2`, title: 'bell\u0007 "quoted"', author: 'A', updatedAt: 0, html: '<p>x</p>]]>' }],
+      entries: [{ url: `${BASE}/posts/a?b=1&c=2`, title: 'bell\u0007 "quoted"', author: 'A', publishedAt: 0, updatedAt: 0, html: '<p>x</p>]]>' }],
     });
     assert.ok(!xml.includes('\u0007'));
     const feed = parseAtomFeed(xml);

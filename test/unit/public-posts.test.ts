@@ -49,13 +49,15 @@ describe('choosing the posts of a room', () => {
   });
 
   it('shows the author\'s latest edit, and ignores an edit by anyone else', () => {
-    const edit = (sender: string, body: string): Record<string, unknown> => ({ 'm.relations': { 'm.replace': { sender, content: { 'm.new_content': { msgtype: 'm.text', body } } } } });
+    const edit = (sender: string, body: string): Record<string, unknown> => ({ 'm.relations': { 'm.replace': { sender, origin_server_ts: 99_000_000, content: { 'm.new_content': { msgtype: 'm.text', body } } } } });
     const own = postOf('!r:camp.test', message('@alice:camp.test', 'typo', { unsigned: edit('@alice:camp.test', 'fixed') }), member);
     const other = postOf('!r:camp.test', message('@alice:camp.test', 'mine', { unsigned: edit('@bob:camp.test', 'hijacked') }), member);
     assert.equal(own?.body, 'fixed');
     assert.equal(own.edited, true);
+    assert.equal(own.updatedAt, 99_000_000, 'the feed says when it changed');
     assert.equal(other?.body, 'mine');
     assert.equal(other.edited, false);
+    assert.equal(other.updatedAt, other.sentAt);
   });
 
   it('leaves out the quoted original of a reply', () => {

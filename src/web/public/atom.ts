@@ -8,6 +8,7 @@ export interface FeedEntry {
   url: string;
   title: string;
   author: string;
+  publishedAt: number;
   updatedAt: number;
   /** Sanitised HTML; it goes into the XML escaped, as type="html" says. */
   html: string;
@@ -42,6 +43,7 @@ function entryXml(entry: FeedEntry): string {
     '  <entry>',
     `    <id>${xmlEscape(entry.url)}</id>`,
     `    <title type="text">${xmlEscape(entry.title)}</title>`,
+    `    <published>${date(entry.publishedAt)}</published>`,
     `    <updated>${date(entry.updatedAt)}</updated>`,
     `    <author><name>${xmlEscape(entry.author)}</name></author>`,
     `    <link rel="alternate" type="text/html" href="${xmlEscape(entry.url)}"/>`,

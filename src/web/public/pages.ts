@@ -62,7 +62,7 @@ export function publicPages(o: PublicPagesOptions): WebPages {
         now: Date.now(),
         entries: posts.map((post) => {
           const view = viewOf(post, o.baseUrl);
-          return { url: `${o.baseUrl}${view.path}`, title: titleFor(view), author: view.author, updatedAt: post.sentAt, html: feedEntryHtml(view) };
+          return { url: `${o.baseUrl}${view.path}`, title: titleFor(view), author: view.author, publishedAt: post.sentAt, updatedAt: post.updatedAt, html: feedEntryHtml(view) };
         }),
       });
       // Readers poll; a short cache spares the homeserver, and a post taken down is gone within the minute.

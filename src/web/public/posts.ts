@@ -34,6 +34,8 @@ export interface Post {
   html: string | null;
   image: PostImage | null;
   edited: boolean;
+  /** When the post last changed: its latest edit's time, or when it was sent. */
+  updatedAt: number;
 }
 
 const KINDS: Readonly<Record<string, Post['kind']>> = { 'm.text': 'text', 'm.emote': 'emote', 'm.image': 'image' };
@@ -51,14 +53,14 @@ function isEdit(event: RoomEvent): boolean {
 }
 
 /** The content an edit by the sender made current, as the homeserver bundles it; else the event's own. */
-function currentContent(event: RoomEvent): { content: Record<string, unknown>; edited: boolean } {
+function currentContent(event: RoomEvent): { content: Record<string, unknown>; editedAt: number | null } {
   const replacement = record(record(record(event.unsigned)?.['m.relations'])?.['m.replace']);
   const newContent = record(record(replacement?.content)?.['m.new_content']);
   // Only the author's own edit counts: the homeserver bundles any m.replace, and a client checks the sender.
   if (replacement && newContent && replacement.sender === event.sender && replacement.redacted_because === undefined) {
-    return { content: newContent, edited: true };
+    return { content: newContent, editedAt: typeof replacement.origin_server_ts === 'number' ? replacement.origin_server_ts : event.origin_server_ts };
   }
-  return { content: event.content, edited: false };
+  return { content: event.content, editedAt: null };
 }
 
 /** A reply's plain body starts with the quoted original ("> <@alice…> …") and a blank line. */
@@ -79,7 +81,7 @@ function imageOf(content: Record<string, unknown>, body: string): PostImage | nu
 /** The post an event is, or null when the pages never show it. */
 export function postOf(roomId: string, event: RoomEvent, isShownAuthor: (userId: string) => boolean): Post | null {
   if (event.type !== 'm.room.message' || isRedacted(event) || isEdit(event) || !isShownAuthor(event.sender)) return null;
-  const { content, edited } = currentContent(event);
+  const { content, editedAt } = currentContent(event);
   const kind = typeof content.msgtype === 'string' ? KINDS[content.msgtype] : undefined;
   if (!kind || typeof content.body !== 'string') return null;
   const isReply = record(record(event.content['m.relates_to'])?.['m.in_reply_to']) !== null;
@@ -87,7 +89,10 @@ export function postOf(roomId: string, event: RoomEvent, isShownAuthor: (userId:
   const image = kind === 'image' ? imageOf(content, content.body) : null;
   if (kind === 'image' && !image) return null;
   const body = withoutReplyFallback(content.body, isReply);
-  return { roomId, eventId: event.event_id, sender: event.sender, sentAt: event.origin_server_ts, kind, body, html, image, edited };
+  return {
+    roomId, eventId: event.event_id, sender: event.sender, sentAt: event.origin_server_ts, kind, body, html, image,
+    edited: editedAt !== null, updatedAt: Math.max(editedAt ?? 0, event.origin_server_ts),
+  };
 }
 
 /** The posts among a room's events, newest first. */
