@@ -2,6 +2,7 @@
 // changing them, and the events that carry them. A server only ever writes
 // two state events, both keyed by its own bot's user ID, so every change
 // rewrites one of them whole.
+import type { DesiredState } from '../room-state/writer.ts';
 import {
   botUserId,
   checkMembership,
@@ -16,12 +17,8 @@ import {
   type VotesContent,
 } from './events.ts';
 
-/** A state event to send as this server's bot; its state key is always the bot's user ID. */
-export interface OutgoingState {
-  type: string;
-  stateKey: string;
-  content: Record<string, unknown>;
-}
+/** A state event this server's bot wants in a council, handed to the writer of room state; its state key is always the bot's user ID. */
+export type OutgoingState = DesiredState;
 
 function own(state: readonly CouncilStateEvent[], type: string, self: string, botLocalpart: string): CouncilStateEvent | undefined {
   const bot = botUserId(botLocalpart, self);
