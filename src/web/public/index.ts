@@ -31,7 +31,7 @@ export interface PublicWebOptions {
   config: Config;
   db: Database;
   /** The process's one managed rooms store: its tier changes reach the pages at once. */
-  rooms: ManagedRoomsStore;
+  rooms: Pick<ManagedRoomsStore, 'all' | 'byRoomId'>;
   isMember: (userId: string) => boolean;
   requestSignal: () => AbortSignal;
 }
