@@ -276,6 +276,7 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
       return adminRoomId ?? '';
     },
     stop: async () => {
+      neighborRooms.stop();
       await membersArea.stop();
       await members.stop();
       await onboarding.stop();

@@ -29,6 +29,19 @@ export interface NeighborRoomsOptions {
 }
 
 const RETRY_JOIN_MS = 30_000;
+const MAX_RETRY_JOIN_MS = 3_600_000;
+
+/**
+ * Whether a failed join of a neighbor's room may succeed later: the homeserver
+ * did not answer or said "not now", or the room's ACL does not admit this
+ * server yet. Both Hearths derive the neighborhood from the same council, a
+ * moment apart, and the other homeserver may check its ACL a moment behind
+ * the write that admitted this server.
+ */
+function worthRetrying(error: unknown): boolean {
+  const refusal = permanentRefusal(error);
+  return refusal === null || (refusal.httpStatus === 403 && /server is banned from room/i.test(refusal.data.error ?? ''));
+}
 
 /**
  * The server and creation key of an invitation from another server's Hearth
@@ -59,6 +72,7 @@ function strippedCreate(stripped: unknown): { sender: unknown; content: Record<s
 export class NeighborRooms {
   private readonly o: NeighborRoomsOptions;
   private retryTimer: NodeJS.Timeout | null = null;
+  private readonly failedJoins = new Map<string, number>();
   private stopped = false;
 
   constructor(options: NeighborRoomsOptions) {
@@ -92,28 +106,32 @@ export class NeighborRooms {
     try {
       await this.o.client.joinRoom(room.roomId, [room.server]);
     } catch (error) {
-      if (permanentRefusal(error) !== null) {
+      if (!worthRetrying(error)) {
         // Withdrawn, or the room is gone: nothing to join, and nothing to wait for.
         this.o.log.warn('could not join a neighbor\'s room; forgetting the invitation', { room_id: room.roomId, server: room.server, error: errorText(error) });
         await this.o.store.forget(room.roomId);
         return;
       }
-      // A homeserver that did not answer, or answered "not now": forgetting would leave this
-      // community out of the room for good, since the neighbor's Hearth sees its bot invited.
-      this.o.log.warn('could not join a neighbor\'s room yet; trying again', { room_id: room.roomId, server: room.server, retry_in_ms: this.retryJoinMs(), error: errorText(error) });
-      this.retryLater();
+      // Forgetting would leave this community out of the room for good: the neighbor's Hearth sees its bot invited.
+      const delay = this.retryDelayMs(room.roomId);
+      this.o.log.warn('could not join a neighbor\'s room yet; trying again', { room_id: room.roomId, server: room.server, retry_in_ms: delay, error: errorText(error) });
+      this.retryLater(delay);
       return;
     }
+    this.failedJoins.delete(room.roomId);
     await this.o.store.markJoined(room.roomId, this.now());
     this.o.log.info('joined a neighbor\'s room', { room_id: room.roomId, server: room.server });
     await this.o.onJoined({ ...room, status: 'joined' });
   }
 
-  private retryJoinMs(): number {
-    return this.o.retryJoinMs ?? RETRY_JOIN_MS;
+  /** Doubles with each failure of the same room's join, up to an hour. */
+  private retryDelayMs(roomId: string): number {
+    const failures = (this.failedJoins.get(roomId) ?? 0) + 1;
+    this.failedJoins.set(roomId, failures);
+    return Math.min((this.o.retryJoinMs ?? RETRY_JOIN_MS) * 2 ** Math.min(failures - 1, 10), MAX_RETRY_JOIN_MS);
   }
 
-  private retryLater(): void {
+  private retryLater(delayMs: number): void {
     if (this.retryTimer || this.stopped) return;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
@@ -122,7 +140,7 @@ export class NeighborRooms {
         .catch((error: unknown) => {
           this.o.log.error('could not retry joining neighbors\' rooms; the next change of the neighborhood or start tries again', { error: errorText(error) });
         });
-    }, this.retryJoinMs());
+    }, delayMs);
   }
 
   /** No more retries: what is still owed waits for the next start. */

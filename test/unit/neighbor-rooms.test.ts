@@ -82,6 +82,14 @@ describe('a neighbor\'s rooms', () => {
     rooms.stop();
   });
 
+  it('a room whose ACL does not admit this server yet is tried again', async () => {
+    const { did, rooms } = world(['hood.test'], [new MatrixError({ errcode: 'M_FORBIDDEN', error: 'Server is banned from room' }, 403)]);
+    await rooms.acceptInvite(invitation('@hearth:hood.test'));
+    await waitUntil(() => did.includes('welcome members to !square'));
+    assert.deepEqual(did, ['join !square failed', 'join !square', 'welcome members to !square']);
+    rooms.stop();
+  });
+
   it('an invitation the neighbor withdrew is forgotten', async () => {
     const { did, rooms } = world(['hood.test'], [new MatrixError({ errcode: 'M_FORBIDDEN', error: 'You are not invited to this room.' }, 403)]);
     await rooms.acceptInvite(invitation('@hearth:hood.test'));
