@@ -75,3 +75,31 @@ describe('the transaction listener\'s log', () => {
     assert.equal((warning.fields.first as unknown[]).length, 3);
   });
 });
+
+/** Keeps the events exactly as the listener hands them over, rejections included. */
+class RecordingInbox extends MemoryInboxStore {
+  readonly recorded: IncomingEvent[] = [];
+
+  override recordTransaction(txnId: string, events: readonly IncomingEvent[]): Promise<'recorded' | 'duplicate'> {
+    this.recorded.push(...events);
+    return super.recordTransaction(txnId, events);
+  }
+}
+
+describe('an event nested deeper than can be stored', () => {
+  it('is set aside as malformed, and the rest of its transaction is recorded', async () => {
+    const lines: Line[] = [];
+    const inbox = new RecordingInbox();
+    const { url, close } = await listener(inbox, lines);
+    const fine = messageEvent('!help');
+    const deep = `{"event_id":"$deep","room_id":"!r:camp.test","type":"m.room.message","sender":"@a:camp.test","origin_server_ts":1,"content":${'{"a":'.repeat(50_000)}{}${'}'.repeat(50_000)}}`;
+    try {
+      const answer = await pushTransaction(url, 't3', [], { token: 'h'.repeat(64), rawBody: `{"events":[${JSON.stringify(fine)},${deep}]}` });
+      assert.equal(answer.status, 200);
+    } finally {
+      close();
+    }
+    assert.deepEqual(inbox.recorded.map((event) => [event.eventId === fine.event_id, event.rejection]), [[true, undefined], [false, 'nested too deeply to be stored']]);
+    assert.equal(lines.find((line) => line.level === 'warn')?.fields.count, 1);
+  });
+});

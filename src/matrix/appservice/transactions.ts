@@ -24,21 +24,39 @@ export interface TransactionHandlerOptions {
   faults?: AckFaults | null;
 }
 
+/**
+ * The JSON text to store, or null for a value nested deeper than
+ * JSON.stringify's stack allows (thousands of levels; the homeserver's own
+ * parser refuses far less). JSON.parse takes such a body, so without this
+ * one event would fail its whole transaction, which would then be resent forever.
+ */
+function storable(value: unknown): string | null {
+  try {
+    return JSON.stringify(value);
+  } catch (error) {
+    if (error instanceof RangeError) return null;
+    throw error;
+  }
+}
+
+const TOO_DEEP = 'nested too deeply to be stored';
+
 function toIncoming(raw: unknown): IncomingEvent {
   const checked = checkEvent(raw);
-  if (checked.ok) {
+  const json = storable(raw);
+  if (checked.ok && json !== null) {
     const e = checked.event;
-    return { eventId: e.event_id, roomId: e.room_id, type: e.type, sender: e.sender, json: JSON.stringify(e) };
+    return { eventId: e.event_id, roomId: e.room_id, type: e.type, sender: e.sender, json };
   }
-  const json = JSON.stringify(raw);
+  const kept = json ?? JSON.stringify({ unstored: TOO_DEEP });
   return {
     // Named by its content, not its place: txnIds are reused after a homeserver restart.
-    eventId: `invalid:${createHash('sha256').update(json).digest('hex').slice(0, 32)}`,
+    eventId: `invalid:${createHash('sha256').update(kept).digest('hex').slice(0, 32)}`,
     roomId: null,
     type: null,
     sender: null,
-    json,
-    rejection: checked.reason,
+    json: kept,
+    rejection: checked.ok ? TOO_DEEP : checked.reason,
   };
 }
 
