@@ -108,6 +108,8 @@ describe('the public web pages', () => {
     for (const line of secretLines()) assert.ok(!body.includes(line), `the front page never shows ${line}`);
     assert.ok(body.includes(`Alice Webb ${tag}`), 'posts name their author');
     assert.match(body, /ask a member for an invitation/);
+    const squareLink = await page.locator('#rooms + p + ul a', { hasText: 'Public square' }).getAttribute('href');
+    assert.equal(squareLink, `https://matrix.to/#/${encodeURIComponent(posted.publicSquare.roomId)}?via=${CAMP}`, 'the public square, to read along in a Matrix app');
     assert.equal(await page.locator('h1').count(), 1);
     assert.equal(await overflowsPhone(page), false, 'the front page fits a phone');
     await screenshots(page, 'public-web', 'front');
@@ -193,6 +195,8 @@ describe('the public web pages', () => {
     const response = await fetch(`${webBase()}/`);
     const html = await response.text();
     assert.doesNotMatch(response.headers.get('content-security-policy') ?? '', /script-src/);
-    assert.doesNotMatch(html, /<script|(src|href)="(https?:)?\/\//);
+    assert.doesNotMatch(html, /<script|src="(https?:)?\/\//);
+    const outside = new Set([...html.matchAll(/href="(https?:)?\/\/([^/"]+)/g)].map((m) => m[2]));
+    for (const host of outside) assert.equal(host, 'matrix.to', 'the only links elsewhere join a public room');
   });
 });

@@ -47,6 +47,7 @@ describe('the public pages', () => {
         posts: {
           latest: (limit) => Promise.resolve(POSTS.slice(0, limit)),
           post: (roomId, eventId) => Promise.resolve(POSTS.find((p) => p.roomId === roomId && p.eventId === eventId) ?? null),
+          publicRooms: () => Promise.resolve([{ creationKey: 'public_square', roomId: '!square:camp.test', role: 'public_square', tier: 'public', name: 'Public square', encrypted: false, requestedBy: null, createdAt: 0 }]),
         },
         reader: {
           thumbnail: (mxc) => {
@@ -80,6 +81,7 @@ describe('the public pages', () => {
     assert.match(html, /<img src="\/posts\/!square%3Acamp\.test\/%24picture\/image\/0" alt="cat\.png" width="640" height="480"/);
     assert.match(html, /<a href="\/posts\/!square%3Acamp\.test\/%24plain"/);
     assert.match(html, /Alice &lt;3/);
+    assert.match(html, /<a href="https:\/\/matrix\.to\/#\/!square%3Acamp\.test\?via=camp\.test">Public square<\/a>/);
     assert.match(html, /<link rel="alternate" type="application\/atom\+xml" title="Test Camp" href="\/feed.atom">/);
   });
 
@@ -88,7 +90,8 @@ describe('the public pages', () => {
     const html = await response.text();
     assert.doesNotMatch(response.headers.get('content-security-policy') ?? '', /script-src/);
     assert.doesNotMatch(html, /<script|javascript:|onerror=|onclick=/i);
-    assert.doesNotMatch(html, /(src|href)="(https?:)?\/\//);
+    assert.doesNotMatch(html, /src="(https?:)?\/\//, 'nothing is loaded from elsewhere');
+    assert.deepEqual([...html.matchAll(/href="(https?:)?\/\/([^/"]+)/g)].map((m) => m[2]), ['matrix.to'], 'the only outside link: the public room, to join it');
   });
 
   it('shows a post on its own page at its permalink', async () => {

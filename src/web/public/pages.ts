@@ -11,7 +11,7 @@ import type { PublicPosts, ShownPost } from './public-posts.ts';
 import type { PostReader } from './reader.ts';
 
 export interface PublicPagesOptions {
-  posts: Pick<PublicPosts, 'latest' | 'post'>;
+  posts: Pick<PublicPosts, 'latest' | 'post' | 'publicRooms'>;
   reader: Pick<PostReader, 'thumbnail'>;
   /** web.public_base_url, without a trailing slash. */
   baseUrl: string;
@@ -42,6 +42,11 @@ export function publicPages(o: PublicPagesOptions): WebPages {
   return (router: Router, kit: PageKit) => {
     router.get('/', async (_req: Request, res: Response) => {
       const posts = (await o.posts.latest(o.postCount)).map((post) => viewOf(post));
+      // Only public rooms: anyone may join them, from any server, to read along in a Matrix app.
+      const rooms = (await o.posts.publicRooms()).map((room) => ({
+        name: room.name,
+        link: `https://matrix.to/#/${encodeURIComponent(room.roomId)}?via=${encodeURIComponent(o.serverName)}`,
+      }));
       kit.render(res, 'public/front', {
         title: 'Public posts, and how to join',
         feedUrl: '/feed.atom',
@@ -49,6 +54,7 @@ export function publicPages(o: PublicPagesOptions): WebPages {
         serverName: o.serverName,
         cocHtml: o.codeOfConductHtml,
         posts,
+        rooms,
       });
     });
 
