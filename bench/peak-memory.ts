@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { hearthSql } from '../test/support/hearth.ts';
 import { waitFor } from '../test/support/member.ts';
 import { ensureRooms, hearthMs, hearthSettled } from './acl-propagation.ts';
-import { broadcast, ensureMembers } from './bugle-fanout.ts';
+import { broadcast, ensureMembers, withoutBugleLimits } from './bugle-fanout.ts';
 import { residentMiB, settledResidentMiB, startHearthByHand } from './processes.ts';
 import type { BenchResult } from './report.ts';
 import type { Trial } from './runner.ts';
@@ -46,6 +46,7 @@ async function recovered(pid: number, idle: number): Promise<{ rss: number; afte
 }
 
 export async function peakMemory(): Promise<Trial> {
+  await withoutBugleLimits(SERVER);
   const sender = await ensureMembers(SERVER);
   const roomIds = await ensureRooms();
   const dm = await sender.createRoom({ is_direct: true, preset: 'trusted_private_chat', invite: [BUGLE] });
