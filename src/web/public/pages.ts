@@ -75,7 +75,7 @@ export function publicPages(o: PublicPagesOptions): WebPages {
       res.status(200).type('application/atom+xml; charset=utf-8').set('cache-control', 'public, max-age=30').send(xml);
     });
 
-    const withPost = async (req: Request, res: Response, next: NextFunction, show: (post: ShownPost) => Promise<void> | void): Promise<void> => {
+    const withPost = async (req: Request, next: NextFunction, show: (post: ShownPost) => Promise<void> | void): Promise<void> => {
       const post = await o.posts.post(param(req, 'roomId'), param(req, 'eventId'));
       if (post === null) {
         next();
@@ -84,12 +84,12 @@ export function publicPages(o: PublicPagesOptions): WebPages {
       await show(post);
     };
 
-    router.get('/posts/:roomId/:eventId', (req: Request, res: Response, next: NextFunction) => withPost(req, res, next, (post) => {
+    router.get('/posts/:roomId/:eventId', (req: Request, res: Response, next: NextFunction) => withPost(req, next, (post) => {
       const view = viewOf(post);
       kit.render(res, 'public/post', { title: `Post by ${view.author}`, feedUrl: '/feed.atom', post: view, permalink: `${o.baseUrl}${view.path}` });
     }));
 
-    router.get('/posts/:roomId/:eventId/image/:index', (req: Request, res: Response, next: NextFunction) => withPost(req, res, next, async (post) => {
+    router.get('/posts/:roomId/:eventId/image/:index', (req: Request, res: Response, next: NextFunction) => withPost(req, next, async (post) => {
       const index = /^\d{1,3}$/.test(param(req, 'index')) ? Number(param(req, 'index')) : -1;
       const mxc = imagesOf(post)[index];
       const thumbnail = mxc === undefined ? null : await o.reader.thumbnail(mxc, THUMBNAIL.width, THUMBNAIL.height);
