@@ -93,7 +93,7 @@ async function aclJobsFinished(): Promise<boolean> {
 }
 
 async function isDefederated(glob: string): Promise<boolean> {
-  return (await hearthSql(CAMP, 'select 1 from defederated_servers where glob = ?', [glob])).length > 0;
+  return (await hearthSql(CAMP, 'select 1 from defederated_servers where server_glob = ?', [glob])).length > 0;
 }
 
 async function invitationCount(): Promise<number> {
@@ -194,7 +194,8 @@ describe('the members\' area and the admin dashboard', () => {
     await page.click('main form.grid button[type=submit]');
     const answer = await page.textContent('#answer') ?? '';
     assert.match(answer, /Invitation link for Sam from the bee club: http:\/\/127\.0\.0\.1:\d+\/invite\/[A-Za-z0-9]{20}/);
-    const link = /(http:\/\/\S+\/invite\/[A-Za-z0-9]+)/.exec(answer)?.[1] ?? '';
+    // Invitation codes are 20 letters and digits; the answer's next line follows the link directly in the text.
+    const link = /(http:\/\/\S+?\/invite\/[A-Za-z0-9]{20})/.exec(answer)?.[1] ?? '';
     assert.equal(await page.inputValue(`input.copy[value="${link}"]`), link);
     const shown = await adminRoomShows('@admin:camp.test on the web dashboard: !invite create --note "Sam from the bee club"');
     assert.ok(shown.includes(link));
