@@ -57,8 +57,9 @@ export async function bugleDms(serverName: string): Promise<{ user_id: string; r
   return hearthSql<{ user_id: string; room_id: string }>(serverName, 'select user_id, room_id from direct_rooms where bot_user_id = ? and room_id is not null', [bugleOf(serverName)]);
 }
 
-/** The copies of a broadcast whose text contains `marker` in one DM room. */
+/** The copies of a broadcast whose text contains `marker` in one DM room (the sender's preview is no copy). */
 export async function copiesIn(serverName: string, roomId: string, marker: string): Promise<RoomEvent[]> {
   const messages = await bugleByHand(serverName).messages(roomId, 100);
-  return messages.filter((e) => e.type === 'm.room.message' && e.sender === bugleOf(serverName) && String(e.content.body).includes(marker));
+  return messages.filter((e) => e.type === 'm.room.message' && e.sender === bugleOf(serverName)
+    && String(e.content.body).startsWith('📯 Bugle from') && String(e.content.body).includes(marker));
 }
