@@ -22,17 +22,33 @@ const SAMPLE_MS = 50;
 const RECOVERY_MS = 60_000;
 const RECOVERED = 1.1;
 
-/** Samples the RSS of `pid` until stopped; resolves with the highest value seen. */
+/**
+ * Samples the RSS of `pid` until stopped; stop() resolves with the highest
+ * value seen, or fails with what ended the sampling early (the process gone).
+ */
 function peakSampler(pid: number): { stop(): Promise<number> } {
   let peak = residentMiB(pid);
   const sampling = new AbortController();
-  const loop = (async () => {
-    while (!sampling.signal.aborted) {
-      peak = Math.max(peak, residentMiB(pid));
-      await sleep(SAMPLE_MS);
+  const loop = (async (): Promise<Error | null> => {
+    try {
+      while (!sampling.signal.aborted) {
+        peak = Math.max(peak, residentMiB(pid));
+        await sleep(SAMPLE_MS);
+      }
+      return null;
+    } catch (error) {
+      // Kept for stop(), which every run calls: a loop that throws on its own would end the whole benchmark run.
+      return error instanceof Error ? error : new Error(String(error));
     }
   })();
-  return { stop: async () => { sampling.abort(); await loop; return peak; } };
+  return {
+    stop: async () => {
+      sampling.abort();
+      const failure = await loop;
+      if (failure) throw failure;
+      return peak;
+    },
+  };
 }
 
 async function recovered(pid: number, idle: number): Promise<{ rss: number; afterMs: number }> {
@@ -61,11 +77,12 @@ export async function peakMemory(): Promise<Trial> {
       await sleep(SETTLE_MS);
       const idle = await settledResidentMiB(hearth.pid);
       const sampler = peakSampler(hearth.pid);
+      let peak = NaN;
+      // The sampler stops whether the work succeeds or not, so nothing samples a Hearth that is gone.
       const [broadcastMs, acl] = await Promise.all([
         broadcast(SERVER, sender, dm, `memory peak ${randomBytes(3).toString('hex')}`),
         hearthMs(),
-      ]);
-      const peak = await sampler.stop();
+      ]).finally(async () => { peak = await sampler.stop(); });
       const after = await recovered(hearth.pid, idle);
       const work = `a broadcast to ${members} members (${broadcastMs.toFixed(0)}ms) and an ACL push to ${roomIds.length} rooms (${acl.propagation.toFixed(0)}ms) at once`;
       return [

@@ -3,7 +3,7 @@
 // non-zero when any benchmark failed, after all of them ran.
 import { configureLogging } from '../src/logging/logger.ts';
 import { scratchDatabase } from '../test/support/databases.ts';
-import type { BenchResult } from './report.ts';
+import { failureLine, type BenchResult } from './report.ts';
 import { runBenchmarks, type Benchmark } from './runner.ts';
 import { transactionIngest } from './transaction-ingest.ts';
 import { aclPropagation } from './acl-propagation.ts';
@@ -49,6 +49,13 @@ async function main(names: readonly string[]): Promise<void> {
     process.exitCode = 1;
   }
 }
+
+// A stray promise of one benchmark (a poll left running after its run failed)
+// must not end the run for the others: it is reported, and fails the run.
+process.on('unhandledRejection', (error: unknown) => {
+  process.stdout.write(failureLine('a stray promise', error) + '\n');
+  process.exitCode = 1;
+});
 
 main(process.argv.slice(2)).catch((error: unknown) => {
   process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
