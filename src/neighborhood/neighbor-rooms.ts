@@ -72,7 +72,9 @@ function strippedCreate(stripped: unknown): { sender: unknown; content: Record<s
 export class NeighborRooms {
   private readonly o: NeighborRoomsOptions;
   private retryTimer: NodeJS.Timeout | null = null;
-  private readonly failedJoins = new Map<string, number>();
+  /** Rooms whose join failed for a passing reason: how often, and when it may be tried again. */
+  private readonly failedJoins = new Map<string, { failures: number; notBefore: number }>();
+  private retryAt = Infinity;
   private stopped = false;
 
   constructor(options: NeighborRoomsOptions) {
@@ -88,6 +90,8 @@ export class NeighborRooms {
     const invitation = neighborRoomInvitation(event, this.o.self, this.o.botLocalpart);
     if (!invitation) return false;
     await this.o.store.invited({ roomId: event.room_id, server: invitation.server, creationKey: invitation.creationKey }, this.now());
+    // A new invitation is news: whatever kept the last join out may have changed.
+    this.failedJoins.delete(event.room_id);
     this.o.log.info('a neighbor\'s Hearth invited the bot to a room', { room_id: event.room_id, server: invitation.server });
     await this.sync(await this.o.neighbors());
     return true;
@@ -97,7 +101,7 @@ export class NeighborRooms {
   async sync(neighbors: readonly string[]): Promise<void> {
     const current = new Set(neighbors);
     for (const room of await this.o.store.all()) {
-      if (current.has(room.server) && room.status === 'invited') await this.join(room);
+      if (current.has(room.server) && room.status === 'invited' && this.due(room.roomId)) await this.join(room);
       else if (!current.has(room.server) && room.status === 'joined') await this.leave(room);
     }
   }
@@ -109,6 +113,7 @@ export class NeighborRooms {
       if (!worthRetrying(error)) {
         // Withdrawn, or the room is gone: nothing to join, and nothing to wait for.
         this.o.log.warn('could not join a neighbor\'s room; forgetting the invitation', { room_id: room.roomId, server: room.server, error: errorText(error) });
+        this.failedJoins.delete(room.roomId);
         await this.o.store.forget(room.roomId);
         return;
       }
@@ -124,23 +129,43 @@ export class NeighborRooms {
     await this.o.onJoined({ ...room, status: 'joined' });
   }
 
+  private due(roomId: string): boolean {
+    return (this.failedJoins.get(roomId)?.notBefore ?? 0) <= this.now();
+  }
+
   /** Doubles with each failure of the same room's join, up to an hour. */
   private retryDelayMs(roomId: string): number {
-    const failures = (this.failedJoins.get(roomId) ?? 0) + 1;
-    this.failedJoins.set(roomId, failures);
-    return Math.min((this.o.retryJoinMs ?? RETRY_JOIN_MS) * 2 ** Math.min(failures - 1, 10), MAX_RETRY_JOIN_MS);
+    const failures = (this.failedJoins.get(roomId)?.failures ?? 0) + 1;
+    const delay = Math.min((this.o.retryJoinMs ?? RETRY_JOIN_MS) * 2 ** Math.min(failures - 1, 10), MAX_RETRY_JOIN_MS);
+    this.failedJoins.set(roomId, { failures, notBefore: this.now() + delay });
+    return delay;
   }
 
   private retryLater(delayMs: number): void {
-    if (this.retryTimer || this.stopped) return;
+    const at = this.now() + delayMs;
+    if (this.stopped || at >= this.retryAt) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryAt = at;
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
+      this.retryAt = Infinity;
       this.o.neighbors()
         .then((neighbors) => this.sync(neighbors))
+        .then(() => { this.retryEarliestWaiting(); })
         .catch((error: unknown) => {
           this.o.log.error('could not retry joining neighbors\' rooms; the next change of the neighborhood or start tries again', { error: errorText(error) });
         });
     }, delayMs);
+  }
+
+  /** Arms the timer for the room whose wait ends first, when a retry left others waiting. */
+  private retryEarliestWaiting(): void {
+    const now = this.now();
+    // A room still due after a retry was not tried (its server is no longer a neighbor, or it was
+    // forgotten): the next change of the neighborhood decides about it, not this timer.
+    for (const [roomId, failed] of this.failedJoins) if (failed.notBefore <= now) this.failedJoins.delete(roomId);
+    const earliest = Math.min(...[...this.failedJoins.values()].map((f) => f.notBefore));
+    if (Number.isFinite(earliest)) this.retryLater(earliest - now);
   }
 
   /** No more retries: what is still owed waits for the next start. */

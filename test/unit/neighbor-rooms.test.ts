@@ -29,7 +29,7 @@ function memoryStore(): NeighborRoomsStore {
   };
 }
 
-function world(neighbors: string[], joinFailures: Error[] = []) {
+function world(neighbors: string[], joinFailures: Error[] = [], retryJoinMs = 1) {
   const did: string[] = [];
   const client: Pick<HomeserverClient, 'joinRoom' | 'leaveRoom'> = {
     joinRoom: (roomId) => {
@@ -44,7 +44,7 @@ function world(neighbors: string[], joinFailures: Error[] = []) {
     self: 'camp.test', botLocalpart: 'hearth', client, store: memoryStore(), neighbors: () => Promise.resolve(neighbors),
     onJoined: (room) => { did.push(`welcome members to ${room.roomId}`); return Promise.resolve(); },
     log: silentLogger(),
-    retryJoinMs: 1,
+    retryJoinMs,
   });
   return { did, rooms };
 }
@@ -87,6 +87,14 @@ describe('a neighbor\'s rooms', () => {
     await rooms.acceptInvite(invitation('@hearth:hood.test'));
     await waitUntil(() => did.includes('welcome members to !square'));
     assert.deepEqual(did, ['join !square failed', 'join !square', 'welcome members to !square']);
+    rooms.stop();
+  });
+
+  it('a failed join waits its turn, however often the neighborhood is re-derived meanwhile', async () => {
+    const { did, rooms } = world(['hood.test'], [new Error('fetch failed')], 60_000);
+    await rooms.acceptInvite(invitation('@hearth:hood.test'));
+    for (let i = 0; i < 5; i++) await rooms.sync(['hood.test']);
+    assert.deepEqual(did, ['join !square failed']);
     rooms.stop();
   });
 
