@@ -36,7 +36,8 @@ export function checkEvent(value: unknown): EventCheck {
   }
   if (!isRecord(value.content)) return { ok: false, reason: '"content" must be an object' };
   if ('state_key' in value && typeof value.state_key !== 'string') return { ok: false, reason: '"state_key" must be a string when present' };
-  if (typeof value.origin_server_ts !== 'number') return { ok: false, reason: '"origin_server_ts" must be a number' };
+  // An integer, as in canonical JSON: a float or 1e308 would fail every write of it, and the retries would last hours.
+  if (!Number.isSafeInteger(value.origin_server_ts)) return { ok: false, reason: '"origin_server_ts" must be an integer' };
   return { ok: true, event: value as unknown as MatrixEvent };
 }
 

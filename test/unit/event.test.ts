@@ -19,6 +19,10 @@ describe('checking a pushed event', () => {
     assert.deepEqual(checkEvent({ ...good, type: 'é'.repeat(128) }), { ok: false, reason: '"type" is longer than 255 bytes' });
     assert.equal(checkEvent({ ...good, room_id: `!${'r'.repeat(254)}` }).ok, true);
   });
+  it('sets aside a timestamp that is not an integer a database can hold', () => {
+    for (const ts of [1e308, 1.5, Number.NaN, '1']) assert.deepEqual(checkEvent({ ...good, origin_server_ts: ts }), { ok: false, reason: '"origin_server_ts" must be an integer' });
+    assert.equal(checkEvent({ ...good, origin_server_ts: 1_764_000_000_000 }).ok, true);
+  });
 });
 
 describe('retry backoff', () => {
