@@ -89,7 +89,7 @@ async function federatingRooms(): Promise<string[]> {
 }
 
 async function aclJobsFinished(): Promise<boolean> {
-  return Number((await hearthSql<{ n: string }>(CAMP, 'select count(*) as n from acl_jobs where finished_at is null'))[0]?.n ?? 0) === 0;
+  return Number((await hearthSql<{ n: string }>(CAMP, "select count(*) as n from jobs where kind = 'acl-push' and finished_at is null"))[0]?.n ?? 0) === 0;
 }
 
 async function isDefederated(glob: string): Promise<boolean> {
