@@ -40,7 +40,6 @@ import { createOnboarding } from './onboarding/index.ts';
 import type { WebPages } from './web/index.ts';
 import { createMembersArea } from './web/members-area.ts';
 import { createDefederationStore } from './store/defederation-store.ts';
-import { createAclJobsStore } from './store/acl-jobs-store.ts';
 import { createBugleStore } from './store/bugle-store.ts';
 import { createPublicWeb } from './web/public/index.ts';
 
@@ -217,7 +216,7 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
     config, botUserId: mainBotUserId(config), table: () => table, isMember: isLocalMember,
     adminRoomId: () => adminRoomId ?? '', notify, onboarding, members: membersStore, rooms,
     bugleOptOuts: bugle ? async () => new Set((await createBugleStore(db).optedOut()).keys()) : null,
-    defederation: createDefederationStore(db), aclJobs: createAclJobsStore(db), facts: () => tiers.facts(),
+    defederation: createDefederationStore(db), jobs: createJobsStore(db), facts: () => tiers.facts(),
     requestSignal: () => stopSignal.forRequest(config.homeserver.request_timeout_seconds * 1000),
     log: log.child('web'),
   });

@@ -6,7 +6,7 @@ import type { NotifyAdmins } from '../community/admin-notices.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Onboarding } from '../onboarding/index.ts';
-import type { AclJobsStore } from '../store/acl-jobs-store.ts';
+import type { JobsStore } from '../store/jobs-store.ts';
 import type { DefederationStore } from '../store/defederation-store.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
 import type { MembersStore, RemovedMembersStore } from '../store/members-store.ts';
@@ -33,7 +33,8 @@ export interface MembersAreaWiring {
   rooms: ManagedRoomsStore;
   bugleOptOuts: (() => Promise<ReadonlySet<string>>) | null;
   defederation: DefederationStore;
-  aclJobs: AclJobsStore;
+  /** The job runner's store, where the ACL changes' progress is read. */
+  jobs: Pick<JobsStore, 'unfinished' | 'counts'>;
   facts: () => Promise<CommunityFacts>;
   requestSignal: () => AbortSignal;
   log: Logger;
@@ -71,7 +72,7 @@ export function createMembersArea(w: MembersAreaWiring): MembersArea {
   });
   const dashboard = dashboardPages({
     commands, isMember: w.isMember, isAdmin, welcome, invitations, profiles, members: w.members,
-    defederation: w.defederation, aclJobs: w.aclJobs, facts: w.facts,
+    defederation: w.defederation, jobs: w.jobs, facts: w.facts,
   });
   sessions.store.start();
   return {

@@ -188,7 +188,10 @@ describe('the members\' area and the dashboard', () => {
         dashboardPages({
           commands, isMember, isAdmin, welcome: { codeOfConduct: null }, invitations, profiles: onboarding, members,
           defederation: { openTargets: () => Promise.resolve([]), openProposal: () => Promise.resolve(null), replies: () => Promise.resolve([]), decision: () => Promise.resolve(null), severedFor: () => Promise.resolve([]) },
-          aclJobs: { unfinished: () => Promise.resolve([]), progress: () => Promise.resolve({ total: 0, done: 0, failed: 0 }) },
+          jobs: {
+            unfinished: (kind: string) => Promise.resolve(kind === 'acl-push' ? [{ id: 7, kind, subject: 'glen.test defederated', createdAt: 0, finishedAt: null }] : []),
+            counts: () => Promise.resolve({ total: 9, pending: 4, done: 4, failed: 1, refused: 0 }),
+          },
           facts: () => Promise.resolve({ serverName: 'camp.test', spaceId: null, neighbors: [], defederated: [], admins: [ADMIN] }),
         }),
       ],
@@ -311,7 +314,9 @@ describe('the members\' area and the dashboard', () => {
     assert.equal(decided.location, '/admin/defederation');
     assert.deepEqual(ran.map((r) => [r.command, r.sender, r.isAdmin]), [['defederate confirm', ADMIN, true]]);
     assert.deepEqual(adminRoom, ['@admin:camp.test on the web dashboard: !defederate confirm far.test\nDefederated far.test.']);
-    assert.match((await browser.get('/admin/defederation')).html, /Defederated far\.test\./);
+    const page = (await browser.get('/admin/defederation')).html;
+    assert.match(page, /Defederated far\.test\./);
+    assert.match(page, /<strong>glen\.test defederated<\/strong>: 4 of 9 rooms done, 1 failed/);
   });
 
   it('makes an invitation from the dashboard with its note, recorded in the admin room with quotes', async () => {

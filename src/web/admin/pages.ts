@@ -10,7 +10,8 @@ import type { Invitations } from '../../onboarding/invitations.ts';
 import type { Welcome } from '../../onboarding/welcome.ts';
 import { standingOf } from '../../onboarding/agreement.ts';
 import { describeHeadcount } from '../../onboarding/cap.ts';
-import type { AclJobsStore } from '../../store/acl-jobs-store.ts';
+import { ACL_PUSH } from '../../jobs/kinds/acl-push.ts';
+import type { JobsStore } from '../../store/jobs-store.ts';
 import type { DefederationStore } from '../../store/defederation-store.ts';
 import type { MembersStore, RemovedMembersStore } from '../../store/members-store.ts';
 import type { OnboardingStore } from '../../store/onboarding-store.ts';
@@ -32,7 +33,8 @@ export interface DashboardOptions {
   profiles: Pick<OnboardingStore, 'profiles' | 'agreements'>;
   members: Pick<MembersStore & RemovedMembersStore, 'all' | 'removed'>;
   defederation: Pick<DefederationStore, 'openTargets' | 'openProposal' | 'replies' | 'decision' | 'severedFor'>;
-  aclJobs: Pick<AclJobsStore, 'unfinished' | 'progress'>;
+  /** The job runner's store: the ACL changes on their way are its unfinished acl-push jobs. */
+  jobs: Pick<JobsStore, 'unfinished' | 'counts'>;
   facts: () => Promise<CommunityFacts>;
 }
 
@@ -103,7 +105,10 @@ export function dashboardPages(o: DashboardOptions) {
         proposals.push({ ...proposal, proposed: day(proposal.proposedAt), due: day(proposal.dueAt), report, coverage: coverageSentence(report.coverage), replies: await o.defederation.replies(proposal.id) });
       }
       const decisions = await Promise.all(facts.defederated.map(async (glob) => ({ glob, decision: await o.defederation.decision(glob) })));
-      const jobs = await Promise.all((await o.aclJobs.unfinished()).map(async (job) => ({ ...job, progress: await o.aclJobs.progress(job.id) })));
+      const jobs = await Promise.all((await o.jobs.unfinished(ACL_PUSH)).map(async (job) => {
+        const counts = await o.jobs.counts(job.id);
+        return { reason: job.subject, progress: { total: counts.total, done: counts.done, failed: counts.failed + counts.refused } };
+      }));
       const people = (await o.members.all()).filter((m) => o.isMember(m.userId));
       const severed = (await Promise.all(people.map(async (m) => (await o.defederation.severedFor(m.userId)).map((c) => ({ member: m.userId, ...c, since: day(c.severedAt), restored: c.restoredAt === null ? null : day(c.restoredAt) })))))
         .flat();
