@@ -28,19 +28,24 @@ export interface NeighborRoomsOptions {
   retryJoinMs?: number;
 }
 
-const RETRY_JOIN_MS = 30_000;
+const RETRY_JOIN_MS = 5_000;
 const MAX_RETRY_JOIN_MS = 3_600_000;
 
+/** How often a join refused with 403 is tried again before the invitation is given up. */
+const FORBIDDEN_RETRIES = 5;
+
 /**
- * Whether a failed join of a neighbor's room may succeed later: the homeserver
- * did not answer or said "not now", or the room's ACL does not admit this
- * server yet. Both Hearths derive the neighborhood from the same council, a
- * moment apart, and the other homeserver may check its ACL a moment behind
- * the write that admitted this server.
+ * Whether a failed join of a neighbor's room may succeed later. A homeserver
+ * that did not answer or said "not now" may, any time. So may a 403, for a
+ * while: the invitation reaches this server before the neighbor's homeserver
+ * has stored it (so its restricted join rule still refuses), and both Hearths
+ * derive the neighborhood from the same council a moment apart (so its ACL may
+ * not admit this server yet). A 403 that lasts through every retry, or any
+ * other refusal (the room is gone), ends the wait.
  */
-function worthRetrying(error: unknown): boolean {
+function worthRetrying(error: unknown, failuresSoFar: number): boolean {
   const refusal = permanentRefusal(error);
-  return refusal === null || (refusal.httpStatus === 403 && /server is banned from room/i.test(refusal.data.error ?? ''));
+  return refusal === null || (refusal.httpStatus === 403 && failuresSoFar < FORBIDDEN_RETRIES);
 }
 
 /**
@@ -90,8 +95,6 @@ export class NeighborRooms {
     const invitation = neighborRoomInvitation(event, this.o.self, this.o.botLocalpart);
     if (!invitation) return false;
     await this.o.store.invited({ roomId: event.room_id, server: invitation.server, creationKey: invitation.creationKey }, this.now());
-    // A new invitation is news: whatever kept the last join out may have changed.
-    this.failedJoins.delete(event.room_id);
     this.o.log.info('a neighbor\'s Hearth invited the bot to a room', { room_id: event.room_id, server: invitation.server });
     await this.sync(await this.o.neighbors());
     return true;
@@ -110,7 +113,7 @@ export class NeighborRooms {
     try {
       await this.o.client.joinRoom(room.roomId, [room.server]);
     } catch (error) {
-      if (!worthRetrying(error)) {
+      if (!worthRetrying(error, this.failedJoins.get(room.roomId)?.failures ?? 0)) {
         // Withdrawn, or the room is gone: nothing to join, and nothing to wait for.
         this.o.log.warn('could not join a neighbor\'s room; forgetting the invitation', { room_id: room.roomId, server: room.server, error: errorText(error) });
         this.failedJoins.delete(room.roomId);

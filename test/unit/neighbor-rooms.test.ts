@@ -40,13 +40,14 @@ function world(neighbors: string[], joinFailures: Error[] = [], retryJoinMs = 1)
     },
     leaveRoom: (roomId) => { did.push(`leave ${roomId}`); return Promise.resolve(); },
   };
+  const store = memoryStore();
   const rooms = new NeighborRooms({
-    self: 'camp.test', botLocalpart: 'hearth', client, store: memoryStore(), neighbors: () => Promise.resolve(neighbors),
+    self: 'camp.test', botLocalpart: 'hearth', client, store, neighbors: () => Promise.resolve(neighbors),
     onJoined: (room) => { did.push(`welcome members to ${room.roomId}`); return Promise.resolve(); },
     log: silentLogger(),
     retryJoinMs,
   });
-  return { did, rooms };
+  return { did, rooms, store };
 }
 
 describe('a neighbor\'s rooms', () => {
@@ -98,15 +99,31 @@ describe('a neighbor\'s rooms', () => {
     rooms.stop();
   });
 
-  it('an invitation the neighbor withdrew is forgotten', async () => {
-    const { did, rooms } = world(['hood.test'], [new MatrixError({ errcode: 'M_FORBIDDEN', error: 'You are not invited to this room.' }, 403)]);
+  it('a room that is gone is forgotten at once', async () => {
+    const { did, rooms, store } = world(['hood.test'], [new MatrixError({ errcode: 'M_NOT_FOUND', error: 'Unknown room' }, 404)]);
     await rooms.acceptInvite(invitation('@hearth:hood.test'));
     await rooms.sync(['hood.test']);
     assert.deepEqual(did, ['join !square failed'], 'no second try');
+    assert.deepEqual(await store.all(), []);
+    rooms.stop();
+  });
+
+  it('an invitation still refused after five more tries is given up', async () => {
+    const refused = (): MatrixError => new MatrixError({ errcode: 'M_FORBIDDEN', error: 'You do not belong to any of the required rooms/spaces to join this room.' }, 403);
+    const { did, rooms, store } = world(['hood.test'], Array.from({ length: 6 }, refused));
+    await rooms.acceptInvite(invitation('@hearth:hood.test'));
+    let forgotten = false;
+    await waitUntil(() => forgotten, async () => { forgotten = (await store.all()).length === 0; });
+    assert.deepEqual(did, Array.from({ length: 6 }, () => 'join !square failed'));
     rooms.stop();
   });
 });
 
-async function waitUntil(done: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !done(); i++) await new Promise((resolve) => setTimeout(resolve, 2));
+/** Polls (each round after `look`) until `done`, for up to ten seconds of rounds. */
+async function waitUntil(done: () => boolean, look: () => Promise<void> = () => Promise.resolve()): Promise<void> {
+  for (let i = 0; i < 5000; i++) {
+    await look();
+    if (done()) return;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
 }
