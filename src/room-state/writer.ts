@@ -32,6 +32,18 @@ export type KnownState = readonly (Pick<StateEvent, 'type' | 'state_key' | 'cont
 export type StateReads = Pick<HomeserverClient, 'getStateEvent'>;
 
 /**
+ * The field of the second copy of each ACL the writer sends (see
+ * `HomeserverStateWriter`); it names the first copy and means nothing else,
+ * so comparisons leave it out.
+ */
+export const ACL_SETTLE_FIELD = 'org.hearth.settles';
+
+function comparable(content: Content): string {
+  if (!(ACL_SETTLE_FIELD in content)) return canonical(content);
+  return canonical(Object.fromEntries(Object.entries(content).filter(([key]) => key !== ACL_SETTLE_FIELD)));
+}
+
+/**
  * Pure: the desired events that `actual` does not already hold with the same
  * content (compared canonically), in the order they were desired.
  */
@@ -39,7 +51,7 @@ export function stateDifference(desired: readonly DesiredState[], actual: KnownS
   const changes: StateChange[] = [];
   for (const want of desired) {
     const current = actual.find((e) => e.type === want.type && e.state_key === want.stateKey);
-    if (current && canonical(current.content) === canonical(want.content)) continue;
+    if (current && comparable(current.content) === comparable(want.content)) continue;
     changes.push({ ...want, previous: current?.content ?? null, previousSender: current?.sender ?? null });
   }
   return changes;
@@ -98,6 +110,15 @@ export class HomeserverStateWriter extends DiffingStateWriter {
   }
 
   protected async write(roomId: string, change: StateChange): Promise<void> {
-    await sendStateEvent(this.client, roomId, change);
+    const eventId = await sendStateEvent(this.client, roomId, change);
+    if (change.type !== 'm.room.server_acl') return;
+    // Synapse caches each room's ACL and clears that cache when it stores an
+    // ACL event, but a federation request checked in the same moment can put
+    // the old ACL back into the cache, where it stays until the next ACL event:
+    // a newly admitted neighbor was refused for minutes, and a server just cut
+    // off could have been let in. A second copy, sent once the first is stored,
+    // clears the cache again; whatever refills it then reads an ACL that says
+    // the same.
+    await sendStateEvent(this.client, roomId, { ...change, content: { ...change.content, [ACL_SETTLE_FIELD]: eventId } });
   }
 }

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { killHearth, startHearth, stopHearth } from '../../testbed/testbed.ts';
 import { acceptInvite, adminCommand, botByHand, botOf, dmWithBot, hearthSql, managedRoom, roomIdIn, setHearthConfig } from '../support/hearth.ts';
-import { Member, refusal, server, waitFor, type RoomEvent } from '../support/member.ts';
+import { Member, refusal, server, waitFor } from '../support/member.ts';
+import { aclEventsDenying } from '../support/acl.ts';
 
 /** Ground truth from camp's own admin API: the camp members (not guests, whose IDs are numbers) who share any room with a far.test account. */
 async function campMembersSharingRoomsWithFar(): Promise<string[]> {
@@ -24,12 +25,6 @@ async function campMembersSharingRoomsWithFar(): Promise<string[]> {
 
 function membersNamedIn(report: string): string[] {
   return [...report.matchAll(/^- (@[^ ]+) would lose contact with/gm)].map((m) => m[1] ?? '').sort();
-}
-
-async function aclEventsDenying(roomId: string, glob: string): Promise<RoomEvent[]> {
-  const filter = encodeURIComponent(JSON.stringify({ types: ['m.room.server_acl'] }));
-  const page = await botByHand('camp.test').request<{ chunk: RoomEvent[] }>('GET', `/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=100&filter=${filter}`);
-  return page.chunk.filter((e) => Array.isArray(e.content.deny) && (e.content.deny as string[]).includes(glob));
 }
 
 async function federatingRooms(): Promise<string[]> {
@@ -113,7 +108,7 @@ describe('defederating far.test', () => {
     for (const roomId of await federatingRooms()) {
       const acl = await botByHand('camp.test').state(roomId, 'm.room.server_acl');
       assert.ok((acl.deny as string[]).includes('far.test'), `${roomId} denies far.test`);
-      assert.equal((await aclEventsDenying(roomId, 'far.test')).length, 1, `${roomId} got exactly one ACL change`);
+      assert.equal((await aclEventsDenying('camp.test', roomId, 'far.test')).length, 1, `${roomId} got exactly one ACL change`);
     }
     assert.equal(await carol.membership(porch, ferris.userId), 'leave', 'far.test users are no longer members');
     await refusal(ferris.send(porch, 'can you hear me?'));

@@ -2,6 +2,7 @@
 // the rooms themselves: what members and other servers see.
 import { adminCommand, botByHand, botOf, hearthSql, openDm } from './hearth.ts';
 import { Member, type RoomEvent } from './member.ts';
+import { ACL_SETTLE_FIELD } from '../../src/room-state/writer.ts';
 
 /** The managed rooms that federate (every tier but local), which an ACL change reaches. */
 export async function federatingRooms(serverName: string): Promise<string[]> {
@@ -23,11 +24,15 @@ export async function ensureFederatingRooms(serverName: string, count: number, l
   return federatingRooms(serverName);
 }
 
-/** The m.room.server_acl events of a room whose deny list names `glob` (the room's last 100 ACL changes). */
+/**
+ * The ACL changes of a room whose deny list names `glob` (among the room's
+ * last 100 ACL events): the second copy the writer sends of each ACL is the
+ * same change, not another.
+ */
 export async function aclEventsDenying(serverName: string, roomId: string, glob: string): Promise<RoomEvent[]> {
   const filter = encodeURIComponent(JSON.stringify({ types: ['m.room.server_acl'] }));
   const page = await botByHand(serverName).request<{ chunk: RoomEvent[] }>('GET', `/rooms/${encodeURIComponent(roomId)}/messages?dir=b&limit=100&filter=${filter}`);
-  return page.chunk.filter((e) => Array.isArray(e.content.deny) && (e.content.deny as unknown[]).includes(glob));
+  return page.chunk.filter((e) => !(ACL_SETTLE_FIELD in e.content) && Array.isArray(e.content.deny) && (e.content.deny as unknown[]).includes(glob));
 }
 
 /** Whether a room's current ACL denies `glob`. */

@@ -13,7 +13,7 @@ import type { Decision } from '../../src/neighborhood/commands-logic.ts';
 import { NeighborhoodService, type NeighborhoodOptions } from '../../src/neighborhood/service.ts';
 import { MEMBERSHIP_TYPE, VOTES_TYPE } from '../../src/neighborhood/events.ts';
 import { describedRooms, DryRunStateWriter } from '../../src/room-state/dry-run.ts';
-import { stateDifference, type StateReads } from '../../src/room-state/writer.ts';
+import { ACL_SETTLE_FIELD, HomeserverStateWriter, stateDifference, type StateReads } from '../../src/room-state/writer.ts';
 import type { CouncilsStore } from '../../src/store/councils-store.ts';
 import type { ManagedRoomRow, ManagedRoomsStore } from '../../src/store/managed-rooms-store.ts';
 import type { RoomMembersStore } from '../../src/store/room-members-store.ts';
@@ -48,6 +48,31 @@ describe('the writer writes only the difference', () => {
     const actual = [stateEvent('m.room.server_acl', { deny: [], allow_ip_literals: false, allow: ['hood.test', 'camp.test'] })];
     const desired = [{ type: 'm.room.server_acl', stateKey: '', content: { allow: ['camp.test', 'hood.test'], deny: [], allow_ip_literals: false } }];
     assert.deepEqual(stateDifference(desired, actual), []);
+  });
+
+  it('an ACL is sent twice, the second copy naming the first, and either copy counts as the same ACL', async () => {
+    const puts: { path: string; body: unknown }[] = [];
+    const client = {
+      request: <T>(_method: string, path: string, body?: unknown): Promise<T> => {
+        puts.push({ path, body });
+        return Promise.resolve({ event_id: `$acl${puts.length}` } as T);
+      },
+      getStateEvent: () => Promise.resolve(null),
+    };
+    const acl = { allow: ['camp.test', 'glen.test'], deny: [], allow_ip_literals: false };
+    await new HomeserverStateWriter(client).apply('!r:camp.test', [{ type: 'm.room.server_acl', stateKey: '', content: acl }]);
+    assert.deepEqual(puts.map((p) => p.body), [acl, { ...acl, [ACL_SETTLE_FIELD]: '$acl1' }]);
+    assert.deepEqual(stateDifference([{ type: 'm.room.server_acl', stateKey: '', content: acl }], [stateEvent('m.room.server_acl', { ...acl, [ACL_SETTLE_FIELD]: '$acl1' })]), []);
+  });
+
+  it('any other state is sent once', async () => {
+    let puts = 0;
+    const client = {
+      request: <T>(): Promise<T> => { puts++; return Promise.resolve({ event_id: '$t' } as T); },
+      getStateEvent: () => Promise.resolve(null),
+    };
+    await new HomeserverStateWriter(client).apply('!r:camp.test', [{ type: 'm.room.topic', stateKey: '', content: { topic: 'Knitting' } }]);
+    assert.equal(puts, 1);
   });
 
   it('what differs or is missing is written in the order it was desired, with what the room had', async () => {
