@@ -43,7 +43,9 @@ export function parseConfig(document: unknown, source: string, baseDir: string):
   if (problems.length === 0) problems.push(...crossFieldProblems(withDefaults as Config));
   if (problems.length > 0) throw new ConfigError(source, dedupe(problems));
   const config = withDefaults as Config;
-  if (!isAbsolute(config.database.sqlite_path)) config.database.sqlite_path = resolve(baseDir, config.database.sqlite_path);
+  // SQLite's ':memory:' names no file: made absolute, it would become one beside the config.
+  const sqlitePath = config.database.sqlite_path;
+  if (sqlitePath !== ':memory:' && !isAbsolute(sqlitePath)) config.database.sqlite_path = resolve(baseDir, sqlitePath);
   for (const key of ['code_of_conduct', 'welcome'] as const) {
     const file = config.community[key];
     if (file !== '' && !isAbsolute(file)) config.community[key] = resolve(baseDir, file);

@@ -34,6 +34,11 @@ describe('configuration', () => {
     assert.deepEqual(config.community.admins, []);
   });
 
+  it('keeps SQLite\'s in-memory database in memory rather than making it a file beside the config', () => {
+    const config = parseConfig({ ...minimal, database: { sqlite_path: ':memory:' } }, 'config.yaml', '/etc/hearth');
+    assert.equal(config.database.sqlite_path, ':memory:');
+  });
+
   it('names the key of a value with the wrong type', () => {
     const problems = problemsOf({ ...minimal, appservice: { ...minimal.appservice, port: 'ninety' } });
     assert.deepEqual(problems.map((p) => p.path), ['appservice.port']);
