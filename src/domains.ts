@@ -116,7 +116,8 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
   let adminRoomId: string | null = null;
   const notify = adminNotifier(client, () => adminRoomId, log.child('notices'));
   // The one runner of durable jobs; each domain registers the kinds it owns and resumes them at its set-up.
-  const jobs = new JobRunner({ store: createJobsStore(db), log: log.child('jobs'), stop: stopSignal.soft });
+  const jobsStore = createJobsStore(db);
+  const jobs = new JobRunner({ store: jobsStore, log: log.child('jobs'), stop: stopSignal.soft });
   const membersStore = removals.store;
   // The one writer of room state: every domain hands it the state it wants.
   const writer = new HomeserverStateWriter(client);
@@ -126,6 +127,7 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
     roomMembers: createRoomMembersStore(db), members: membersStore, isOwnBot, isMember: isLocalMember,
     // Onboarding (built below) keeps the admins list that the power levels follow.
     formerAdmins: () => onboarding.admins.former(),
+    jobs, jobsStore,
   });
   const admin = config.homeserver.admin_token
     ? createSynapseAdmin({
@@ -265,6 +267,7 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
       adminRoomId = ids.get('admin') ?? null;
       if (adminRoomId) await inviteNewAdmins(client, adminRoomId, config.community.admins, log.child('admins'));
       await tiers.repairAll();
+      await tiers.resumeJobs();
       await federation.setUp();
       await neighborhood.setUp();
       await bugle?.setUp();

@@ -6,6 +6,7 @@ import type { ManagedRoomRow, ManagedRoomsStore } from '../store/managed-rooms-s
 import type { CommunityFacts } from './facts.ts';
 import { mayBeInvited } from './policy.ts';
 import type { Reconciler } from './reconciler.ts';
+import type { RoomCheckRequest } from '../jobs/kinds/room-check.ts';
 import type { RoomAclJobs } from './index.ts';
 import type { EnsureRoom } from './room-creation.ts';
 import { narrower, wider } from './audience.ts';
@@ -21,6 +22,8 @@ export interface TierCommandsOptions {
   facts: () => Promise<CommunityFacts>;
   ensureRoom: EnsureRoom;
   reconciler: Reconciler;
+  /** Queues `!reconcile`'s check of every room on the job runner; says how many rooms it holds. */
+  checkAllRooms: (request: RoomCheckRequest) => Promise<number>;
   serverName: string;
   /** Whether a new room of a tier is encrypted when the command does not say. */
   encryptedByDefault: (tier: Tier) => boolean;
@@ -230,8 +233,8 @@ function reconcileNow(o: TierCommandsOptions): Command {
     params: [],
     permission: 'admin',
     async run(context) {
-      const repairs = await o.reconciler.reconcileAll({ kind: 'request', by: context.sender });
-      return { text: repairs.length === 0 ? 'Every room is as its tier says.' : `Made ${count(repairs.length, 'repair')}; each is reported above.` };
+      const rooms = await o.checkAllRooms({ by: context.sender, roomId: context.roomId, eventId: context.eventId });
+      return { text: `Checking ${count(rooms, 'room')} against their tiers, one at a time; the admin room hears of each repair, and of the end.` };
     },
   });
 }

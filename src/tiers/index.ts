@@ -4,9 +4,12 @@ import type { Command } from '../commands/command.ts';
 import type { NotifyAdmins } from '../community/admin-notices.ts';
 import type { Config } from '../config/schema.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { JobRunner } from '../jobs/index.ts';
+import { ROOM_CHECK, roomCheckKind, roomCheckSubject, type RoomCheckRequest } from '../jobs/kinds/room-check.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
 import type { EventRouter } from '../matrix/inbox/router.ts';
 import type { StateWriter } from '../room-state/writer.ts';
+import type { JobsStore } from '../store/jobs-store.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
 import type { RemovedMembersStore } from '../store/members-store.ts';
 import type { RoomMembersStore } from '../store/room-members-store.ts';
@@ -45,6 +48,10 @@ export interface TiersOptions {
   isMember: (userId: string) => boolean;
   /** Admins removed from chat, whose moderator power the reconciler takes back. */
   formerAdmins?: () => readonly string[];
+  /** The one runner of durable jobs, which carries `!reconcile`'s pass over every room. */
+  jobs: JobRunner;
+  /** Reads a job's items for its report. */
+  jobsStore: Pick<JobsStore, 'items'>;
 }
 
 /** The persisted ACL jobs of the federation domain, which narrowing a room goes through. */
@@ -62,6 +69,8 @@ export interface Tiers {
   ensureRooms(): Promise<Map<RoomRole, string>>;
   /** Repairs any drift in every managed room, and removes whoever its tier does not allow (at start-up, reported in the admin room). */
   repairAll(): Promise<void>;
+  /** Starts the room checks a previous run left unfinished. */
+  resumeJobs(): Promise<void>;
   /** Binds the ACL jobs, built after this domain because they write through its reconciler. */
   useAclJobs(jobs: RoomAclJobs): void;
 }
@@ -76,6 +85,13 @@ export function createTiers(o: TiersOptions): Tiers {
     removal: new MemberRemoval({ client: o.client, roomMembers: o.roomMembers, log: o.log.child('removal') }),
     roomMembers: o.roomMembers,
   });
+  o.jobs.register(roomCheckKind({ reconciler, store: o.jobsStore, notify: o.notify }));
+  /** Queues a check of every managed room; says how many rooms it holds. */
+  const checkAllRooms = async (request: RoomCheckRequest): Promise<number> => {
+    const roomIds = (await o.rooms.all()).flatMap((room) => (room.roomId ? [room.roomId] : []));
+    await o.jobs.enqueue(ROOM_CHECK, roomCheckSubject(request), roomIds);
+    return roomIds.length;
+  };
   let aclJobs: RoomAclJobs | null = null;
   const ensureRoom = roomCreator({
     client: o.client,
@@ -94,7 +110,7 @@ export function createTiers(o: TiersOptions): Tiers {
     reconciler,
     ensureRoom,
     commands: tierCommands({
-      client: o.client, rooms: o.rooms, facts, ensureRoom, reconciler, serverName, aclJobs: () => aclJobs,
+      client: o.client, rooms: o.rooms, facts, ensureRoom, reconciler, serverName, aclJobs: () => aclJobs, checkAllRooms,
       encryptedByDefault: (tier) => encryptedByDefault(o.config, 'topic', tier),
       isMember: o.isMember,
       roomQuota: {
@@ -109,6 +125,7 @@ export function createTiers(o: TiersOptions): Tiers {
     async repairAll() {
       await reconciler.reconcileAll({ kind: 'start-up' });
     },
+    resumeJobs: () => o.jobs.resume(ROOM_CHECK),
     useAclJobs(jobs) {
       aclJobs = jobs;
     },

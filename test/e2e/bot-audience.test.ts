@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { before, describe, it } from 'node:test';
-import { acceptInvite, adminCommand, botOf, dmWithBot, hearthSql, managedRoom, roomIdIn, withHearthDb } from '../support/hearth.ts';
+import { acceptInvite, botOf, dmWithBot, hearthSql, managedRoom, reconcileEverything, roomIdIn, withHearthDb } from '../support/hearth.ts';
 import { Member, server, waitFor, type RoomEvent } from '../support/member.ts';
 
 const POINTER = 'I answered you in a direct message.';
@@ -88,7 +88,7 @@ describe('what the bot says respects who can read the room', () => {
 
   it('!room list in the neighborhood square shows a hood.test member no local room', async () => {
     await withHearthDb('camp.test', (db) => db('neighborhood_servers').insert({ server_name: 'hood.test', added_at: Date.now() }).onConflict('server_name').ignore());
-    await adminCommand('camp.test', '!reconcile', 60_000);
+    await reconcileEverything('camp.test');
     const square = await managedRoom('camp.test', 'neighborhood_square');
     await acceptInvite(alice, square);
     const neighbor = await Member.register('hood.test', 'neighbor');

@@ -1,15 +1,11 @@
 // The neighborhood square admits only the neighborhood's servers; the public square admits anyone.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { acceptInvite, managedRoom, withHearthDb } from '../support/hearth.ts';
+import { acceptInvite, managedRoom, reconcileEverything, withHearthDb } from '../support/hearth.ts';
 import { Member, refusal, server, waitFor } from '../support/member.ts';
 
 async function reconcileAsAdmin(): Promise<void> {
-  const admin = Member.admin('camp.test');
-  const adminRoom = await managedRoom('camp.test', 'admin');
-  await admin.join(adminRoom);
-  const command = await admin.send(adminRoom, '!reconcile');
-  await admin.waitForReply(adminRoom, server('camp.test').hearth!.bot_user_id, command);
+  await reconcileEverything('camp.test');
 }
 
 describe('the neighborhood tier', () => {

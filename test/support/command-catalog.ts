@@ -41,6 +41,7 @@ export function tierOptions(overrides: Partial<TierCommandsOptions> = {}): TierC
     facts: () => Promise.reject(new Error('facts were asked for')),
     ensureRoom: () => Promise.reject(new Error('a room was created')),
     reconciler: unused('reconciler'),
+    checkAllRooms: () => Promise.reject(new Error('a room check was queued')),
     serverName: CATALOG_SERVER,
     encryptedByDefault: () => false,
     isMember: (userId) => userId.endsWith(`:${CATALOG_SERVER}`) && !/^@\d+:/.test(userId),

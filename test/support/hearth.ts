@@ -4,7 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import knex, { type Knex } from 'knex';
 import { parse, parseDocument } from 'yaml';
-import { Member, server, waitFor } from './member.ts';
+import { Member, repliesTo, server, waitFor } from './member.ts';
 
 interface HearthConfigFile {
   appservice: { as_token: string };
@@ -92,6 +92,21 @@ export async function adminCommand(serverName: string, command: string, timeoutM
   await admin.join(adminRoom);
   const reply = await admin.waitForReply(adminRoom, botOf(serverName), await admin.send(adminRoom, command), timeoutMs);
   return String(reply.content.body);
+}
+
+/**
+ * Says !reconcile in the admin room as the server's admin and returns the
+ * report that ends the check of every room (the command's first answer only
+ * says the check began).
+ */
+export async function reconcileEverything(serverName: string, timeoutMs = 120_000): Promise<string> {
+  const admin = Member.admin(serverName);
+  const adminRoom = await managedRoom(serverName, 'admin');
+  await admin.join(adminRoom);
+  const command = await admin.send(adminRoom, '!reconcile');
+  const report = await waitFor('the report of the room check', async () =>
+    (await admin.messages(adminRoom)).find((e) => e.sender === botOf(serverName) && repliesTo(e, command) && String(e.content.body).startsWith('Checked ')), timeoutMs);
+  return String(report.content.body);
 }
 
 /** Runs one SQL query against a testbed Hearth's database (PostgreSQL) and returns its rows. */

@@ -7,6 +7,7 @@ import type { DirectMessage, DirectMessenger } from '../../src/community/direct-
 import { JobRunner, type Clock } from '../../src/jobs/index.ts';
 import { aclPushKind, ACL_PUSH } from '../../src/jobs/kinds/acl-push.ts';
 import { BUGLE_DELIVERY, bugleDeliveryKind } from '../../src/jobs/kinds/bugle-delivery.ts';
+import { ROOM_CHECK, roomCheckKind, roomCheckReport, roomCheckSubject } from '../../src/jobs/kinds/room-check.ts';
 import { MatrixError } from '../../src/matrix/matrix-error.ts';
 import type { Broadcast } from '../../src/store/bugle-store.ts';
 import { MemoryJobsStore } from '../support/memory-jobs-store.ts';
@@ -122,5 +123,34 @@ describe('an ACL push', () => {
     assert.deepEqual(calls, ['acl !a', 'members !a (far.test defederated)', 'acl !b', 'members !b (far.test defederated)', 'acl !c', 'members !c (far.test defederated)']);
     assert.deepEqual(notices, ['ACL applied to 3/3 rooms: done. (far.test defederated)']);
     assert.notEqual(jobs.job(job.id).record.finishedAt, null);
+  });
+});
+
+describe('a room check', () => {
+  it('passes every room through the reconciler and answers the command with the repairs counted and the failures named', async () => {
+    const jobs = new MemoryJobsStore();
+    const notices: { text: string; replyTo: unknown }[] = [];
+    const runner = new JobRunner({ store: jobs, log: silentLogger(), stop: new AbortController().signal, clock: instantClock });
+    runner.register(roomCheckKind({
+      reconciler: {
+        reconcileRoom: (roomId, trigger) => {
+          assert.deepEqual(trigger, { kind: 'request', by: '@admin:camp.test' });
+          if (roomId === '!gone') return Promise.reject(new MatrixError({ errcode: 'M_FORBIDDEN', error: 'not in room' }, 403));
+          return Promise.resolve(roomId === '!drifted' ? [{ type: 'm.room.join_rules', stateKey: '', content: {}, previous: null, previousSender: null }] : []);
+        },
+      },
+      store: jobs,
+      notify: (text, options) => { notices.push({ text, replyTo: options?.replyTo }); return Promise.resolve(); },
+    }));
+    const request = { by: '@admin:camp.test', roomId: '!admin', eventId: '$command' };
+    await runner.enqueue(ROOM_CHECK, roomCheckSubject(request), ['!a', '!drifted', '!gone']);
+    await runner.idle();
+    assert.equal(notices.length, 1);
+    assert.match(notices[0]?.text ?? '', /^Checked 2 rooms: made 1 repair, each reported above\. 1 room could not be checked \(!gone: .*M_FORBIDDEN.*\); say !reconcile again to retry\.$/);
+    assert.deepEqual(notices[0]?.replyTo, request);
+  });
+
+  it('says every room is as its tier says when nothing drifted', () => {
+    assert.equal(roomCheckReport(3, 0, []), 'Checked 3 rooms: every room is as its tier says.');
   });
 });
