@@ -15,6 +15,7 @@ import * as neighborRooms from './0011_neighbor_rooms.ts';
 import * as onboarding from './0012_onboarding.ts';
 import * as jobs from './0013_jobs.ts';
 import * as webOptOuts from './0014_web_opt_outs.ts';
+import * as repairs from './0015_repairs.ts';
 
 export interface Migration {
   name: string;
@@ -37,4 +38,5 @@ export const migrations: readonly Migration[] = [
   onboarding,
   jobs,
   webOptOuts,
+  repairs,
 ];
