@@ -1,7 +1,8 @@
 // Doing, not deciding: keeps each managed room as its tier says. It reads a
 // managed room's state, asks the pure policy for the state the room must
 // have, hands that to the writer of room state (which writes only what
-// differs), and reports each repair in the admin room. It also removes
+// differs), and reports each repair in the admin room (and in the repair
+// log the dashboard shows). It also removes
 // whoever the membership policy no longer allows (through MemberRemoval),
 // since an ACL alone never stops delivery to a joined user.
 import type { Logger } from '../logging/logger.ts';
@@ -9,6 +10,7 @@ import type { HomeserverClient, StateEvent } from '../matrix/client.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
 import type { Presence, RoomMembersStore } from '../store/room-members-store.ts';
 import type { NotifyAdmins } from '../community/admin-notices.ts';
+import type { RepairEntry, RepairsStore } from '../store/repairs-store.ts';
 import type { CommunityFacts } from './facts.ts';
 import { neighborBots, serverAcl, withEncryptionFromState } from './policy.ts';
 import { topicFor } from './creation.ts';
@@ -52,6 +54,14 @@ export function describeRepair(room: ManagedRoom, repair: Repair): string {
   return `Repaired "${room.name}" (${room.tier}): ${repair.type} was ${was}; restored ${canonical(repair.content)}.`;
 }
 
+/** A reported repair as the repair log keeps it: the dashboard that shows it is for admins, so it may name the room too. */
+export function repairEntry(room: ManagedRoom, repair: Repair, trigger: string, at: number): RepairEntry {
+  return {
+    roomId: room.roomId, roomName: room.name, tier: room.tier, stateType: repair.type,
+    previous: repair.previous === null ? null : canonical(repair.previous), restored: canonical(repair.content), trigger, repairedAt: at,
+  };
+}
+
 /** The admin room may name rooms: it is local. */
 export function describeRemovals(room: ManagedRoom, removals: readonly Removal[]): string {
   const joined = removals.filter((r) => !r.wasInvited).map((r) => r.userId);
@@ -81,6 +91,7 @@ export class Reconciler {
   // Each room's ACL as last seen in its events (or written here). Lets an ACL
   // change skip a read per room; empty after a restart, when reads are the safe choice.
   private readonly seenAcls = new Map<string, Content>();
+  private repairLog: Pick<RepairsStore, 'record'> | null = null;
 
   constructor(options: ReconcilerOptions) {
     this.options = options;
@@ -171,6 +182,11 @@ export class Reconciler {
     return removals;
   }
 
+  /** Keeps each repair reported in the admin room in this log too, for the dashboard's Repairs page. */
+  keepRepairLog(log: Pick<RepairsStore, 'record'>): void {
+    this.repairLog = log;
+  }
+
   /** Records a room's ACL as an event showed it. */
   noteAcl(roomId: string, content: Content): void {
     this.seenAcls.set(roomId, content);
@@ -235,9 +251,15 @@ export class Reconciler {
     await this.removeDisallowed(room, presentIn(state), trigger);
     const reportable = repairs.filter((r) => r.type !== 'm.space.child');
     // After creation, and after the server lists changed (which the admins already heard of), repairs are expected.
-    if (trigger.kind !== 'creation' && trigger.kind !== 'facts-changed' && reportable.length > 0) {
-      await this.options.notify([...reportable.map((r) => describeRepair(room, r)), `(${describeTrigger(trigger)})`].join('\n'));
-    }
+    if (trigger.kind !== 'creation' && trigger.kind !== 'facts-changed' && reportable.length > 0) await this.report(room, reportable, trigger);
     return repairs;
+  }
+
+  /** Tells the admins of a pass's repairs, recorded first so the log holds each one the admin room was told of. */
+  private async report(room: ManagedRoom, repairs: readonly Repair[], trigger: Trigger): Promise<void> {
+    const why = describeTrigger(trigger);
+    const at = Date.now();
+    await this.repairLog?.record(repairs.map((r) => repairEntry(room, r, why, at)));
+    await this.options.notify([...repairs.map((r) => describeRepair(room, r)), `(${why})`].join('\n'));
   }
 }

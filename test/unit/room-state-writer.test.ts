@@ -12,11 +12,13 @@ import { councilCreationRequest } from '../../src/neighborhood/council.ts';
 import type { Decision } from '../../src/neighborhood/commands-logic.ts';
 import { NeighborhoodService, type NeighborhoodOptions } from '../../src/neighborhood/service.ts';
 import { MEMBERSHIP_TYPE, VOTES_TYPE } from '../../src/neighborhood/events.ts';
+import { canonical } from '../../src/room-state/canonical.ts';
 import { describedRooms, DryRunStateWriter } from '../../src/room-state/dry-run.ts';
 import { ACL_SETTLE_FIELD, HomeserverStateWriter, stateDifference, type StateReads } from '../../src/room-state/writer.ts';
 import type { CouncilsStore } from '../../src/store/councils-store.ts';
 import type { ManagedRoomRow, ManagedRoomsStore } from '../../src/store/managed-rooms-store.ts';
 import type { RoomMembersStore } from '../../src/store/room-members-store.ts';
+import type { RepairEntry } from '../../src/store/repairs-store.ts';
 import type { ServerListsStore } from '../../src/store/server-lists-store.ts';
 import type { CommunityFacts } from '../../src/tiers/facts.ts';
 import type { MemberRemoval } from '../../src/tiers/membership-removal.ts';
@@ -104,7 +106,7 @@ function managedRow(roomId: string, tier: ManagedRoom['tier']): ManagedRoomRow {
   return { creationKey: `topic:${roomId}`, roomId, role: 'topic', tier, name: 'Book club', encrypted: false, requestedBy: null, createdAt: 0 };
 }
 
-/** A reconciler over described rooms, writing through a dry run; `notices` collects what the admins are told. */
+/** A reconciler over described rooms, writing through a dry run; `notices` collects what the admins are told, `logged` the repair log. */
 function reconcilerOver(rooms: Record<string, StateEvent[]>, rows: ManagedRoomRow[], facts: () => CommunityFacts) {
   const reads = countingReads(describedRooms(rooms));
   const writer = new DryRunStateWriter(reads);
@@ -129,7 +131,9 @@ function reconcilerOver(rooms: Record<string, StateEvent[]>, rows: ManagedRoomRo
     removal: partial<MemberRemoval>('removal', { remove: () => Promise.resolve([]) }),
     roomMembers: partial<Pick<RoomMembersStore, 'present'>>('roomMembers', { present: () => Promise.resolve([]) }),
   });
-  return { reconciler, writer, reads, notices, messages };
+  const logged: RepairEntry[] = [];
+  reconciler.keepRepairLog({ record: (entries) => { logged.push(...entries); return Promise.resolve(); } });
+  return { reconciler, writer, reads, notices, messages, logged };
 }
 
 /** The state a room has once everything the dry run would write was written. */
@@ -164,6 +168,27 @@ describe('the reconciler hands each room its tier\'s state to the writer', () =>
     await reconciler.reconcileRoom('!book:camp.test', { kind: 'event', sender: '@mallory:camp.test' });
     assert.deepEqual(writer.writes.map((w) => [w.type, w.previousSender]), [['m.room.join_rules', '@mallory:camp.test']]);
     assert.match(notices[0] ?? '', /^Repaired "Book club" \(neighborhood\): m\.room\.join_rules was \{"join_rule":"public"\}/);
+  });
+
+  it('each repair the admins are told of is kept in the repair log as they were told it; those at creation are not', async () => {
+    const rows = [managedRow('!book:camp.test', 'neighborhood')];
+    const bare = reconcilerOver({ '!book:camp.test': [] }, rows, () => FACTS);
+    await bare.reconciler.reconcileRoom('!book:camp.test', { kind: 'creation' });
+    assert.deepEqual(bare.logged, []);
+    const drifted = [
+      ...asWritten(bare.writer, '!book:camp.test').filter((e) => e.type !== 'm.room.join_rules' && e.type !== 'm.room.guest_access'),
+      stateEvent('m.room.join_rules', { join_rule: 'public' }, '', '@mallory:camp.test'),
+    ];
+    const { reconciler, notices, logged } = reconcilerOver({ '!book:camp.test': drifted }, rows, () => FACTS);
+    const before = Date.now();
+    await reconciler.reconcileRoom('!book:camp.test', { kind: 'event', sender: '@mallory:camp.test' });
+    assert.ok(logged.every((entry) => entry.repairedAt >= before), 'stamped when repaired');
+    assert.deepEqual(logged.map((entry) => ({ ...entry, repairedAt: 0 })), [
+      { roomId: '!book:camp.test', roomName: 'Book club', tier: 'neighborhood', stateType: 'm.room.join_rules', previous: '{"join_rule":"public"}', restored: canonical(asWritten(bare.writer, '!book:camp.test').find((e) => e.type === 'm.room.join_rules')?.content), trigger: 'after a change by @mallory:camp.test', repairedAt: 0 },
+      { roomId: '!book:camp.test', roomName: 'Book club', tier: 'neighborhood', stateType: 'm.room.guest_access', previous: null, restored: '{"guest_access":"forbidden"}', trigger: 'after a change by @mallory:camp.test', repairedAt: 0 },
+    ]);
+    assert.equal(notices.length, 1);
+    assert.match(notices[0] ?? '', /m\.room\.guest_access was missing; restored \{"guest_access":"forbidden"\}\.\n\(after a change by @mallory:camp\.test\)$/);
   });
 
   it('an ACL change reads a room\'s ACL once, writes it once, and after that knows it without asking', async () => {
