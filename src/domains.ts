@@ -42,6 +42,7 @@ import { createMembersArea } from './web/members-area.ts';
 import { createDefederationStore } from './store/defederation-store.ts';
 import { createBugleStore } from './store/bugle-store.ts';
 import { createPublicWeb } from './web/public/index.ts';
+import { createRepairsStore } from './store/repairs-store.ts';
 
 export interface Infrastructure {
   config: Config;
@@ -129,6 +130,9 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
     formerAdmins: () => onboarding.admins.former(),
     jobs, jobsStore,
   });
+  // Each repair the reconciler reports is kept for the dashboard's Repairs page too.
+  const repairs = createRepairsStore(db);
+  tiers.reconciler.keepRepairLog(repairs);
   const admin = config.homeserver.admin_token
     ? createSynapseAdmin({
       homeserverUrl: config.homeserver.url,
@@ -219,6 +223,7 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
     adminRoomId: () => adminRoomId ?? '', notify, onboarding, members: membersStore, rooms,
     bugleOptOuts: bugle ? async () => new Set((await createBugleStore(db).optedOut()).keys()) : null,
     defederation: createDefederationStore(db), jobs: createJobsStore(db), facts: () => tiers.facts(),
+    lastSeen: admin ? () => admin.lastSeen() : null, repairs,
     requestSignal: () => stopSignal.forRequest(config.homeserver.request_timeout_seconds * 1000),
     log: log.child('web'),
   });

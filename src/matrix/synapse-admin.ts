@@ -6,6 +6,12 @@ import type { Logger } from '../logging/logger.ts';
 export interface SynapseAdmin {
   /** Every local, non-guest, active account. */
   localUsers(): Promise<string[]>;
+  /**
+   * When each local account, deactivated ones too, last used a client (ms
+   * since the epoch), as Synapse keeps it from its devices and client IPs; an
+   * account it never saw is left out.
+   */
+  lastSeen(): Promise<Map<string, number>>;
   /** Every room the homeserver knows, DMs included. */
   rooms(): Promise<{ roomId: string; name: string | null }[]>;
   /** The users joined to a room, as the homeserver sees it. */
@@ -20,7 +26,7 @@ export interface SynapseAdmin {
 }
 
 interface UsersPage {
-  users: { name: string; is_guest?: boolean | number; deactivated?: boolean | number }[];
+  users: { name: string; is_guest?: boolean | number; deactivated?: boolean | number; last_seen_ts?: number | null }[];
   next_token?: string | number;
 }
 
@@ -57,20 +63,24 @@ export function createSynapseAdmin({ homeserverUrl, adminToken, log, requestSign
   }
   const get = <T>(path: string, query: Record<string, string> = {}): Promise<T> => call<T>('GET', path, query);
 
-  function page(from: string | null): Promise<UsersPage> {
-    return get<UsersPage>('/_synapse/admin/v2/users', { guests: 'false', deactivated: 'false', limit: '500', ...(from === null ? {} : { from }) });
+  /** Every local account but guests, page by page; `deactivated` includes those too. */
+  async function everyUser(deactivated: boolean): Promise<UsersPage['users']> {
+    const users: UsersPage['users'] = [];
+    let from: string | null = null;
+    do {
+      const result: UsersPage = await get<UsersPage>('/_synapse/admin/v2/users', { guests: 'false', deactivated: String(deactivated), limit: '500', ...(from === null ? {} : { from }) });
+      users.push(...result.users.filter((u) => !u.is_guest));
+      from = result.next_token === undefined ? null : String(result.next_token);
+    } while (from !== null);
+    return users;
   }
 
   return {
     async localUsers() {
-      const users: string[] = [];
-      let from: string | null = null;
-      do {
-        const result = await page(from);
-        users.push(...result.users.filter((u) => !u.is_guest && !u.deactivated).map((u) => u.name));
-        from = result.next_token === undefined ? null : String(result.next_token);
-      } while (from !== null);
-      return users;
+      return (await everyUser(false)).filter((u) => !u.deactivated).map((u) => u.name);
+    },
+    async lastSeen() {
+      return new Map((await everyUser(true)).flatMap((u) => (typeof u.last_seen_ts === 'number' ? [[u.name, u.last_seen_ts] as const] : [])));
     },
     async rooms() {
       const rooms: { roomId: string; name: string | null }[] = [];

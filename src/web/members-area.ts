@@ -9,6 +9,7 @@ import type { Onboarding } from '../onboarding/index.ts';
 import type { JobsStore } from '../store/jobs-store.ts';
 import type { DefederationStore } from '../store/defederation-store.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
+import type { RepairsStore } from '../store/repairs-store.ts';
 import type { MembersStore, RemovedMembersStore } from '../store/members-store.ts';
 import type { CommunityFacts } from '../tiers/facts.ts';
 import { dashboardPages } from './admin/pages.ts';
@@ -36,6 +37,10 @@ export interface MembersAreaWiring {
   /** The job runner's store, where the ACL changes' progress is read. */
   jobs: Pick<JobsStore, 'unfinished' | 'counts'>;
   facts: () => Promise<CommunityFacts>;
+  /** When each account last used a client, through Synapse's admin API; null without homeserver.admin_token. */
+  lastSeen: (() => Promise<ReadonlyMap<string, number>>) | null;
+  /** The reconciler's repair log. */
+  repairs: Pick<RepairsStore, 'latest'>;
   requestSignal: () => AbortSignal;
   log: Logger;
 }
@@ -72,7 +77,7 @@ export function createMembersArea(w: MembersAreaWiring): MembersArea {
   });
   const dashboard = dashboardPages({
     commands, isMember: w.isMember, isAdmin, welcome, invitations, profiles, members: w.members,
-    defederation: w.defederation, jobs: w.jobs, facts: w.facts,
+    defederation: w.defederation, jobs: w.jobs, facts: w.facts, lastSeen: w.lastSeen, repairs: w.repairs, log: w.log.child('dashboard'),
   });
   sessions.store.start();
   return {

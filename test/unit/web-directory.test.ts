@@ -1,9 +1,14 @@
 // What the members' area and the dashboard list, described as a small
 // community: who is here (as !who says), the rooms a member may join by tier,
-// and where each member stands for the admins.
+// where each member stands for the admins and when each last used a client,
+// and the reconciler's repairs as the dashboard lists them.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { lastSeenNote, lastSeenTimes, readLastSeen } from '../../src/web/admin/last-seen.ts';
 import { memberStates } from '../../src/web/admin/member-states.ts';
+import { repairRows } from '../../src/web/admin/repair-log.ts';
+import type { Logger } from '../../src/logging/logger.ts';
+import type { RepairEntry } from '../../src/store/repairs-store.ts';
 import { matrixToLink, roomsByTier, whoIsHere } from '../../src/web/members/directory.ts';
 import type { ManagedRoomRow } from '../../src/store/managed-rooms-store.ts';
 import type { MemberRow } from '../../src/store/members-store.ts';
@@ -61,6 +66,7 @@ describe('where each member stands, for the admins', () => {
     rows, removed: new Set(['@removed:camp.test']), isMember: (userId) => isMember(userId) && userId !== '@removed:camp.test',
     isAdmin: (userId) => userId === '@admin:camp.test', profiles: new Map([['@alice:camp.test', profile('@alice:camp.test', { invitedBy: '@admin:camp.test', signedUpAt: 11 })]]),
     standing: (userId) => (userId === '@new:camp.test' ? 'never agreed' : 'agreed'),
+    lastSeen: new Map([['@alice:camp.test', Date.UTC(2026, 4, 1, 18)], ['@removed:camp.test', Date.UTC(2026, 1, 2)], ['@stranger:camp.test', 1]]),
   });
 
   it('says each one\'s state and agreement as !member list does, keeping the removed in the list', () => {
@@ -76,5 +82,66 @@ describe('where each member stands, for the admins', () => {
   it('offers to remove only members who are here and are not admins', () => {
     assert.deepEqual(states.filter((m) => m.removable).map((m) => m.userId), ['@alice:camp.test', '@new:camp.test']);
     assert.equal(states.find((m) => m.userId === '@alice:camp.test')?.invitedBy, '@admin:camp.test');
+  });
+
+  it('says when each one\'s account last used a client, as the homeserver told, and nothing for one it never saw', () => {
+    assert.deepEqual(states.map((m) => [m.userId, m.lastSeenAt]), [
+      ['@admin:camp.test', null],
+      ['@alice:camp.test', Date.UTC(2026, 4, 1, 18)],
+      ['@gone:camp.test', null],
+      ['@new:camp.test', null],
+      ['@removed:camp.test', Date.UTC(2026, 1, 2)],
+    ]);
+  });
+});
+
+describe('when the members last used a client', () => {
+  const warnings: string[] = [];
+  const log: Logger = { debug: () => undefined, info: () => undefined, warn: (message) => { warnings.push(message); }, error: () => undefined, child: () => log };
+
+  it('is read from the homeserver\'s admin API, and needs no sentence under the table', async () => {
+    const seen = await readLastSeen(() => Promise.resolve(new Map([['@alice:camp.test', 5]])), log);
+    assert.deepEqual([...lastSeenTimes(seen)], [['@alice:camp.test', 5]]);
+    assert.equal(lastSeenNote(seen), null);
+  });
+
+  it('without an admin token, is known for no one, and the page says what would make it known', async () => {
+    const seen = await readLastSeen(null, log);
+    assert.equal(lastSeenTimes(seen).size, 0);
+    assert.match(lastSeenNote(seen) ?? '', /^Last seen needs homeserver\.admin_token in Hearth's config: Synapse keeps when each account last used a client/);
+  });
+
+  it('when the admin API fails, is known for no one, the page says it could not be read, and the log says why', async () => {
+    warnings.length = 0;
+    const seen = await readLastSeen(() => Promise.reject(new Error('Synapse admin API /_synapse/admin/v2/users: 502')), log);
+    assert.equal(lastSeenTimes(seen).size, 0);
+    assert.match(lastSeenNote(seen) ?? '', /^Last seen could not be read from Synapse's admin API just now/);
+    assert.equal(warnings.length, 1);
+  });
+});
+
+describe('the repair log, as the dashboard lists it', () => {
+  const entry = (changes: Partial<RepairEntry>): RepairEntry => ({
+    roomId: '!square:camp.test', roomName: 'Public square', tier: 'public', stateType: 'm.room.history_visibility',
+    previous: '{"history_visibility":"joined"}', restored: '{"history_visibility":"world_readable"}', trigger: 'after a change by @mallory:camp.test',
+    repairedAt: Date.UTC(2026, 5, 7, 9, 30, 15), ...changes,
+  });
+
+  it('says when, where, what the room had and what was put back, and why Hearth looked', () => {
+    assert.deepEqual(repairRows([entry({})]), [{
+      when: '2026-06-07 09:30 UTC', isoTime: '2026-06-07T09:30:15.000Z', roomName: 'Public square', roomId: '!square:camp.test', tier: 'public',
+      stateType: 'm.room.history_visibility', was: { text: '{"history_visibility":"joined"}', preview: null },
+      restored: { text: '{"history_visibility":"world_readable"}', preview: null }, why: 'after a change by @mallory:camp.test',
+    }]);
+  });
+
+  it('keeps a missing event apart from its content, and folds a long ACL behind its first characters', () => {
+    const acl = JSON.stringify({ allow: ['camp.test'], allow_ip_literals: false, deny: Array.from({ length: 30 }, (_, i) => `spam${i}.example`) });
+    const [row] = repairRows([entry({ stateType: 'm.room.server_acl', previous: null, restored: acl })]);
+    assert.equal(row?.was, null);
+    assert.equal(row.restored.text, acl);
+    const preview = row.restored.preview ?? '';
+    assert.match(preview, /^\{"allow":\["camp\.test"\],.*…$/);
+    assert.ok(acl.startsWith(preview.slice(0, -1)) && preview.length < 120, preview);
   });
 });

@@ -2,8 +2,9 @@
 // homeserver that is a fake: who may log in and who is refused with what,
 // the session cookie, what a member sees, that every change is the chat
 // command that makes it (and an admin's is shown in the admin room), that
-// a form field never becomes a command's option, and that logging out
-// ends the homeserver token.
+// a form field never becomes a command's option, that logging out ends the
+// homeserver token, when members last used a client (or why that is not
+// known), and the reconciler's repair log.
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,8 @@ import type { Standing } from '../../src/onboarding/agreement.ts';
 import type { ManagedRoomRow } from '../../src/store/managed-rooms-store.ts';
 import type { MemberRow } from '../../src/store/members-store.ts';
 import type { MemberProfile } from '../../src/store/onboarding-store.ts';
+import type { RepairEntry } from '../../src/store/repairs-store.ts';
+import type { Logger } from '../../src/logging/logger.ts';
 import { dashboardPages } from '../../src/web/admin/pages.ts';
 import { createWebApp } from '../../src/web/index.ts';
 import { memberPages } from '../../src/web/members/pages.ts';
@@ -121,6 +124,11 @@ function recording(ran: Ran[], name: string, permission: 'member' | 'admin', par
   });
 }
 
+/** The row of a table that names `text`. */
+function rowWith(html: string, text: string): string {
+  return html.split('<tr>').find((row) => row.includes(text))?.split('</tr>')[0] ?? '';
+}
+
 /** The first command run (a function, so that an earlier check that none ran does not narrow the list for good). */
 function firstRun(ran: readonly Ran[]): Ran | undefined {
   return ran[0];
@@ -141,6 +149,11 @@ describe('the members\' area and the dashboard', () => {
   const ran: Ran[] = [];
   const adminRoom: string[] = [];
   const standings = new Map<string, Standing>([[NEWBIE, 'never agreed']]);
+  // What Synapse's admin API answers; null is a config without homeserver.admin_token.
+  let lastSeen: (() => Promise<ReadonlyMap<string, number>>) | null = null;
+  const repairs: RepairEntry[] = [];
+  const warnings: string[] = [];
+  const dashboardLog: Logger = { debug: () => undefined, info: () => undefined, warn: (message) => { warnings.push(message); }, error: () => undefined, child: () => dashboardLog };
 
   before(async () => {
     const config = testConfig({ admins: [ADMIN] });
@@ -193,6 +206,9 @@ describe('the members\' area and the dashboard', () => {
             counts: () => Promise.resolve({ total: 9, pending: 4, done: 4, failed: 1, refused: 0 }),
           },
           facts: () => Promise.resolve({ serverName: 'camp.test', spaceId: null, neighbors: [], defederated: [], admins: [ADMIN] }),
+          get lastSeen() { return lastSeen; },
+          repairs: { latest: (limit: number) => Promise.resolve(repairs.slice(0, limit)) },
+          log: dashboardLog,
         }),
       ],
     });
@@ -327,6 +343,62 @@ describe('the members\' area and the dashboard', () => {
     assert.equal(firstRun(ran)?.args.flag('note'), 'Sam, a friend');
     assert.equal(firstRun(ran)?.args.flag('expires'), undefined);
     assert.match(adminRoom[0] ?? '', /^@admin:camp\.test on the web dashboard: !invite create --note "Sam, a friend"\n/);
+  });
+
+  it('shows when each member last used a client, as Synapse\'s admin API says, and a dash for one it never saw', async () => {
+    lastSeen = () => Promise.resolve(new Map([[ALICE, Date.UTC(2026, 4, 30, 22)]]));
+    const browser = new Browser(base);
+    await browser.logIn('admin', PASSWORDS.admin ?? '');
+    const page = (await browser.get('/admin/members')).html;
+    assert.match(page, /<th scope="col">First seen<\/th><th scope="col">Last seen<\/th>/);
+    assert.match(rowWith(page, ALICE), /<td class="date">2026-03-03<\/td>\s*<td class="date">2026-05-30<\/td>/);
+    assert.match(rowWith(page, NEWBIE), /<td class="date">2026-11-01<\/td>\s*<td class="date">—<\/td>/);
+    assert.doesNotMatch(page, /Last seen needs|could not be read/);
+  });
+
+  it('without homeserver.admin_token, says once under the members table that last seen needs it', async () => {
+    lastSeen = null;
+    const browser = new Browser(base);
+    await browser.logIn('admin', PASSWORDS.admin ?? '');
+    const page = (await browser.get('/admin/members')).html;
+    assert.match(rowWith(page, ALICE), /<td class="date">—<\/td>/);
+    assert.equal(page.match(/homeserver\.admin_token/g)?.length, 1);
+    assert.match(page, /<\/table><\/div>\s*<p class="hint">Last seen needs homeserver\.admin_token in Hearth&#39;s config/);
+  });
+
+  it('when Synapse\'s admin API fails, still shows the members, says last seen could not be read, and logs a warning', async () => {
+    lastSeen = () => Promise.reject(new Error('Synapse admin API /_synapse/admin/v2/users: 502 Bad Gateway'));
+    warnings.length = 0;
+    const browser = new Browser(base);
+    await browser.logIn('admin', PASSWORDS.admin ?? '');
+    const page = await browser.get('/admin/members');
+    assert.equal(page.status, 200);
+    assert.match(rowWith(page.html, ALICE), /<td class="date">2026-03-03<\/td>\s*<td class="date">—<\/td>/);
+    assert.match(page.html, /Last seen could not be read from Synapse&#39;s admin API just now/);
+    assert.equal(warnings.length, 1);
+  });
+
+  it('lists the reconciler\'s repairs, newest first, naming the room; an empty log says so', async () => {
+    const browser = new Browser(base);
+    await browser.logIn('admin', PASSWORDS.admin ?? '');
+    repairs.length = 0;
+    const empty = (await browser.get('/admin/repairs')).html;
+    assert.match(empty, /<a href="\/admin\/repairs" aria-current="page">Repairs<\/a>/);
+    assert.match(empty, /No repair has been needed/);
+    assert.doesNotMatch(empty, /<table/);
+    repairs.push(
+      { roomId: '!book:camp.test', roomName: 'Book <b>club</b>', tier: 'local', stateType: 'm.room.guest_access', previous: null, restored: '{"guest_access":"forbidden"}', trigger: 'found at start-up', repairedAt: Date.UTC(2026, 5, 8, 7, 5) },
+      { roomId: '!square:camp.test', roomName: 'Public square', tier: 'public', stateType: 'm.room.history_visibility', previous: '{"history_visibility":"joined"}', restored: '{"history_visibility":"world_readable"}', trigger: 'after a change by @mallory:camp.test', repairedAt: Date.UTC(2026, 5, 7, 9, 30) },
+    );
+    const page = (await browser.get('/admin/repairs')).html;
+    assert.ok(page.indexOf('!book:camp.test') < page.indexOf('!square:camp.test'), 'newest first');
+    const book = rowWith(page, '!book:camp.test');
+    assert.match(book, /<time datetime="2026-06-08T07:05:00\.000Z">2026-06-08 07:05 UTC<\/time><span class="hint">found at start-up<\/span>/);
+    assert.match(book, /Book &lt;b&gt;club&lt;\/b&gt; <span class="tag">local<\/span>/);
+    assert.match(book, /m\.room\.guest_access<\/p>\s*<p><span class="hint-inline">was<\/span> missing<\/p>\s*<p><span class="hint-inline">put back<\/span> <code>\{&quot;guest_access&quot;:&quot;forbidden&quot;\}<\/code>/);
+    const square = rowWith(page, '!square:camp.test');
+    assert.match(square, /after a change by @mallory:camp\.test/);
+    assert.match(square, /was<\/span> <code>\{&quot;history_visibility&quot;:&quot;joined&quot;\}<\/code>/);
   });
 
   it('logs the homeserver token out at logout, and the old cookie opens nothing', async () => {

@@ -1,6 +1,7 @@
 // Where each member stands, for the dashboard's table: the same states as
 // !member list (removed, left, in the community, waiting to agree, being
-// invited), with their agreement, who invited them and when they came.
+// invited), with their agreement, who invited them, when they came, and when
+// their account last used a client.
 import type { Standing } from '../../onboarding/agreement.ts';
 import type { MemberRow } from '../../store/members-store.ts';
 import type { MemberProfile } from '../../store/onboarding-store.ts';
@@ -14,6 +15,8 @@ export interface MemberStanding {
   invitedBy: string | null;
   firstSeenAt: number;
   joinedAt: number | null;
+  /** When their account last used a client, as the homeserver told; null when it did not (or could not) say. */
+  lastSeenAt: number | null;
   admin: boolean;
   /** Whether the dashboard offers to remove them: present, and not an admin. */
   removable: boolean;
@@ -26,6 +29,8 @@ export interface MemberStatesInput {
   isMember: (userId: string) => boolean;
   isAdmin: (userId: string) => boolean;
   standing: (userId: string) => Standing;
+  /** When each account last used a client; empty when the homeserver's admin API is not at hand. */
+  lastSeen: ReadonlyMap<string, number>;
 }
 
 const AGREEMENT: Readonly<Record<Standing, string>> = {
@@ -58,6 +63,7 @@ export function memberStates(input: MemberStatesInput): MemberStanding[] {
         invitedBy: profile?.invitedBy ?? null,
         firstSeenAt: row.firstSeenAt,
         joinedAt: profile?.signedUpAt ?? row.invitedAt,
+        lastSeenAt: input.lastSeen.get(row.userId) ?? null,
         admin,
         removable: !admin && state !== 'removed' && state !== 'left the space',
       };

@@ -1,5 +1,5 @@
-// The admin dashboard: invitations, defederation, members, the neighborhood
-// and the Bugle. It reads the same stores the chat commands read, and every
+// The admin dashboard: invitations, defederation, members, the neighborhood,
+// the Bugle and the reconciler's repair log. It reads the same stores the chat commands read, and every
 // change is made by running the chat command that makes it (web-commands.ts),
 // so there is one implementation of each action, and the admin room shows
 // each one with its answer as it shows a command typed there.
@@ -11,10 +11,12 @@ import type { Welcome } from '../../onboarding/welcome.ts';
 import { standingOf } from '../../onboarding/agreement.ts';
 import { describeHeadcount } from '../../onboarding/cap.ts';
 import { ACL_PUSH } from '../../jobs/kinds/acl-push.ts';
+import type { Logger } from '../../logging/logger.ts';
 import type { JobsStore } from '../../store/jobs-store.ts';
 import type { DefederationStore } from '../../store/defederation-store.ts';
 import type { MembersStore, RemovedMembersStore } from '../../store/members-store.ts';
 import type { OnboardingStore } from '../../store/onboarding-store.ts';
+import type { RepairsStore } from '../../store/repairs-store.ts';
 import type { CommunityFacts } from '../../tiers/facts.ts';
 import { CSRF_FIELD } from '../csrf.ts';
 import { answerAndGo, requireMember, takeFlash } from '../members/pages.ts';
@@ -22,7 +24,9 @@ import { day } from '../members/directory.ts';
 import type { PageKit } from '../server.ts';
 import type { SignedIn } from '../session/web-sessions.ts';
 import type { WebCommands } from '../web-commands.ts';
+import { lastSeenNote, lastSeenTimes, readLastSeen } from './last-seen.ts';
 import { memberStates } from './member-states.ts';
+import { repairRows, REPAIRS_SHOWN } from './repair-log.ts';
 
 export interface DashboardOptions {
   commands: WebCommands;
@@ -36,6 +40,11 @@ export interface DashboardOptions {
   /** The job runner's store: the ACL changes on their way are its unfinished acl-push jobs. */
   jobs: Pick<JobsStore, 'unfinished' | 'counts'>;
   facts: () => Promise<CommunityFacts>;
+  /** When each account last used a client, from Synapse's admin API; null when homeserver.admin_token is not set. */
+  lastSeen: (() => Promise<ReadonlyMap<string, number>>) | null;
+  /** The reconciler's record of the repairs it reported in the admin room. */
+  repairs: Pick<RepairsStore, 'latest'>;
+  log: Logger;
 }
 
 function field(req: Request, name: string): string {
@@ -121,11 +130,14 @@ export function dashboardPages(o: DashboardOptions) {
     action('/admin/defederation/refederate', '/admin/defederation', (req) => ({ name: 'refederate', words: [field(req, 'server')] }));
 
     page('/admin/members', 'members', 'Members', async () => {
-      const [rows, agreements, removed, profiles] = await Promise.all([o.members.all(), o.profiles.agreements(), o.members.removed(), o.profiles.profiles()]);
+      const [rows, agreements, removed, profiles, seen] = await Promise.all([
+        o.members.all(), o.profiles.agreements(), o.members.removed(), o.profiles.profiles(), readLastSeen(o.lastSeen, o.log),
+      ]);
       const version = o.welcome.codeOfConduct?.version ?? null;
       return {
-        people: memberStates({ rows, removed: new Set(removed), isMember: o.isMember, isAdmin: o.isAdmin, profiles, standing: (userId) => standingOf(version, agreements.get(userId) ?? []) })
-          .map((m) => ({ ...m, firstSeen: day(m.firstSeenAt), joined: m.joinedAt === null ? '' : day(m.joinedAt) })),
+        people: memberStates({ rows, removed: new Set(removed), isMember: o.isMember, isAdmin: o.isAdmin, profiles, lastSeen: lastSeenTimes(seen), standing: (userId) => standingOf(version, agreements.get(userId) ?? []) })
+          .map((m) => ({ ...m, firstSeen: day(m.firstSeenAt), joined: m.joinedAt === null ? '' : day(m.joinedAt), lastSeen: m.lastSeenAt === null ? '—' : day(m.lastSeenAt) })),
+        lastSeenNote: lastSeenNote(seen),
       };
     });
     action('/admin/members/remove', '/admin/members', (req) => ({
@@ -137,5 +149,7 @@ export function dashboardPages(o: DashboardOptions) {
 
     page('/admin/bugle', 'bugle', 'The Bugle', async (who) => ({ log: await commandText(who, 'bugle log'), enabled: maybe('bugle log') !== null }));
     action('/admin/bugle/access', '/admin/bugle', (req) => ({ name: field(req, 'access') === 'restore' ? 'bugle restore' : 'bugle revoke', words: [field(req, 'user')] }));
+
+    page('/admin/repairs', 'repairs', 'Repairs', async () => ({ repairs: repairRows(await o.repairs.latest(REPAIRS_SHOWN)) }));
   };
 }
