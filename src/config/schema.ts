@@ -19,7 +19,7 @@ export const HomeserverSchema = Type.Object(
       format: 'uri',
     }),
     admin_token: Type.String({
-      description: "Access token of a Synapse admin user. Optional. With it Hearth learns of every local account through Synapse's admin API and invites new members at once, and a defederation impact report covers every room on the server, DMs included (it reads room lists and memberships, never messages). Without it, Hearth learns of a member at first contact (a DM to the bot, a join to a room Hearth manages) and reports cover the rooms it manages.",
+      description: "Access token of a Synapse admin user. Optional. With it Hearth learns of every local account through Synapse's admin API and invites new members at once, a defederation impact report covers every room on the server, DMs included (it reads room lists and memberships, never messages), and the dashboard shows when each member last used a client. Without it, Hearth learns of a member at first contact (a DM to the bot, a join to a room Hearth manages), reports cover the rooms it manages, and the dashboard cannot say when members were last seen.",
       default: '',
     }),
     request_timeout_seconds: Type.Integer({
