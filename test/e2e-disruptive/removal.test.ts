@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { startHearth, stopHearth } from '../../testbed/testbed.ts';
 import { admit, ensurePair, neighborsOf } from '../support/neighborhood.ts';
-import { botByHand, botOf, dmWithBot, managedRoom, roomIdIn } from '../support/hearth.ts';
+import { botByHand, botOf, dmWithBot, managedRoom, roomIdIn, setServerAclByHand } from '../support/hearth.ts';
 import { Member, refusal, waitFor, type RoomEvent } from '../support/member.ts';
 import { REMOVAL_REASON } from '../../src/tiers/membership-policy.ts';
 import { globMatches } from '../../src/matrix/server-globs.ts';
@@ -136,7 +136,7 @@ describe('removal removes', () => {
       // far.test may be denied as well, by any glob an earlier test left (a defederation, a followed
       // ban list): the mistake opens both.
       const deny = (aclBefore.deny as string[]).filter((glob) => !globMatches(glob, 'far.test'));
-      await bot.setState(roomId, 'm.room.server_acl', '', { ...aclBefore, allow: [...(aclBefore.allow as string[]), 'far.test'], deny });
+      await setServerAclByHand(bot, roomId, { ...aclBefore, allow: [...(aclBefore.allow as string[]), 'far.test'], deny });
       await bot.invite(roomId, far.userId);
       await waitFor(`far.test to join through the window (the room's ACL: ${JSON.stringify(await bot.state(roomId, 'm.room.server_acl'))})`, async () => (await far.join(roomId, [CAMP])) === roomId, JOIN_MS);
       await alice.send(roomId, inWindow);

@@ -4,6 +4,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import knex, { type Knex } from 'knex';
 import { parse, parseDocument } from 'yaml';
+import { ACL_SETTLE_FIELD } from '../../src/room-state/writer.ts';
 import { Member, repliesTo, server, waitFor } from './member.ts';
 
 interface HearthConfigFile {
@@ -77,6 +78,17 @@ export function roomIdIn(text: string): string {
 }
 
 /** Sets config keys (a path, a value) in a testbed Hearth's config file, for its next start. */
+/**
+ * Writes a room's server ACL by hand as Hearth's writer does: twice, the
+ * second copy naming the first. Synapse can put the old ACL back into its
+ * cache in the moment it stores a new one; a single hand-written ACL could
+ * then go unenforced, or keep refusing a server it admits, for minutes.
+ */
+export async function setServerAclByHand(member: Member, roomId: string, content: Record<string, unknown>): Promise<void> {
+  const first = await member.setState(roomId, 'm.room.server_acl', '', content);
+  await member.setState(roomId, 'm.room.server_acl', '', { ...content, [ACL_SETTLE_FIELD]: first });
+}
+
 export function setHearthConfig(serverName: string, settings: readonly [readonly string[], unknown][]): void {
   const hearth = server(serverName).hearth;
   if (!hearth) throw new Error(`${serverName} runs no Hearth in this testbed`);
