@@ -34,7 +34,13 @@ export function server(name: string): ServerInfo {
   return findServer(name);
 }
 
-export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+/**
+ * Polls until `probe` gives a value. The limit only ends a wait for what never
+ * comes; it measures nothing. It is generous because the four homeservers are
+ * shared by the tests running at once, and one busy with another test's
+ * broadcast can leave a federated answer waiting for many seconds.
+ */
+export async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown = null;
   while (Date.now() < deadline) {
