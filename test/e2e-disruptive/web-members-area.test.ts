@@ -6,7 +6,10 @@
 // logging out ends the homeserver token Hearth held (whoami answers 401); the
 // admin makes an invitation and decides a defederation from the dashboard,
 // the ACL lands in every federating room as with !defederate confirm, and the
-// admin room shows both actions; a form sent without its token is refused.
+// admin room shows both actions; a form sent without its token is refused;
+// the members table says when the admin last used a client (read through
+// Synapse's admin API), and a room's state changed by hand appears, repaired,
+// at the top of the Repairs page.
 // It restarts camp's Hearth and cuts far.test off (undone at the end), so it
 // runs after the shared suite.
 import assert from 'node:assert/strict';
@@ -244,5 +247,38 @@ describe('the members\' area and the admin dashboard', () => {
     await page.reload();
     assert.match(await page.textContent('main') ?? '', /Defederated servers[\s\S]*far\.test[\s\S]*testing the dashboard/);
     await screenshots(page, SHOTS, '08-dashboard-defederated');
+  });
+
+  it('the members table says when each account last used a client, as Synapse\'s admin API tells', async () => {
+    await page.goto(`${webBase()}/admin/members`);
+    assert.equal(await page.textContent('h1'), 'Members');
+    assert.ok((await page.locator('table.members th').allTextContents()).includes('Last seen'));
+    const cells = page.locator('table.members tbody tr', { hasText: '@admin:camp.test' }).locator('td');
+    // The 6th column; the admin's account is the one camp's Hearth and this test use all the time.
+    assert.match(await cells.nth(5).textContent() ?? '', /^\d{4}-\d{2}-\d{2}$/);
+    assert.doesNotMatch(await page.textContent('main') ?? '', /Last seen needs|could not be read/);
+    assert.equal(await overflowsPhone(page), false);
+    await screenshots(page, SHOTS, '09-dashboard-members');
+  });
+
+  it('a room\'s state changed by hand is repaired, and the repair is at the top of the Repairs page', async () => {
+    const square = await managedRoom(CAMP, 'public_square');
+    const since = Date.now();
+    await botByHand(CAMP).setState(square, 'm.room.history_visibility', '', { history_visibility: 'joined' });
+    await waitFor('history visibility to be restored', async () => (await botByHand(CAMP).state(square, 'm.room.history_visibility')).history_visibility === 'world_readable');
+    const newest = page.locator('table.repairs tbody tr').first();
+    await waitFor('the repair on the Repairs page', async () => {
+      await page.goto(`${webBase()}/admin/repairs`);
+      const at = Date.parse(await newest.locator('time').getAttribute('datetime', { timeout: 1000 }).catch(() => null) ?? '');
+      return at >= since - 1000;
+    }, 30_000);
+    assert.equal(await page.getAttribute('nav.sub a[aria-current="page"]', 'href'), '/admin/repairs');
+    const row = (await newest.textContent() ?? '').replace(/\s+/g, ' ');
+    assert.match(row, /Public square public/);
+    assert.ok(row.includes(square), row);
+    assert.match(row, /m\.room\.history_visibility was \{"history_visibility":"joined"\} put back \{"history_visibility":"world_readable"\}/);
+    assert.match(row, /after a change by @hearth:camp\.test/);
+    assert.equal(await overflowsPhone(page), false);
+    await screenshots(page, SHOTS, '10-dashboard-repairs');
   });
 });
