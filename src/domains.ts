@@ -123,16 +123,16 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
   // The one writer of room state: every domain hands it the state it wants.
   const writer = new HomeserverStateWriter(client);
   const events = new DomainEventBus();
+  // Each repair the reconciler reports is kept for the dashboard's Repairs page too.
+  const repairs = createRepairsStore(db);
   const tiers = createTiers({
     config, client, writer, rooms, lists, notify, log: log.child('tiers'),
     roomMembers: createRoomMembersStore(db), members: membersStore, isOwnBot, isMember: isLocalMember,
     // Onboarding (built below) keeps the admins list that the power levels follow.
     formerAdmins: () => onboarding.admins.former(),
     jobs, jobsStore,
+    repairLog: repairs,
   });
-  // Each repair the reconciler reports is kept for the dashboard's Repairs page too.
-  const repairs = createRepairsStore(db);
-  tiers.reconciler.keepRepairLog(repairs);
   const admin = config.homeserver.admin_token
     ? createSynapseAdmin({
       homeserverUrl: config.homeserver.url,

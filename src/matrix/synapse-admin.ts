@@ -16,7 +16,6 @@ export interface SynapseAdmin {
   rooms(): Promise<{ roomId: string; name: string | null }[]>;
   /** The users joined to a room, as the homeserver sees it. */
   roomMembers(roomId: string): Promise<string[]>;
-  /** Makes every user of this server leave a room (another server's too); nothing is purged. */
   /** Creates a registration token that Synapse accepts once, until `expiresAt` (ms since the epoch). */
   createRegistrationToken(token: string, expiresAt: number): Promise<void>;
   /** Deletes a registration token; one Synapse does not know (any more) is no error. */

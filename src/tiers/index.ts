@@ -11,6 +11,7 @@ import type { EventRouter } from '../matrix/inbox/router.ts';
 import type { StateWriter } from '../room-state/writer.ts';
 import type { JobsStore } from '../store/jobs-store.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
+import type { RepairsStore } from '../store/repairs-store.ts';
 import type { RemovedMembersStore } from '../store/members-store.ts';
 import type { RoomMembersStore } from '../store/room-members-store.ts';
 import type { ServerListsStore } from '../store/server-lists-store.ts';
@@ -52,6 +53,8 @@ export interface TiersOptions {
   jobs: JobRunner;
   /** Reads a job's items for its report. */
   jobsStore: Pick<JobsStore, 'items'>;
+  /** Keeps each repair the reconciler reports, for the dashboard's Repairs page. */
+  repairLog: Pick<RepairsStore, 'record'>;
 }
 
 /** The persisted ACL jobs of the federation domain, which narrowing a room goes through. */
@@ -84,6 +87,7 @@ export function createTiers(o: TiersOptions): Tiers {
     membershipFacts,
     removal: new MemberRemoval({ client: o.client, roomMembers: o.roomMembers, log: o.log.child('removal') }),
     roomMembers: o.roomMembers,
+    repairLog: o.repairLog,
   });
   o.jobs.register(roomCheckKind({ reconciler, store: o.jobsStore, notify: o.notify }));
   /** Queues a check of every managed room; says how many rooms it holds. */

@@ -33,6 +33,8 @@ export interface ReconcilerOptions {
   membershipFacts: () => Promise<MembershipFacts>;
   removal: MemberRemoval;
   roomMembers: Pick<RoomMembersStore, 'present'>;
+  /** Keeps each repair reported in the admin room, for the dashboard's Repairs page. */
+  repairLog?: Pick<RepairsStore, 'record'>;
 }
 
 /** Why the reconciler looked at a room; repairs after creation are expected and not reported. */
@@ -91,7 +93,6 @@ export class Reconciler {
   // Each room's ACL as last seen in its events (or written here). Lets an ACL
   // change skip a read per room; empty after a restart, when reads are the safe choice.
   private readonly seenAcls = new Map<string, Content>();
-  private repairLog: Pick<RepairsStore, 'record'> | null = null;
 
   constructor(options: ReconcilerOptions) {
     this.options = options;
@@ -182,11 +183,6 @@ export class Reconciler {
     return removals;
   }
 
-  /** Keeps each repair reported in the admin room in this log too, for the dashboard's Repairs page. */
-  keepRepairLog(log: Pick<RepairsStore, 'record'>): void {
-    this.repairLog = log;
-  }
-
   /** Records a room's ACL as an event showed it. */
   noteAcl(roomId: string, content: Content): void {
     this.seenAcls.set(roomId, content);
@@ -259,7 +255,7 @@ export class Reconciler {
   private async report(room: ManagedRoom, repairs: readonly Repair[], trigger: Trigger): Promise<void> {
     const why = describeTrigger(trigger);
     const at = Date.now();
-    await this.repairLog?.record(repairs.map((r) => repairEntry(room, r, why, at)));
+    await this.options.repairLog?.record(repairs.map((r) => repairEntry(room, r, why, at)));
     await this.options.notify([...repairs.map((r) => describeRepair(room, r)), `(${why})`].join('\n'));
   }
 }

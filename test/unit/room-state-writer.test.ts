@@ -117,6 +117,7 @@ function reconcilerOver(rooms: Record<string, StateEvent[]>, rows: ManagedRoomRo
     invite: () => Promise.resolve(),
     sendEvent: (_roomId, type) => { messages.push(type); return Promise.resolve('$message'); },
   });
+  const logged: RepairEntry[] = [];
   const reconciler = new Reconciler({
     client,
     writer,
@@ -130,9 +131,8 @@ function reconcilerOver(rooms: Record<string, StateEvent[]>, rows: ManagedRoomRo
     membershipFacts: () => Promise.resolve({ community: facts(), removed: new Set<string>(), isOwnBot: (user) => user === BOT }),
     removal: partial<MemberRemoval>('removal', { remove: () => Promise.resolve([]) }),
     roomMembers: partial<Pick<RoomMembersStore, 'present'>>('roomMembers', { present: () => Promise.resolve([]) }),
+    repairLog: { record: (entries) => { logged.push(...entries); return Promise.resolve(); } },
   });
-  const logged: RepairEntry[] = [];
-  reconciler.keepRepairLog({ record: (entries) => { logged.push(...entries); return Promise.resolve(); } });
   return { reconciler, writer, reads, notices, messages, logged };
 }
 
