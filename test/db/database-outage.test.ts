@@ -58,8 +58,8 @@ class DatabaseLink {
 }
 
 /** Waits for what the test expects next; a wait, never a limit on how long Hearth may take. */
-async function until(probe: () => boolean): Promise<void> {
-  while (!probe()) await new Promise((resolve) => setTimeout(resolve, 20));
+async function until(probe: () => boolean | Promise<boolean>): Promise<void> {
+  while (!(await probe())) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 function incoming(id: string): IncomingEvent {
@@ -117,7 +117,8 @@ describe('a PostgreSQL outage under the inbox worker', () => {
     const inbox = createInboxStore(direct);
     await inbox.recordTransaction('t1', [incoming('$before')], Date.now());
     worker.start();
-    await until(() => handled.includes('$before'));
+    // Handled and recorded as done: an outage between the two would rightly hand it over again.
+    await until(async () => (await direct('inbox_events').where({ event_id: '$before' }).first<{ status: string } | undefined>())?.status === 'done');
 
     await link.down();
     await inbox.recordTransaction('t2', [incoming('$during')], Date.now());
