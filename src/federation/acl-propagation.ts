@@ -3,9 +3,16 @@
 // (jobs/kinds/acl-push.ts), run and resumed by the job runner.
 import { ACL_PUSH } from '../jobs/kinds/acl-push.ts';
 import type { JobRunner } from '../jobs/index.ts';
-import type { AclJob } from '../store/acl-jobs-store.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
 import { federates } from '../tiers/tier.ts';
+
+/** An ACL change on its way: its job and the reason it was made. */
+export interface AclJob {
+  id: number;
+  reason: string;
+  createdAt: number;
+  finishedAt: number | null;
+}
 
 export class AclPropagation {
   private readonly jobs: JobRunner;
