@@ -31,10 +31,16 @@ export class MemberRemoval {
    * Removes each user from the room; returns those actually removed. A user
    * who already left (the homeserver refuses the kick, and their membership
    * says so) is nobody to remove; any other failure is thrown for a retry.
+   *
+   * Invitations are withdrawn before anyone joined is removed: while a
+   * server still has a user joined, it can turn its own users' invitations
+   * into joins by itself, without asking this server, and so without meeting
+   * the ACL that already shuts it out.
    */
   async remove(roomId: string, users: readonly Presence[]): Promise<Removal[]> {
     const removed: Removal[] = [];
-    for (const { userId, membership } of users) {
+    const invitationsFirst = [...users.filter((u) => u.membership === 'invite'), ...users.filter((u) => u.membership !== 'invite')];
+    for (const { userId, membership } of invitationsFirst) {
       const wasInvited = membership === 'invite';
       if (await this.kick(roomId, userId, wasInvited ? WITHDRAWAL_REASON : REMOVAL_REASON)) {
         removed.push({ userId, wasInvited });
