@@ -339,11 +339,11 @@ describe('the tier promise against readers outside each audience', () => {
     // the window closes once it has read them and removed glen's users.
     await waitFor('camp to stop allowing glen.test', async () => !(await neighborsOf(CAMP)).includes(GLEN), 90_000);
     await waitFor('camp to remove glen.test\'s users', async () => (await joinedFrom(world.square.roomId, GLEN)).length === 0, 180_000);
-    // The withdrawals reach glen's server by federation; until one does, glen, still in the room, could turn
-    // that invitation into a join by itself, without asking camp. Removing ends when glen has heard of it.
-    for (const room of [world.square, world.neighborhoodTopic]) {
-      await waitFor(`glen.test to hear that its user's invitation to ${room.label} was withdrawn`, async () => !(await invitedTo(invitedBefore, room.roomId)), 60_000);
-    }
+    // In the square, where a glen.test user was joined, the withdrawal reaches glen's server by federation;
+    // until it does, glen, still in the room, could turn that invitation into a join by itself, without
+    // asking camp. Removing ends when glen has heard of it. (In the topic room glen had nobody joined: a join
+    // there must ask camp, whose ACL refuses it; and a withdrawal need not reach a server with nobody in the room.)
+    await waitFor('glen.test to hear that its user\'s invitation to the square was withdrawn', async () => !(await invitedTo(invitedBefore, world.square.roomId)), 60_000);
     for (const reader of [joiningLate, registeredAfter]) {
       for (const room of [world.square, world.neighborhoodTopic]) await joinProbes(world, reader, room);
     }
