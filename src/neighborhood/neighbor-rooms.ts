@@ -103,7 +103,12 @@ export class NeighborRooms {
   /** Joins what current neighbors invited to, and leaves what other servers' rooms it is still in. */
   async sync(neighbors: readonly string[]): Promise<void> {
     const current = new Set(neighbors);
-    for (const room of await this.o.store.all()) {
+    const rooms = await this.o.store.all();
+    // A room no longer owed a join (forgotten, joined, or its server no longer a neighbor) waits for nothing;
+    // should it be owed one again, its count starts afresh.
+    const owed = new Set(rooms.filter((room) => current.has(room.server) && room.status === 'invited').map((room) => room.roomId));
+    for (const roomId of this.failedJoins.keys()) if (!owed.has(roomId)) this.failedJoins.delete(roomId);
+    for (const room of rooms) {
       if (current.has(room.server) && room.status === 'invited' && this.due(room.roomId)) await this.join(room);
       else if (!current.has(room.server) && room.status === 'joined') await this.leave(room);
     }
@@ -161,14 +166,15 @@ export class NeighborRooms {
     }, delayMs);
   }
 
-  /** Arms the timer for the room whose wait ends first, when a retry left others waiting. */
+  /**
+   * Arms the timer for the room whose wait ends first, when a retry left others
+   * waiting. Every room still listed is owed a join (the sync just dropped the
+   * rest), and its wait ends in the future unless time passed since it failed:
+   * then it is tried at once, its count of failures kept.
+   */
   private retryEarliestWaiting(): void {
-    const now = this.now();
-    // A room still due after a retry was not tried (its server is no longer a neighbor, or it was
-    // forgotten): the next change of the neighborhood decides about it, not this timer.
-    for (const [roomId, failed] of this.failedJoins) if (failed.notBefore <= now) this.failedJoins.delete(roomId);
     const earliest = Math.min(...[...this.failedJoins.values()].map((f) => f.notBefore));
-    if (Number.isFinite(earliest)) this.retryLater(earliest - now);
+    if (Number.isFinite(earliest)) this.retryLater(Math.max(0, earliest - this.now()));
   }
 
   /** No more retries: what is still owed waits for the next start. */

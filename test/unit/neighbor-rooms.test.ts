@@ -29,7 +29,7 @@ function memoryStore(): NeighborRoomsStore {
   };
 }
 
-function world(neighbors: string[], joinFailures: Error[] = [], retryJoinMs = 1) {
+function world(neighbors: string[], joinFailures: Error[] = [], retryJoinMs = 1, now?: () => number) {
   const did: string[] = [];
   const client: Pick<HomeserverClient, 'joinRoom' | 'leaveRoom'> = {
     joinRoom: (roomId) => {
@@ -46,6 +46,7 @@ function world(neighbors: string[], joinFailures: Error[] = [], retryJoinMs = 1)
     onJoined: (room) => { did.push(`welcome members to ${room.roomId}`); return Promise.resolve(); },
     log: silentLogger(),
     retryJoinMs,
+    ...(now ? { now } : {}),
   });
   return { did, rooms, store };
 }
@@ -111,6 +112,18 @@ describe('a neighbor\'s rooms', () => {
   it('an invitation still refused after five more tries is given up', async () => {
     const refused = (): MatrixError => new MatrixError({ errcode: 'M_FORBIDDEN', error: 'You do not belong to any of the required rooms/spaces to join this room.' }, 403);
     const { did, rooms, store } = world(['hood.test'], Array.from({ length: 6 }, refused));
+    await rooms.acceptInvite(invitation('@hearth:hood.test'));
+    let forgotten = false;
+    await waitUntil(() => forgotten, async () => { forgotten = (await store.all()).length === 0; });
+    assert.deepEqual(did, Array.from({ length: 6 }, () => 'join !square failed'));
+    rooms.stop();
+  });
+
+  it('a room\'s refusals are all counted, however late its retry comes round', async () => {
+    const refused = (): MatrixError => new MatrixError({ errcode: 'M_FORBIDDEN', error: 'Server is banned from room' }, 403);
+    // Every look at the clock finds ten seconds gone: each retry comes round long after its wait ended.
+    let time = 0;
+    const { did, rooms, store } = world(['hood.test'], Array.from({ length: 6 }, refused), 1, () => (time += 10_000));
     await rooms.acceptInvite(invitation('@hearth:hood.test'));
     let forgotten = false;
     await waitUntil(() => forgotten, async () => { forgotten = (await store.all()).length === 0; });
