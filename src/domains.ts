@@ -222,7 +222,7 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
     config, botUserId: mainBotUserId(config), table: () => table, isMember: isLocalMember,
     adminRoomId: () => adminRoomId ?? '', notify, onboarding, members: membersStore, rooms,
     bugleOptOuts: bugle ? async () => new Set((await createBugleStore(db).optedOut()).keys()) : null,
-    defederation: createDefederationStore(db), jobs: createJobsStore(db), facts: () => tiers.facts(),
+    defederation: createDefederationStore(db), jobs: jobsStore, facts: () => tiers.facts(),
     lastSeen: admin ? () => admin.lastSeen() : null, repairs,
     requestSignal: () => stopSignal.forRequest(config.homeserver.request_timeout_seconds * 1000),
     log: log.child('web'),

@@ -5,7 +5,7 @@
 import type { Knex } from 'knex';
 import type { Database } from './database.ts';
 
-/** `refused`: a refusal for good that the kind expects (a member who accepts no invitations); `failed`: any other. */
+/** `refused`: a refusal for good that the kind expects (a member who accepts no invitations); `failed`: every other outcome that ends an item unfinished. */
 export type ItemStatus = 'pending' | 'done' | 'failed' | 'refused';
 
 export interface JobRecord {

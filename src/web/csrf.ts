@@ -12,7 +12,7 @@ export const CSRF_FIELD = '_csrf';
 export class CsrfTokens {
   private readonly key: Buffer;
 
-  /** `secret`: any stable secret; the key is derived from it so that it is never used for anything else. */
+  /** `secret`: a stable secret of this deployment; the key is derived from it so that it is never used for anything else. */
   constructor(secret: string) {
     this.key = createHmac('sha256', secret).update('hearth web form tokens').digest();
   }
