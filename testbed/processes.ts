@@ -41,11 +41,17 @@ export function commandLine(pid: number): string | null {
   }
 }
 
-/** Alive and running a command that contains `marker`; zombies count as gone. */
+/**
+ * Alive and running a command that contains `marker`; zombies count as gone.
+ * A live process whose command line reads empty is in the middle of an exec
+ * (`chroot` becoming Python does that right after the spawn, and a poll taken
+ * then read it as gone): it counts as running.
+ */
 export function isRunning(pid: number, marker: string): boolean {
-  if (processState(pid) === 'Z') return false;
+  const state = processState(pid);
+  if (state === null || state === 'Z') return false;
   const cmd = commandLine(pid);
-  return cmd !== null && cmd.includes(marker);
+  return cmd !== null && (cmd === '' || cmd.includes(marker));
 }
 
 function processState(pid: number): string | null {
