@@ -127,19 +127,24 @@ export class NeighborhoodService {
     const situation = await this.situation();
     if (situation.councils.length === 0) return;
     const options = { botLocalpart: this.o.botLocalpart, self: this.o.self, defederatedBySelf: situation.defederatedBySelf };
+    // The neighbor list first: the rooms' ACLs are what members wait for after
+    // a vote, and the councils' own upkeep below changes nothing they depend on.
+    await this.updateNeighbors(currentNeighbors(situation.councils, options));
     for (const council of situation.councils) {
       const n = deriveNeighborhood(council.state, options);
       for (const ignored of n.ignored) this.o.log.warn('ignored a council statement', { room_id: council.roomId, event_id: ignored.eventId, reason: ignored.reason });
       await this.o.writer.apply(council.roomId, planUpkeep({ n, state: council.state, ...options }), council.state);
       if (n.standing === 'member') await this.keepCouncilInLine(council.roomId, n);
     }
-    const neighbors = currentNeighbors(situation.councils, options);
+  }
+
+  private async updateNeighbors(neighbors: string[]): Promise<void> {
     await this.o.onNeighbors(neighbors);
-    if (await this.o.lists.replaceNeighbors(neighbors, Date.now())) {
-      this.o.log.info('the neighborhood changed', { neighbors });
-      await this.o.notify(`The neighborhood is now: ${[this.o.self, ...neighbors].join(', ')}. Neighborhood rooms are being updated.`);
-      await this.o.propagation.enqueue('neighborhood changed');
-    }
+    if (!(await this.o.lists.replaceNeighbors(neighbors, Date.now()))) return;
+    this.o.log.info('the neighborhood changed', { neighbors });
+    // The rooms' ACL change is recorded before the admins are told of it: telling takes a message's round trip.
+    await this.o.propagation.enqueue('neighborhood changed');
+    await this.o.notify(`The neighborhood is now: ${[this.o.self, ...neighbors].join(', ')}. Neighborhood rooms are being updated.`);
   }
 
   private async keepCouncilInLine(roomId: string, n: ReturnType<typeof deriveNeighborhood>): Promise<void> {

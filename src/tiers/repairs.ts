@@ -26,7 +26,13 @@ function indexState(actual: readonly StateEvent[]): Map<StateKey, StateEvent> {
   return new Map(actual.map((event) => [stateKey(event.type, event.state_key), event]));
 }
 
-function powerLevelsRepair(room: ManagedRoom, facts: CommunityFacts, current: StateEvent | undefined): Repair | null {
+/** A power-levels repair, and whether it takes power from anyone (or from anything a level guards). */
+interface PowerLevelsRepair {
+  repair: Repair;
+  onlyGrants: boolean;
+}
+
+function powerLevelsRepair(room: ManagedRoom, facts: CommunityFacts, current: StateEvent | undefined): PowerLevelsRepair | null {
   const content = current?.content ?? {};
   const events = (content.events ?? {}) as Record<string, number>;
   const users = (content.users ?? {}) as Record<string, number>;
@@ -37,7 +43,7 @@ function powerLevelsRepair(room: ManagedRoom, facts: CommunityFacts, current: St
   const wrongInvite = (content.invite ?? 0) !== enforced.invite;
   if (wrongEvents.length === 0 && tooLowUsers.length === 0 && revoked.size === 0 && !wrongInvite) return null;
   const keptUsers = Object.fromEntries(Object.entries(users).filter(([user]) => !revoked.has(user)));
-  return {
+  const repair: Repair = {
     type: 'm.room.power_levels',
     stateKey: '',
     content: {
@@ -49,6 +55,7 @@ function powerLevelsRepair(room: ManagedRoom, facts: CommunityFacts, current: St
     previous: current?.content ?? null,
     previousSender: current?.sender ?? null,
   };
+  return { repair, onlyGrants: wrongEvents.length === 0 && revoked.size === 0 && !wrongInvite };
 }
 
 /**
@@ -88,8 +95,13 @@ export function desiredRoomState(
     return { type, stateKey: key2, content: current && satisfies(type, current.content, content) ? current.content : content };
   });
   const powerLevels = powerLevelsRepair(room, facts, state.get(stateKey('m.room.power_levels')));
-  // Power levels first: they decide who may undo the other repairs.
-  return powerLevels ? [{ type: powerLevels.type, stateKey: powerLevels.stateKey, content: powerLevels.content }, ...events] : events;
+  if (!powerLevels) return events;
+  const { type, stateKey: key, content } = powerLevels.repair;
+  // Power levels that take power away go first: they decide who may undo the
+  // other repairs. Levels that only grant (a new neighbor's Hearth) protect
+  // nothing, so they wait behind the rest: an admitted neighbor's ACL entry is
+  // what its members are waiting for.
+  return powerLevels.onlyGrants ? [...events, { type, stateKey: key, content }] : [{ type, stateKey: key, content }, ...events];
 }
 
 export function planRepairs(

@@ -166,6 +166,20 @@ describe('repairing drift', () => {
     assert.deepEqual(repair?.content.allow, ['camp.test', 'glen.test', 'hood.test']);
   });
 
+  it('admits a new neighbor in its ACL entry before it grants that neighbor\'s Hearth its power', () => {
+    const before = { ...camp, botLocalpart: 'hearth' };
+    const withGlen = { ...before, neighbors: ['hood.test', 'glen.test'] };
+    const repairs = planRepairs(square, withGlen, stateOf(square, before));
+    assert.deepEqual(repairs.map((r) => r.type), ['m.room.server_acl', 'm.room.power_levels']);
+    assert.equal((repairs[1]?.content.users as Record<string, number>)['@hearth:glen.test'], NEIGHBOR_BOT_LEVEL);
+  });
+
+  it('takes a former neighbor\'s power away before it changes the ACL', () => {
+    const before = { ...camp, botLocalpart: 'hearth' };
+    const withoutHood = { ...before, neighbors: [] };
+    assert.deepEqual(planRepairs(square, withoutHood, stateOf(square, before)).map((r) => r.type), ['m.room.power_levels', 'm.room.server_acl']);
+  });
+
   it('does not count the order of ACL entries as drift', () => {
     const reordered = withChange(stateOf(square, camp), 'm.room.server_acl', { allow_ip_literals: false, deny: ['far.test', '*.spam.test'], allow: ['hood.test', 'camp.test'] });
     assert.deepEqual(planRepairs(square, camp, reordered), []);
