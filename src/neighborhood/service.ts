@@ -139,12 +139,15 @@ export class NeighborhoodService {
   }
 
   private async updateNeighbors(neighbors: string[]): Promise<void> {
+    const changed = await this.o.lists.replaceNeighbors(neighbors, Date.now());
+    if (changed) {
+      this.o.log.info('the neighborhood changed', { neighbors });
+      // Recorded before anything that waits on another server (joining the
+      // neighbors' rooms) or on a message's round trip (telling the admins).
+      await this.o.propagation.enqueue('neighborhood changed');
+    }
     await this.o.onNeighbors(neighbors);
-    if (!(await this.o.lists.replaceNeighbors(neighbors, Date.now()))) return;
-    this.o.log.info('the neighborhood changed', { neighbors });
-    // The rooms' ACL change is recorded before the admins are told of it: telling takes a message's round trip.
-    await this.o.propagation.enqueue('neighborhood changed');
-    await this.o.notify(`The neighborhood is now: ${[this.o.self, ...neighbors].join(', ')}. Neighborhood rooms are being updated.`);
+    if (changed) await this.o.notify(`The neighborhood is now: ${[this.o.self, ...neighbors].join(', ')}. Neighborhood rooms are being updated.`);
   }
 
   private async keepCouncilInLine(roomId: string, n: ReturnType<typeof deriveNeighborhood>): Promise<void> {
