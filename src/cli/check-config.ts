@@ -14,6 +14,7 @@ import { unsafeValues } from '../config/safety.ts';
 import type { Config } from '../config/schema.ts';
 import { openDatabase } from '../store/database.ts';
 import { loadCodeOfConduct, loadWelcome } from '../onboarding/texts.ts';
+import { httpRequest } from '../matrix/http.ts';
 
 export interface Finding {
   ok: boolean;
@@ -94,7 +95,7 @@ async function checkDatabase(config: Config): Promise<Finding> {
 }
 
 async function homeserverCall(config: Config, method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  const response = await fetch(new URL(path, config.homeserver.url), {
+  const response = await httpRequest(new URL(path, config.homeserver.url), {
     method,
     headers: { authorization: `Bearer ${config.appservice.as_token}`, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),

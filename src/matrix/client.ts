@@ -5,6 +5,7 @@
 import type { Logger } from '../logging/logger.ts';
 import type { Tier } from '../tiers/tier.ts';
 import { MatrixError } from './matrix-error.ts';
+import { httpRequest } from './http.ts';
 
 export interface CreateRoomRequest {
   name?: string;
@@ -128,7 +129,7 @@ export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE';
 const CLIENT_V3 = '/_matrix/client/v3';
 const CLIENT_V1 = '/_matrix/client/v1';
 
-class FetchHomeserverClient implements HomeserverClient {
+class NodeHttpHomeserverClient implements HomeserverClient {
   readonly userId: string;
   private readonly settings: ClientSettings;
 
@@ -155,7 +156,7 @@ class FetchHomeserverClient implements HomeserverClient {
     body?: Record<string, unknown>,
     options: { prefix?: string; query?: Record<string, string[]> } = {},
   ): Promise<T> {
-    const response = await fetch(this.url(path, options.prefix ?? CLIENT_V3, options.query), {
+    const response = await httpRequest(this.url(path, options.prefix ?? CLIENT_V3, options.query), {
       method,
       headers: { authorization: `Bearer ${this.settings.asToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       ...(body ? { body: JSON.stringify(body) } : {}),
@@ -194,7 +195,7 @@ class FetchHomeserverClient implements HomeserverClient {
 
   async upload(bytes: Uint8Array, contentType: string, filename: string): Promise<string> {
     const url = this.url('/upload', '/_matrix/media/v3', { filename: [filename] });
-    const response = await fetch(url, {
+    const response = await httpRequest(url, {
       method: 'POST',
       headers: { authorization: `Bearer ${this.settings.asToken}`, 'content-type': contentType },
       body: bytes,
@@ -306,12 +307,12 @@ class FetchHomeserverClient implements HomeserverClient {
   }
 
   as(userId: string): HomeserverClient {
-    return new FetchHomeserverClient(this.settings, userId);
+    return new NodeHttpHomeserverClient(this.settings, userId);
   }
 }
 
 export function createHomeserverClient(settings: ClientSettings): HomeserverClient {
-  return new FetchHomeserverClient(settings, settings.botUserId);
+  return new NodeHttpHomeserverClient(settings, settings.botUserId);
 }
 
 export { MatrixError, rateLimitDelayMs } from './matrix-error.ts';

@@ -2,6 +2,7 @@
 // token from the config. Kept apart from the bot's client: it is a different
 // credential with far more power, used only where the config grants it.
 import type { Logger } from '../logging/logger.ts';
+import { httpRequest } from './http.ts';
 
 export interface SynapseAdmin {
   /** Every local, non-guest, active account. */
@@ -46,7 +47,7 @@ export function createSynapseAdmin({ homeserverUrl, adminToken, log, requestSign
   async function call<T>(method: 'GET' | 'POST' | 'DELETE', path: string, query: Record<string, string> = {}, body?: Record<string, unknown>, notFoundIsFine = false): Promise<T> {
     const url = new URL(path, homeserverUrl);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-    const response = await fetch(url, {
+    const response = await httpRequest(url, {
       method,
       headers: { authorization: `Bearer ${adminToken}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       ...(body ? { body: JSON.stringify(body) } : {}),

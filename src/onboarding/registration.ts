@@ -5,6 +5,7 @@
 // used, expired or unknown. The password passes through here on its way to
 // Synapse and is never stored or logged; no login is made (inhibit_login).
 import type { Logger } from '../logging/logger.ts';
+import { httpRequest } from '../matrix/http.ts';
 
 export type RegistrationOutcome =
   | { kind: 'registered'; userId: string }
@@ -70,7 +71,7 @@ export class Registration {
   }
 
   private async post(body: Record<string, unknown>): Promise<RegisterAnswer> {
-    const response = await fetch(new URL('/_matrix/client/v3/register', this.s.homeserverUrl), {
+    const response = await httpRequest(new URL('/_matrix/client/v3/register', this.s.homeserverUrl), {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),

@@ -3,6 +3,7 @@
 // (`user_id`, `device_id`); the device itself is created once by logging in
 // with the appservice login type. Errors name the call and the homeserver's
 // answer, never the token.
+import { httpRequest } from '../http.ts';
 export class DeviceCallError extends Error {
   readonly status: number;
   readonly errcode: string | null;
@@ -42,7 +43,7 @@ export class DeviceHttp {
     url.searchParams.set('user_id', this.s.userId);
     if (options.asDevice ?? true) url.searchParams.set('device_id', this.s.deviceId);
     for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, value);
-    const response = await fetch(url, {
+    const response = await httpRequest(url, {
       method,
       headers: { authorization: `Bearer ${this.s.asToken}`, 'content-type': 'application/json' },
       ...(body === undefined ? {} : { body }),

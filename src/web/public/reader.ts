@@ -5,6 +5,7 @@
 // HomeserverClient that acts.
 import { MatrixError } from '../../matrix/matrix-error.ts';
 import type { RoomEvent } from './posts.ts';
+import { httpRequest, type HttpAnswer } from '../../matrix/http.ts';
 
 export interface Thumbnail {
   contentType: string;
@@ -33,10 +34,10 @@ const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp
 const MXC = /^mxc:\/\/([A-Za-z0-9.:[\]-]+)\/([A-Za-z0-9_-]+)$/;
 
 export function homeserverPostReader(settings: ReaderSettings): PostReader {
-  const request = async (path: string, query: Record<string, string> = {}): Promise<Response> => {
+  const request = async (path: string, query: Record<string, string> = {}): Promise<HttpAnswer> => {
     const url = new URL(path, settings.homeserverUrl);
     for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
-    return fetch(url, { headers: { authorization: `Bearer ${settings.asToken}` }, signal: settings.requestSignal() });
+    return httpRequest(url, { headers: { authorization: `Bearer ${settings.asToken}` }, signal: settings.requestSignal() });
   };
   const json = async <T>(path: string, query: Record<string, string> = {}): Promise<T> => {
     const response = await request(path, query);
@@ -72,18 +73,12 @@ export function homeserverPostReader(settings: ReaderSettings): PostReader {
       const response = await request(`/_matrix/client/v1/media/thumbnail/${encodeURIComponent(parts[1])}/${encodeURIComponent(parts[2])}`, {
         width: String(width), height: String(height), method: 'scale', animated: 'false',
       });
-      if (response.status === 404 || response.status === 400) {
-        await response.body?.cancel();
-        return null;
-      }
+      if (response.status === 404 || response.status === 400) return null;
       if (!response.ok) throw MatrixError.fromResponse(response.status, await response.text(), response.headers.get('retry-after'));
       const contentType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
       // Only a picture goes out under Hearth's address, whatever was uploaded.
-      if (!IMAGE_TYPES.has(contentType)) {
-        await response.body?.cancel();
-        return null;
-      }
-      return { contentType, bytes: new Uint8Array(await response.arrayBuffer()) };
+      if (!IMAGE_TYPES.has(contentType)) return null;
+      return { contentType, bytes: await response.bytes() };
     },
   };
 }

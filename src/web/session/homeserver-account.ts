@@ -2,6 +2,7 @@
 // password login (m.login.password) that yields an access token, `whoami` to
 // confirm whose token it is, and a logout that ends it. The password passes
 // through on its way to the homeserver and is never kept or logged.
+import { httpRequest } from '../../matrix/http.ts';
 
 export type LoginOutcome =
   | { kind: 'logged in'; userId: string; accessToken: string }
@@ -42,7 +43,7 @@ export function loginRefusal(answer: Answer): 'wrong password' | 'too many attem
 
 export function homeserverAccounts(settings: AccountsSettings): HomeserverAccounts {
   const call = async (method: 'GET' | 'POST', path: string, accessToken: string | null, body?: object): Promise<Answer> => {
-    const response = await fetch(new URL(`/_matrix/client/v3/${path}`, settings.homeserverUrl), {
+    const response = await httpRequest(new URL(`/_matrix/client/v3/${path}`, settings.homeserverUrl), {
       method,
       headers: {
         ...(body ? { 'content-type': 'application/json' } : {}),
