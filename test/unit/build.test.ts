@@ -1,12 +1,13 @@
-// The plain-JavaScript build a small board runs: the same Hearth as the .ts
-// sources, with no TypeScript left for Node to strip.
+// The bundle a small board runs: the same Hearth as the .ts sources, in a few
+// plain JavaScript files with no TypeScript left for Node to strip.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { isBuiltin } from 'node:module';
+import { join, sep } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { buildJavaScript, toJavaScript } from '../../scripts/build.ts';
+import { buildBundle, EXTERNAL, pointImportMetaAt, type BuiltBundle } from '../../scripts/build.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -14,51 +15,41 @@ function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((name) => join(dir, name));
 }
 
-describe('toJavaScript', () => {
-  it('erases types in place, so a stack trace points at the same line as in the source', () => {
-    const source = 'const n: number = 1;\ninterface A {\n  b: string;\n}\nexport function f(a: A): string { return a.b; }\n';
-    const js = toJavaScript(source);
-    assert.equal(js.split('\n').length, source.split('\n').length);
-    assert.match(js, /^const n\s+= 1;/);
-    assert.doesNotMatch(js, /interface|: number|: string/);
+describe('pointImportMetaAt', () => {
+  it('points import.meta.url where the module sits in a folder-for-folder copy, so files read beside it are found', () => {
+    const js = pointImportMetaAt("const VIEWS = fileURLToPath(new URL('./views', import.meta.url));", join('web', 'views.ts'));
+    assert.equal(js, 'const VIEWS = fileURLToPath(new URL(\'./views\', new URL("./web/views.js", import.meta.url).href));');
   });
 
-  it('points relative .ts imports of every kind at .js, and leaves packages and node: modules alone', () => {
-    const js = toJavaScript([
-      "import { a } from './a.ts';",
-      "import type { B } from '../b.ts';",
-      "export { c } from './c/index.ts';",
-      "import './side-effect.ts';",
-      "const d = await import('./d.ts');",
-      "import knex from 'knex';",
-      "import { once } from 'node:events';",
-    ].join('\n'));
-    assert.match(js, /from '\.\/a\.js'/);
-    assert.match(js, /from '\.\/c\/index\.js'/);
-    assert.match(js, /import '\.\/side-effect\.js'/);
-    assert.match(js, /import\('\.\/d\.js'\)/);
-    assert.match(js, /from 'knex'/);
-    assert.match(js, /from 'node:events'/);
-    assert.doesNotMatch(js, /\.ts'/);
+  it('refuses import.meta.dirname and import.meta.filename, which would name the bundle\'s folder', () => {
+    assert.throws(() => pointImportMetaAt('const here = import.meta.dirname;', 'a.ts'), /a\.ts: import\.meta\.dirname/);
   });
 });
 
-describe('buildJavaScript', () => {
+describe('buildBundle', () => {
   let out = '';
-  before(() => {
+  let built: BuiltBundle = { modules: 0, files: 0, imports: [] };
+  before(async () => {
     const scratch = mkdtempSync(join(tmpdir(), 'hearth-build-'));
     out = join(scratch, 'dist');
     // The build is found by the repository's packages, as dist/ inside a checkout is.
     symlinkSync(join(ROOT, 'node_modules'), join(scratch, 'node_modules'));
     symlinkSync(join(ROOT, 'package.json'), join(scratch, 'package.json'));
-    buildJavaScript(ROOT, out);
+    built = await buildBundle(ROOT, out);
   });
+  const bundleFiles = (): string[] => filesUnder(join(out, 'src')).filter((f) => f.endsWith('.js'));
   after(() => { rmSync(join(out, '..'), { recursive: true, force: true }); });
 
   it('leaves no TypeScript module and no import of one', () => {
     const files = filesUnder(out);
     assert.equal(files.filter((f) => f.endsWith('.ts')).length, 0);
-    for (const file of files.filter((f) => f.endsWith('.js'))) assert.doesNotMatch(readFileSync(file, 'utf8'), /from '\.{1,2}\/[^']+\.ts'/, file);
+    for (const file of bundleFiles()) assert.doesNotMatch(readFileSync(file, 'utf8'), /(from|import\s*\(?)\s*["']\.{1,2}\/[^"']+\.ts["']/, file);
+  });
+
+  it('reads from node_modules only the packages left out of the bundle on purpose', () => {
+    const unexpected = built.imports.filter((s) => !isBuiltin(s) && !EXTERNAL.some((p) => s === p || s.startsWith(`${p}/`)));
+    assert.deepEqual(unexpected, []);
+    assert.ok(built.imports.includes('@matrix-org/matrix-sdk-crypto-wasm'));
   });
 
   it('keeps the web templates and assets beside the modules that read them', () => {
@@ -73,8 +64,11 @@ describe('buildJavaScript', () => {
   });
 
   it('never loads the TypeScript stripper when it runs', () => {
-    // Node marks a process that stripped types by loading its amaro module.
-    const probe = `await import(${JSON.stringify(join(out, 'src', 'main.js'))}); process.stdout.write(String(process.moduleLoadList.some((m) => /amaro/.test(m))));`;
+    // Node marks a process that stripped types by loading its amaro module. Every
+    // file but the command line (which would run) is imported: Hearth, its web
+    // listener and its crypto.
+    const probe = `for (const file of ${JSON.stringify(bundleFiles().filter((f) => !f.endsWith(`${sep}cli.js`)))}) await import(file);
+      process.stdout.write(String(process.moduleLoadList.some((m) => /amaro/.test(m))));`;
     assert.equal(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' }), 'false');
   });
 });
