@@ -135,12 +135,15 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   try {
     if (!options.listenerOnly) {
       await waitForHomeserver(client, config.homeserver.url, log);
-      await client.setDisplayName(config.appservice.bot_display_name);
-      await encryption.start({
-        config, db, client, bots: talkingBots(config), isOwnBot: ownBotCheck(config), log: log.child('crypto'),
-        requestSignal: () => stopSignal.forRequest(requestTimeoutMs),
-      });
-      await checkHomeserverReachesUs(client, config, log);
+      // Three steps that need only the homeserver, not each other: together, they shorten a start.
+      await Promise.all([
+        client.setDisplayName(config.appservice.bot_display_name),
+        encryption.start({
+          config, db, client, bots: talkingBots(config), isOwnBot: ownBotCheck(config), log: log.child('crypto'),
+          requestSignal: () => stopSignal.forRequest(requestTimeoutMs),
+        }),
+        checkHomeserverReachesUs(client, config, log),
+      ]);
       health.admin_room_id = await domains.setUp();
       // Loaded only when on: the web listener's middleware and templates are memory a server without pages does not spend.
       if (config.web.enabled) web = await (await import('./web/index.ts')).startWebListener({ config, pages: domains.webPages, log: log.child('web') });
