@@ -52,13 +52,6 @@ export function nextBatch(due: readonly StoredEvent[]): StoredEvent[] {
   return triedBefore === -1 ? [...due] : due.slice(0, triedBefore);
 }
 
-/**
- * How long handled events may wait to be marked done together with the taking
- * of the next batch. A crash in that time hands them over again, as a crash
- * mid-batch does.
- */
-const DONE_LINGER_MS = 250;
-
 export function retryDelay(attempts: number, baseMs: number, maxMs = Number.POSITIVE_INFINITY): number {
   return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
 }
@@ -115,10 +108,6 @@ export class InboxWorker {
         this.handled = [];
         await this.processBatch(batch);
         this.outage.succeeded();
-        // What was handled is marked done with the taking of the next batch:
-        // one synced commit for both. Unless events came meanwhile, the next
-        // batch is given a moment to come; past it, they are marked alone.
-        if (this.handled.length > 0) await this.sleep(DONE_LINGER_MS);
         if (due > 0) continue;
         this.idleWaiters.splice(0).forEach((resolve) => { resolve(); });
         await this.sleep(await this.sleepTime());
