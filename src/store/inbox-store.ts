@@ -2,7 +2,6 @@
 // with its events, in one database transaction, before it is acknowledged.
 // The worker then processes events from here, so nothing is lost to a crash.
 import { createHash } from 'node:crypto';
-import type { Knex } from 'knex';
 import type { Database } from './database.ts';
 
 export type InboxStatus = 'pending' | 'done' | 'failed' | 'rejected';
@@ -34,15 +33,8 @@ export interface InboxStore {
   recordTransaction(txnId: string, events: readonly IncomingEvent[], now: number): Promise<'recorded' | 'duplicate'>;
   dueEvents(now: number, limit: number): Promise<StoredEvent[]>;
   nextDueTime(): Promise<number | null>;
-  /**
-   * The one write between two batches, in one database transaction: marks the
-   * events just handled done, takes the next batch from the events due (`pick`
-   * chooses among them) and counts one more attempt for each event of it
-   * before its handler runs, so an attempt the process dies in still counts.
-   * Returns how many events were due and the batch as it was read (attempts
-   * before this one). One synced commit where there were two.
-   */
-  takeBatch(done: readonly number[], now: number, limit: number, pick: (due: readonly StoredEvent[]) => StoredEvent[]): Promise<{ due: number; batch: StoredEvent[] }>;
+  /** Counts one more attempt for each of these events before their handlers run, so an attempt the process dies in still counts. */
+  recordAttempts(seqs: readonly number[]): Promise<void>;
   markDone(seqs: readonly number[], now: number): Promise<void>;
   markRetry(seq: number, attempts: number, nextAttemptAt: number, error: string): Promise<void>;
   markFailed(seq: number, attempts: number, error: string, now: number): Promise<void>;
@@ -51,8 +43,6 @@ export interface InboxStore {
 
 // Keeps each INSERT well under SQLite's bound-parameter limit.
 const INSERT_CHUNK = 50;
-// And each update of a batch's events, whose seqs are its only parameters.
-const BATCH_UPDATE_CHUNK = 500;
 
 interface EventRow {
   seq: number;
@@ -66,22 +56,6 @@ export function fingerprintOf(events: readonly IncomingEvent[]): string {
   const hash = createHash('sha256');
   for (const event of events) hash.update(event.eventId).update('\n');
   return hash.digest('hex');
-}
-
-async function dueEvents(db: Database | Knex.Transaction, now: number, limit: number): Promise<StoredEvent[]> {
-  const rows: EventRow[] = await db('inbox_events')
-    .where('status', 'pending')
-    .andWhere('next_attempt_at', '<=', now)
-    .orderBy('seq')
-    .limit(limit)
-    .select('seq', 'event_id', 'event', 'attempts');
-  return rows.map((r) => ({ seq: r.seq, eventId: r.event_id, json: r.event, attempts: r.attempts }));
-}
-
-async function markDone(db: Database | Knex.Transaction, seqs: readonly number[], now: number): Promise<void> {
-  for (let i = 0; i < seqs.length; i += BATCH_UPDATE_CHUNK) {
-    await db('inbox_events').whereIn('seq', seqs.slice(i, i + BATCH_UPDATE_CHUNK)).update({ status: 'done', processed_at: now, last_error: null });
-  }
 }
 
 export function createInboxStore(db: Database): InboxStore {
@@ -115,7 +89,15 @@ export function createInboxStore(db: Database): InboxStore {
       });
     },
 
-    dueEvents: (now, limit) => dueEvents(db, now, limit),
+    async dueEvents(now, limit) {
+      const rows: EventRow[] = await db('inbox_events')
+        .where('status', 'pending')
+        .andWhere('next_attempt_at', '<=', now)
+        .orderBy('seq')
+        .limit(limit)
+        .select('seq', 'event_id', 'event', 'attempts');
+      return rows.map((r) => ({ seq: r.seq, eventId: r.event_id, json: r.event, attempts: r.attempts }));
+    },
 
     async nextDueTime() {
       const row = (await db('inbox_events')
@@ -125,19 +107,17 @@ export function createInboxStore(db: Database): InboxStore {
       return row?.next === null || row?.next === undefined ? null : Number(row.next);
     },
 
-    takeBatch(done, now, limit, pick) {
-      return db.transaction(async (trx) => {
-        await markDone(trx, done, now);
-        const due = await dueEvents(trx, now, limit);
-        const batch = pick(due);
-        for (let i = 0; i < batch.length; i += BATCH_UPDATE_CHUNK) {
-          await trx('inbox_events').whereIn('seq', batch.slice(i, i + BATCH_UPDATE_CHUNK).map((e) => e.seq)).increment('attempts', 1);
-        }
-        return { due: due.length, batch };
-      });
+    async recordAttempts(seqs) {
+      for (let i = 0; i < seqs.length; i += INSERT_CHUNK * 10) {
+        await db('inbox_events').whereIn('seq', seqs.slice(i, i + INSERT_CHUNK * 10)).increment('attempts', 1);
+      }
     },
 
-    markDone: (seqs, now) => markDone(db, seqs, now),
+    async markDone(seqs, now) {
+      for (let i = 0; i < seqs.length; i += INSERT_CHUNK * 10) {
+        await db('inbox_events').whereIn('seq', seqs.slice(i, i + INSERT_CHUNK * 10)).update({ status: 'done', processed_at: now, last_error: null });
+      }
+    },
 
     async markRetry(seq, attempts, nextAttemptAt, error) {
       await db('inbox_events').where({ seq }).update({ attempts, next_attempt_at: nextAttemptAt, last_error: error });

@@ -98,12 +98,12 @@ describe('a PostgreSQL outage under the inbox worker', () => {
 
   it('is logged once when it starts and once when it ends, and what arrived meanwhile is handled', async () => {
     const handled: string[] = [];
-    // The worker's takings of a batch, counted: how the test knows the worker has tried in vain.
+    // The worker's reads, counted: how the test knows the worker has tried in vain.
     const store = createInboxStore(throughLink);
     let failedReads = 0;
     const counting: InboxStore = {
       ...store,
-      takeBatch: (done, now, limit, pick) => store.takeBatch(done, now, limit, pick).catch((error: unknown) => {
+      dueEvents: (now, limit) => store.dueEvents(now, limit).catch((error: unknown) => {
         failedReads++;
         throw error;
       }),

@@ -14,7 +14,7 @@ export interface MemoryInboxRow {
 
 export class MemoryInboxStore implements InboxStore {
   readonly rows: MemoryInboxRow[] = [];
-  /** Each write, e.g. `takeBatch done $a attempts $b,$c` or `markDone $a`. */
+  /** Each write, e.g. `recordAttempts $a,$b` or `markDone $a`. */
   readonly writes: string[] = [];
 
   /** Adds pending events by ID, each an event of that ID. */
@@ -58,13 +58,10 @@ export class MemoryInboxStore implements InboxStore {
     return Promise.resolve(pending.length === 0 ? null : Math.min(...pending));
   }
 
-  async takeBatch(done: readonly number[], now: number, limit: number, pick: (due: readonly StoredEvent[]) => StoredEvent[]): Promise<{ due: number; batch: StoredEvent[] }> {
-    for (const seq of done) Object.assign(this.bySeq(seq), { status: 'done', lastError: null });
-    const due = await this.dueEvents(now, limit);
-    const batch = pick(due);
-    for (const { seq } of batch) this.bySeq(seq).attempts++;
-    if (done.length > 0 || batch.length > 0) this.writes.push(`takeBatch done ${this.idsOf(done) || '-'} attempts ${this.idsOf(batch.map((e) => e.seq)) || '-'}`);
-    return { due: due.length, batch };
+  recordAttempts(seqs: readonly number[]): Promise<void> {
+    this.writes.push(`recordAttempts ${this.idsOf(seqs)}`);
+    for (const seq of seqs) this.bySeq(seq).attempts++;
+    return Promise.resolve();
   }
 
   markDone(seqs: readonly number[]): Promise<void> {

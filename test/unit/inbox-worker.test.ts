@@ -31,7 +31,7 @@ function workerOn(store: MemoryInboxStore, handle: (event: MatrixEvent) => Promi
 }
 
 describe('the inbox worker', () => {
-  it('records the attempts of a whole batch in one write before any handler runs, and marks it done with the taking of the next', async () => {
+  it('records the attempts of a whole batch in one write, before any handler runs', async () => {
     const store = new MemoryInboxStore();
     store.add('$a', '$b', '$c');
     const worker = workerOn(store, (event) => {
@@ -41,7 +41,7 @@ describe('the inbox worker', () => {
     worker.start();
     await worker.idle();
     await worker.stop();
-    assert.deepEqual(store.writes, ['takeBatch done - attempts $a,$b,$c', 'handle $a', 'handle $b', 'handle $c', 'takeBatch done $a,$b,$c attempts -']);
+    assert.deepEqual(store.writes, ['recordAttempts $a,$b,$c', 'handle $a', 'handle $b', 'handle $c', 'markDone $a,$b,$c']);
     assert.deepEqual(store.rows.map((r) => [r.eventId, r.status, r.attempts]), [['$a', 'done', 1], ['$b', 'done', 1], ['$c', 'done', 1]]);
   });
 

@@ -61,8 +61,6 @@ export class InboxWorker {
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
   private wokenEarly = false;
-  /** Handled since the last batch was taken, not yet marked done: the next taking marks them. */
-  private handled: number[] = [];
   private readonly idleWaiters: (() => void)[] = [];
   private readonly options: InboxWorkerOptions;
   private readonly now: () => number;
@@ -104,11 +102,10 @@ export class InboxWorker {
     while (this.running) {
       try {
         this.wokenEarly = false;
-        const { due, batch } = await this.options.store.takeBatch(this.handled, this.now(), this.options.batchSize, nextBatch);
-        this.handled = [];
-        await this.processBatch(batch);
+        const due = await this.options.store.dueEvents(this.now(), this.options.batchSize);
+        await this.processBatch(nextBatch(due));
         this.outage.succeeded();
-        if (due > 0) continue;
+        if (due.length > 0) continue;
         this.idleWaiters.splice(0).forEach((resolve) => { resolve(); });
         await this.sleep(await this.sleepTime());
       } catch (error) {
@@ -116,18 +113,6 @@ export class InboxWorker {
         this.outage.failed(error);
         await this.sleep(this.options.retryBaseMs);
       }
-    }
-    await this.markHandledDone();
-  }
-
-  /** On the way out: what was handled since the last batch was taken is marked done, or handled again at the next start. */
-  private async markHandledDone(): Promise<void> {
-    if (this.handled.length === 0) return;
-    try {
-      await this.options.store.markDone(this.handled, this.now());
-      this.handled = [];
-    } catch (error) {
-      this.outage.failed(error);
     }
   }
 
@@ -156,10 +141,10 @@ export class InboxWorker {
   }
 
   /**
-   * Handles a batch, whose attempts were counted as it was taken, in order.
-   * The successes are marked done with the taking of the next batch, in the
-   * same write. A crash mid-batch repeats at most that batch, which handlers
-   * tolerate: their effects are keyed by event id.
+   * Handles a batch in order and marks the successes done in one write. A crash
+   * mid-batch repeats at most that batch, which handlers tolerate: their
+   * effects are keyed by event id. The batch's attempts are recorded in one
+   * write before any handler runs.
    */
   private async processBatch(batch: readonly StoredEvent[]): Promise<void> {
     const [first] = batch;
@@ -168,9 +153,15 @@ export class InboxWorker {
       await this.setAsideUnfinished(first);
       return;
     }
-    for (const stored of batch) {
-      if (!this.isRunning()) return;
-      if (await this.process(stored)) this.handled.push(stored.seq);
+    await this.options.store.recordAttempts(batch.map((event) => event.seq));
+    const done: number[] = [];
+    try {
+      for (const stored of batch) {
+        if (!this.isRunning()) return;
+        if (await this.process(stored)) done.push(stored.seq);
+      }
+    } finally {
+      if (done.length > 0) await this.options.store.markDone(done, this.now());
     }
   }
 
