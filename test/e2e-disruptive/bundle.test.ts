@@ -4,30 +4,23 @@
 // serves its pages with the templates and stylesheet copied beside it. Restarts
 // glen's Hearth, so it runs after the shared suite, one at a time.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
 import { buildBundle } from '../../scripts/build.ts';
 import { commandLine } from '../../testbed/processes.ts';
-import { findServer, startHearth, stopHearth } from '../../testbed/testbed.ts';
-import { adminCommand } from '../support/hearth.ts';
+import { findServer, startHearth, stopHearth, type HearthInfo } from '../../testbed/testbed.ts';
+import { adminCommand, webBaseUrl } from '../support/hearth.ts';
 
 const GLEN = 'glen.test';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-function hearthOf(serverName: string): NonNullable<ReturnType<typeof findServer>['hearth']> {
+function hearthOf(serverName: string): HearthInfo {
   const hearth = findServer(serverName).hearth;
   if (!hearth) throw new Error(`${serverName} runs no Hearth`);
   return hearth;
-}
-
-function webBase(serverName: string): string {
-  const config = parse(readFileSync(hearthOf(serverName).config_path, 'utf8')) as { web?: { public_base_url?: string } };
-  if (!config.web?.public_base_url) throw new Error(`${serverName}'s Hearth has no web listener`);
-  return config.web.public_base_url.replace(/\/+$/, '');
 }
 
 describe('Hearth run from the bundle npm run build writes', () => {
@@ -60,12 +53,12 @@ describe('Hearth run from the bundle npm run build writes', () => {
   });
 
   it('serves its front page and its stylesheet, read from beside the bundle', async () => {
-    const page = await fetch(`${webBase(GLEN)}/`);
+    const page = await fetch(`${webBaseUrl(GLEN)}/`);
     assert.equal(page.status, 200);
     const html = await page.text();
     const stylesheet = /href="([^"]+\.css)"/.exec(html)?.[1];
     assert.ok(stylesheet, 'the front page links its stylesheet');
-    const css = await fetch(new URL(stylesheet, `${webBase(GLEN)}/`));
+    const css = await fetch(new URL(stylesheet, `${webBaseUrl(GLEN)}/`));
     assert.equal(css.status, 200);
     assert.match(css.headers.get('content-type') ?? '', /text\/css/);
   });

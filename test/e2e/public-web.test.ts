@@ -5,27 +5,21 @@
 // away from public, and everything by a member who said !web off.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import { parse } from 'yaml';
 import { parseAtomFeed } from 'feedsmith';
 import { registerUser } from '../../testbed/testbed.ts';
 import { bugleAvatarPng } from '../../src/bugle/avatar.ts';
 import { atomProblems } from '../support/atom-rfc.ts';
 import { launchChromium, overflowsPhone, phonePage, screenshots } from '../support/browser.ts';
-import { acceptInvite, botOf, dmWithBot, managedRoom, roomIdIn } from '../support/hearth.ts';
+import { acceptInvite, botOf, dmWithBot, managedRoom, roomIdIn, webBaseUrl } from '../support/hearth.ts';
 import { Member, server, waitFor } from '../support/member.ts';
 
 const CAMP = 'camp.test';
 const WAIT_MS = 60_000;
 
 function webBase(): string {
-  const hearth = server(CAMP).hearth;
-  if (!hearth) throw new Error('camp.test runs no Hearth in this testbed');
-  const config = parse(readFileSync(hearth.config_path, 'utf8')) as { web?: { enabled?: boolean; public_base_url?: string } };
-  if (!config.web?.enabled || !config.web.public_base_url) throw new Error('camp.test\'s Hearth has no web listener');
-  return config.web.public_base_url.replace(/\/+$/, '');
+  return webBaseUrl(CAMP);
 }
 
 function permalink(roomId: string, eventId: string): string {

@@ -10,12 +10,20 @@ import { Member, repliesTo, server, waitFor } from './member.ts';
 interface HearthConfigFile {
   appservice: { as_token: string };
   database: { engine: string; postgres_url?: string };
+  web?: { enabled?: boolean; public_base_url?: string };
 }
 
 function configOf(serverName: string): HearthConfigFile {
   const hearth = server(serverName).hearth;
   if (!hearth) throw new Error(`${serverName} runs no Hearth in this testbed`);
   return parse(readFileSync(hearth.config_path, 'utf8')) as HearthConfigFile;
+}
+
+/** Where the server's Hearth serves its web pages, without a trailing slash. */
+export function webBaseUrl(serverName: string): string {
+  const { web } = configOf(serverName);
+  if (!web?.enabled || !web.public_base_url) throw new Error(`${serverName}'s Hearth has no web listener`);
+  return web.public_base_url.replace(/\/+$/, '');
 }
 
 export function botOf(serverName: string): string {

@@ -4,6 +4,7 @@
 // with the appservice login type. Errors name the call and the homeserver's
 // answer, never the token.
 import { httpRequest } from '../http.ts';
+
 export class DeviceCallError extends Error {
   readonly status: number;
   readonly errcode: string | null;
