@@ -3,7 +3,8 @@
 // measured in the same run on the same rooms, is raw HTTP PUTs of the same
 // state events (the ACL with one more deny entry) with the best concurrency found.
 import { randomBytes } from 'node:crypto';
-import { adminCommand, botByHand, hearthSql } from '../test/support/hearth.ts';
+import type { Knex } from 'knex';
+import { adminCommand, botByHand, hearthSql, withHearthDb } from '../test/support/hearth.ts';
 import { Member, server } from '../test/support/member.ts';
 import type { Trial } from './runner.ts';
 
@@ -32,12 +33,19 @@ export async function ensureRooms(): Promise<string[]> {
 /** Ten minutes: far beyond any propagation; past it the run fails instead of hanging the others. */
 const STUCK_MS = 600_000;
 
-async function timeUntil(done: () => Promise<boolean>, pollMs = 20): Promise<void> {
-  const started = performance.now();
-  while (!(await done())) {
-    if (performance.now() - started > STUCK_MS) throw new Error(`still waiting after ${STUCK_MS / 1000} s`);
-    await new Promise((r) => setTimeout(r, pollMs));
-  }
+/**
+ * Polls camp's database until `done`. One connection for all of it: a new one
+ * at every look would cost PostgreSQL a process start every few milliseconds,
+ * work the homeserver and Hearth would pay for in the timed phase.
+ */
+async function timeUntil(done: (db: Knex) => Promise<boolean>, pollMs = 20): Promise<void> {
+  await withHearthDb(SERVER, async (db) => {
+    const started = performance.now();
+    while (!(await done(db))) {
+      if (performance.now() - started > STUCK_MS) throw new Error(`still waiting after ${STUCK_MS / 1000} s`);
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  });
 }
 
 /**
@@ -49,7 +57,7 @@ export async function hearthMs(): Promise<{ propagation: number; command: number
   const glob = `bench-${randomBytes(3).toString('hex')}.test`;
   const started = performance.now();
   await adminCommand(SERVER, `!defederate now ${glob} "benchmark"`, 600_000);
-  await timeUntil(async () => Number((await hearthSql<{ n: string }>(SERVER, "select count(*) as n from jobs where kind = 'acl-push' and finished_at is null"))[0]?.n) === 0);
+  await timeUntil(async (db) => (await db('jobs').where({ kind: 'acl-push' }).whereNull('finished_at').first('id')) === undefined);
   const command = performance.now() - started;
   const [job] = await hearthSql<{ created_at: string; finished_at: string }>(SERVER, "select created_at, finished_at from jobs where kind = 'acl-push' order by id desc limit 1");
   return { propagation: Number(job?.finished_at) - Number(job?.created_at), command };
@@ -57,7 +65,7 @@ export async function hearthMs(): Promise<{ propagation: number; command: number
 
 /** Lets Hearth finish what earlier steps sent it, so no phase pays for another's work. */
 export async function hearthSettled(): Promise<void> {
-  await timeUntil(async () => Number((await hearthSql<{ n: string }>(SERVER, "select count(*) as n from inbox_events where status = 'pending'"))[0]?.n) === 0, 100);
+  await timeUntil(async (db) => (await db('inbox_events').where({ status: 'pending' }).first('seq')) === undefined, 100);
 }
 
 /**

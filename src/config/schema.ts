@@ -242,7 +242,7 @@ export const BugleSchema = Type.Object(
     per_member_per_day: Type.Integer({ description: 'Broadcasts one member may send in any 24 hours.', default: 3, minimum: 0 }),
     hourly_cap: Type.Integer({ description: 'Broadcasts the whole community may send in any hour.', default: 10, minimum: 0 }),
     max_length: Type.Integer({ description: 'Longest broadcast, in characters.', default: 2000, minimum: 1 }),
-    concurrency: Type.Integer({ description: 'How many DMs of a broadcast are sent at once.', default: 16, minimum: 1 }),
+    concurrency: Type.Integer({ description: 'How many DMs of a broadcast are sent at once.', default: 32, minimum: 1 }),
     delivery_delay_ms: Type.Integer({
       description: 'A pause before each DM of a broadcast. Only for tests that stop Hearth halfway; keep 0.',
       default: 0,

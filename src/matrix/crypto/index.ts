@@ -44,15 +44,16 @@ function isNothingFor(update: DeviceUpdate): boolean {
 export async function openEncryption(o: EncryptionOptions): Promise<Encryption> {
   const store = createCryptoDevicesStore(o.db);
   const storeKey = Uint8Array.from(Buffer.from(o.storeKeyHex, 'hex'));
-  const devices = new Map<string, BotDevice>();
-  try {
-    for (const userId of o.botUserIds) {
-      devices.set(userId, await BotDevice.open({ homeserverUrl: o.homeserverUrl, asToken: o.asToken, userId, store, storeKey, log: o.log.child('device'), requestSignal: o.requestSignal }));
-    }
-  } catch (error) {
-    await Promise.all([...devices.values()].map((d) => d.stop()));
-    throw error;
+  // Each bot's device has a store of its own: they open side by side.
+  const opening = await Promise.allSettled(o.botUserIds.map((userId) =>
+    BotDevice.open({ homeserverUrl: o.homeserverUrl, asToken: o.asToken, userId, store, storeKey, log: o.log.child('device'), requestSignal: o.requestSignal })));
+  const failure = opening.find((result) => result.status === 'rejected');
+  const opened = opening.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  if (failure) {
+    await Promise.all(opened.map((d) => d.stop()));
+    throw failure.reason;
   }
+  const devices = new Map(opened.map((device) => [device.userId, device]));
   const rooms = new RoomEncryption();
   const decrypt = decryptionStage({ devices: [...devices.values()], isOwnBot: o.isOwnBot, keyWaitAttempts: o.keyWaitSeconds });
   return {

@@ -62,7 +62,7 @@ export class EncryptionSwitch {
   async start(o: OpenOptions): Promise<void> {
     if (!this.wanted) return;
     // A device belongs to a user: the bots must exist before their devices.
-    for (const bot of o.bots) await o.client.as(bot).ensureRegistered();
+    await Promise.all(o.bots.map((bot) => o.client.as(bot).ensureRegistered()));
     const { openEncryption } = await import('./index.ts');
     const encryption = await openEncryption({
       homeserverUrl: o.config.homeserver.url,
