@@ -3,7 +3,7 @@
 // device-list changes and key counts from the homeserver's transactions
 // (MSC2409, MSC3202), sends the requests the machine asks for, encrypts and
 // decrypts room events, and snapshots its store to the database after every
-// change.
+// change, once for a burst of encryptions.
 import { randomBytes } from 'node:crypto';
 import {
   CollectStrategy,
@@ -28,6 +28,7 @@ import type { Logger } from '../../logging/logger.ts';
 import type { CryptoDeviceRow, CryptoDevicesStore } from '../../store/crypto-devices-store.ts';
 import { DeviceHttp } from './device-http.ts';
 import { restoreSnapshot, takeSnapshot } from './indexeddb-snapshot.ts';
+import { StepQueue } from './step-queue.ts';
 import { startCrypto, wasmLogger } from './wasm.ts';
 
 export interface BotDeviceOptions {
@@ -95,9 +96,8 @@ export class BotDevice {
   // machine reads a missing count as zero (and would upload keys it then
   // discards), so the last known count stands in.
   private oneTimeKeyCounts: Readonly<Record<string, number>> = {};
-  // Every use of the machine goes through this chain: one step at a time, so
-  // requests are never sent twice and snapshots see finished steps only.
-  private queue: Promise<unknown> = Promise.resolve();
+  // Every use of the machine is a step of this queue.
+  private readonly steps = new StepQueue();
 
   private constructor(o: BotDeviceOptions, machine: OlmMachine, http: DeviceHttp, deviceId: string, snapshot: Uint8Array | null) {
     this.o = o;
@@ -128,7 +128,7 @@ export class BotDevice {
       await http.createDevice(DEVICE_DISPLAY_NAME);
       o.log.info('created the bot\'s crypto device', { user_id: o.userId, device_id: row.deviceId });
     }
-    await device.serialized(() => device.catchUp());
+    await device.steps.run(() => device.catchUp());
     o.log.info('crypto device ready', { user_id: o.userId, device_id: row.deviceId, ed25519: device.ed25519Key });
     return device;
   }
@@ -148,7 +148,7 @@ export class BotDevice {
   }
 
   async stop(): Promise<void> {
-    await this.queue.catch(() => undefined);
+    await this.steps.drained();
     this.machine.close();
   }
 
@@ -160,7 +160,7 @@ export class BotDevice {
    * machine at the next update.
    */
   absorb(update: DeviceUpdate): Promise<void> {
-    return this.serialized(async () => {
+    return this.steps.run(async () => {
       if (update.oneTimeKeyCounts) this.oneTimeKeyCounts = update.oneTimeKeyCounts;
       const counts = new Map(Object.entries(this.oneTimeKeyCounts));
       const fallback = update.unusedFallbackKeyTypes ? new Set(update.unusedFallbackKeyTypes) : undefined;
@@ -176,9 +176,21 @@ export class BotDevice {
     });
   }
 
-  /** Encrypts an event for every device of the given users, sharing the room key with them first. */
-  encrypt(roomId: string, type: string, content: Record<string, unknown>, members: readonly string[]): Promise<Record<string, unknown>> {
-    return this.serialized(async () => {
+  /**
+   * Encrypts an event for every device of the given users, sharing the room
+   * key with them first. Resolves once the store that encrypted it is saved:
+   * an event never leaves before the ratchet step it used, so a restart never
+   * reuses one.
+   */
+  async encrypt(roomId: string, type: string, content: Record<string, unknown>, members: readonly string[]): Promise<Record<string, unknown>> {
+    const encrypted = await this.encryptUnsaved(roomId, type, content, members);
+    // Shared with the encryptions that end before the save begins: a broadcast's burst saves once, not once per copy.
+    await this.steps.saveAfterQueued(() => this.persist());
+    return encrypted;
+  }
+
+  private encryptUnsaved(roomId: string, type: string, content: Record<string, unknown>, members: readonly string[]): Promise<Record<string, unknown>> {
+    return this.steps.run(async () => {
       // Fresh IDs for every call: the machine takes ownership of (and frees) what it is given.
       const users = (): UserId[] => members.map((m) => new UserId(m));
       await this.machine.updateTrackedUsers(users());
@@ -186,14 +198,12 @@ export class BotDevice {
       const claim = await this.machine.getMissingSessions(users());
       if (claim) await this.send(claim);
       for (const request of await this.machine.shareRoomKey(new RoomId(roomId), users(), encryptionSettings())) await this.send(request);
-      const encrypted = JSON.parse(await this.machine.encryptRoomEvent(new RoomId(roomId), type, JSON.stringify(content))) as Record<string, unknown>;
-      await this.persist();
-      return encrypted;
+      return JSON.parse(await this.machine.encryptRoomEvent(new RoomId(roomId), type, JSON.stringify(content))) as Record<string, unknown>;
     });
   }
 
   decrypt(event: { room_id: string } & Record<string, unknown>): Promise<Decryption> {
-    return this.serialized(async () => {
+    return this.steps.run(async () => {
       try {
         const decrypted = await this.machine.decryptRoomEvent(JSON.stringify(event), new RoomId(event.room_id), new DecryptionSettings(TrustRequirement.Untrusted));
         const clear = JSON.parse(decrypted.event) as { type?: unknown; content?: unknown };
@@ -209,12 +219,6 @@ export class BotDevice {
         return { ok: false, missingKeys: false, reason: error instanceof Error ? error.message : String(error) };
       }
     });
-  }
-
-  private serialized<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.queue.catch(() => undefined).then(work);
-    this.queue = next;
-    return next;
   }
 
   /** Sends whatever the machine asks for (key uploads, queries, claims, to-device messages) until it asks for nothing. */
