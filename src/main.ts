@@ -18,6 +18,7 @@ import { createInboxStore } from './store/inbox-store.ts';
 import { buildDomains, mainBotUserId, ownBotCheck, talkingBots } from './domains.ts';
 import { EncryptionSwitch } from './matrix/crypto/switch.ts';
 import { StopSignal, within } from './lifecycle/stop-signal.ts';
+import { startMemoryRelease } from './lifecycle/memory-release.ts';
 import type { MatrixEvent } from './matrix/event.ts';
 import type { Delivery } from './matrix/inbox/router.ts';
 import type { WebListener } from './web/index.ts';
@@ -106,6 +107,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   log.info('listening for the homeserver', { address: config.appservice.bind_address, port });
 
   let web: WebListener | null = null;
+  let memoryRelease: { stop(): void } | null = null;
   let stopping: Promise<void> | null = null;
   // Soft first: no new transactions (the homeserver keeps and retries them),
   // and the worker and the domains stop at their next safe point. At the
@@ -114,6 +116,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     if (stopping) return stopping;
     stopping = (async () => {
       health.status = 'stopping';
+      memoryRelease?.stop();
       stopSignal.requestStop();
       // The web listener takes no new requests and lets those in hand finish (a sign-up is recorded, not cut in half).
       const orderly = Promise.all([worker.stop(), domains.stop(), web?.close()]);
@@ -154,6 +157,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     throw error;
   }
   health.status = 'ok';
+  memoryRelease = startMemoryRelease({ log: log.child('memory') });
   log.info('Hearth is running', { bot_user_id: botUserId, admin_room_id: health.admin_room_id });
 
   return {

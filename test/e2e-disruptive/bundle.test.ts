@@ -1,10 +1,12 @@
 // The bundle `npm run build` writes is what a small board and the container
 // run (docs/operations.md). Here it runs glen's Hearth against its real
-// homeserver: it starts, opens its bots' crypto devices, answers its admin, and
-// serves its pages with the templates and stylesheet copied beside it. Restarts
-// glen's Hearth, so it runs after the shared suite, one at a time.
+// homeserver, with the Node options and environment the small-board section
+// gives the systemd unit: it starts, opens its bots' crypto devices, answers its
+// admin, serves its pages with the templates and stylesheet copied beside it,
+// and gives memory back after bursts of work. Restarts glen's Hearth, so it
+// runs after the shared suite, one at a time.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -17,6 +19,16 @@ import { adminCommand, webBaseUrl } from '../support/hearth.ts';
 const GLEN = 'glen.test';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** The systemd unit's lines in docs/operations.md, "Running on a small board": its environment and its node options. */
+function smallBoardUnit(): { env: Record<string, string>; nodeOptions: string } {
+  const docs = readFileSync(join(ROOT, 'docs', 'operations.md'), 'utf8');
+  const environment = /^Environment=(.+)$/m.exec(docs)?.[1];
+  const execStart = /^ExecStart=\/usr\/bin\/node (.*?) \/opt\/hearth\/dist\/src\/cli\.js start/m.exec(docs)?.[1];
+  if (!environment || !execStart) throw new Error('docs/operations.md has no small-board systemd unit with Environment= and ExecStart= lines');
+  const env = Object.fromEntries(environment.split(/\s+/).map((pair) => pair.split('=', 2) as [string, string]));
+  return { env, nodeOptions: execStart };
+}
+
 function hearthOf(serverName: string): HearthInfo {
   const hearth = findServer(serverName).hearth;
   if (!hearth) throw new Error(`${serverName} runs no Hearth`);
@@ -26,6 +38,9 @@ function hearthOf(serverName: string): HearthInfo {
 describe('Hearth run from the bundle npm run build writes', () => {
   let scratch = '';
   let cli = '';
+  let logFrom = 0;
+  const unit = smallBoardUnit();
+  const saved = Object.fromEntries(['NODE_OPTIONS', ...Object.keys(unit.env)].map((name) => [name, process.env[name]]));
 
   before(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'hearth-bundle-'));
@@ -36,12 +51,18 @@ describe('Hearth run from the bundle npm run build writes', () => {
     cli = join(scratch, 'dist', 'src', 'cli.js');
     await stopHearth(GLEN);
     process.env.HEARTH_TESTBED_CLI = cli;
+    Object.assign(process.env, unit.env, { NODE_OPTIONS: unit.nodeOptions });
+    logFrom = statSync(hearthOf(GLEN).log_path).size;
     await startHearth(GLEN);
   });
 
   after(async () => {
     await stopHearth(GLEN);
     delete process.env.HEARTH_TESTBED_CLI;
+    for (const [name, value] of Object.entries(saved)) {
+      if (value === undefined) Reflect.deleteProperty(process.env, name);
+      else process.env[name] = value;
+    }
     await startHearth(GLEN);
     rmSync(scratch, { recursive: true, force: true });
   });
@@ -61,5 +82,11 @@ describe('Hearth run from the bundle npm run build writes', () => {
     const css = await fetch(new URL(stylesheet, `${webBaseUrl(GLEN)}/`));
     assert.equal(css.status, 200);
     assert.match(css.headers.get('content-type') ?? '', /text\/css/);
+  });
+
+  it('runs with the small-board unit\'s options, so it gives memory back after bursts of work', () => {
+    assert.match(unit.nodeOptions, /--expose-gc/);
+    const log = readFileSync(hearthOf(GLEN).log_path).subarray(logFrom).toString('utf8');
+    assert.match(log, /gives memory back after bursts of work/);
   });
 });
