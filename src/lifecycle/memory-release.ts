@@ -15,7 +15,7 @@ export type ExposedGc = (options: { type: 'major'; execution: 'async'; flavor: '
 export interface HeapReading {
   /** V8's committed heap now (process.memoryUsage().heapTotal). */
   heapTotal: number;
-  /** The committed heap after the last release, or the least seen since. */
+  /** The committed heap after the last release, or the least seen since; 0 before the first. */
   restingHeap: number;
   /** The event loop's busy share since the last look, 0 to 1. */
   utilization: number;
@@ -66,7 +66,9 @@ export function startMemoryRelease(o: MemoryReleaseOptions): { stop(): void } | 
   }
   const heapTotal = o.heapTotal ?? (() => process.memoryUsage().heapTotal);
   const utilization = o.utilization ?? utilizationMeter();
-  let restingHeap = heapTotal();
+  // The start is a burst of work too (modules, migrations, the rooms' check):
+  // nothing has rested yet, so the first quiet look collects.
+  let restingHeap = 0;
   let collecting = false;
   const look = (): void => {
     const reading = { heapTotal: heapTotal(), restingHeap, utilization: utilization() };
