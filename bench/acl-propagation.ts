@@ -4,7 +4,7 @@
 // state events (the ACL with one more deny entry) with the best concurrency found.
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { adminCommand, botByHand, hearthSql, withHearthDb } from '../test/support/hearth.ts';
+import { adminCommand, botByHand, hearthSql, untilInHearthDb } from '../test/support/hearth.ts';
 import { Member, server } from '../test/support/member.ts';
 import type { Trial } from './runner.ts';
 
@@ -33,19 +33,8 @@ export async function ensureRooms(): Promise<string[]> {
 /** Ten minutes: far beyond any propagation; past it the run fails instead of hanging the others. */
 const STUCK_MS = 600_000;
 
-/**
- * Polls camp's database until `done`. One connection for all of it: a new one
- * at every look would cost PostgreSQL a process start every few milliseconds,
- * work the homeserver and Hearth would pay for in the timed phase.
- */
-async function timeUntil(done: (db: Knex) => Promise<boolean>, pollMs = 20): Promise<void> {
-  await withHearthDb(SERVER, async (db) => {
-    const started = performance.now();
-    while (!(await done(db))) {
-      if (performance.now() - started > STUCK_MS) throw new Error(`still waiting after ${STUCK_MS / 1000} s`);
-      await new Promise((r) => setTimeout(r, pollMs));
-    }
-  });
+async function timeUntil(what: string, done: (db: Knex) => Promise<boolean>, pollMs = 20): Promise<void> {
+  await untilInHearthDb(SERVER, what, done, { pollMs, timeoutMs: STUCK_MS });
 }
 
 /**
@@ -57,7 +46,7 @@ export async function hearthMs(): Promise<{ propagation: number; command: number
   const glob = `bench-${randomBytes(3).toString('hex')}.test`;
   const started = performance.now();
   await adminCommand(SERVER, `!defederate now ${glob} "benchmark"`, 600_000);
-  await timeUntil(async (db) => (await db('jobs').where({ kind: 'acl-push' }).whereNull('finished_at').first('id')) === undefined);
+  await timeUntil('the ACL job', async (db) => (await db('jobs').where({ kind: 'acl-push' }).whereNull('finished_at').first('id')) === undefined);
   const command = performance.now() - started;
   const [job] = await hearthSql<{ created_at: string; finished_at: string }>(SERVER, "select created_at, finished_at from jobs where kind = 'acl-push' order by id desc limit 1");
   return { propagation: Number(job?.finished_at) - Number(job?.created_at), command };
@@ -65,7 +54,7 @@ export async function hearthMs(): Promise<{ propagation: number; command: number
 
 /** Lets Hearth finish what earlier steps sent it, so no phase pays for another's work. */
 export async function hearthSettled(): Promise<void> {
-  await timeUntil(async (db) => (await db('inbox_events').where({ status: 'pending' }).first('seq')) === undefined, 100);
+  await timeUntil('Hearth\'s inbox to empty', async (db) => (await db('inbox_events').where({ status: 'pending' }).first('seq')) === undefined, 100);
 }
 
 /**

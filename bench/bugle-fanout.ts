@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { startHearth, stopHearth } from '../testbed/testbed.ts';
-import { hearthSql, setHearthConfig, withHearthDb } from '../test/support/hearth.ts';
+import { hearthSql, setHearthConfig, untilInHearthDb } from '../test/support/hearth.ts';
 import { Member, server, waitFor } from '../test/support/member.ts';
 import type { Trial } from './runner.ts';
 
@@ -51,16 +51,9 @@ export async function broadcast(serverName: string, sender: Member, room: string
   const started = performance.now();
   await sender.send(room, '!bugle send');
   // A tight poll: the baseline is only a second or so, and a coarse one would add to Hearth's time.
-  // One connection for all of it: a new one each time would cost the database a process start every 10 ms.
-  return withHearthDb(serverName, async (db) => {
-    const finished = async (): Promise<boolean> =>
-      (await db('bugle_broadcasts').where({ body: text }).whereNotNull('finished_at').first('id')) !== undefined;
-    while (!(await finished())) {
-      if (performance.now() - started > BROADCAST_TIMEOUT_MS) throw new Error(`the broadcast "${text}" did not finish within ${BROADCAST_TIMEOUT_MS / 1000} s`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    return performance.now() - started;
-  });
+  await untilInHearthDb(serverName, `the broadcast "${text}" to finish`, async (db) =>
+    (await db('bugle_broadcasts').where({ body: text }).whereNotNull('finished_at').first('id')) !== undefined, { pollMs: 10, timeoutMs: BROADCAST_TIMEOUT_MS });
+  return performance.now() - started;
 }
 
 async function rawPuts(serverName: string, rooms: readonly string[], concurrency: number, token: string): Promise<number> {

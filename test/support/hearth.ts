@@ -48,6 +48,22 @@ export async function withHearthDb<T>(serverName: string, use: (db: Knex) => Pro
   }
 }
 
+/**
+ * Polls a Hearth's database every `pollMs` until `done`, through one
+ * connection: a new one at every look would cost PostgreSQL a process start
+ * each time, work the homeserver and Hearth would pay for too. Fails with
+ * `what` once `timeoutMs` has passed.
+ */
+export async function untilInHearthDb(serverName: string, what: string, done: (db: Knex) => Promise<boolean>, o: { pollMs: number; timeoutMs: number }): Promise<void> {
+  await withHearthDb(serverName, async (db) => {
+    const started = performance.now();
+    while (!(await done(db))) {
+      if (performance.now() - started > o.timeoutMs) throw new Error(`${what}: still waiting after ${o.timeoutMs / 1000} s`);
+      await new Promise((resolve) => setTimeout(resolve, o.pollMs));
+    }
+  });
+}
+
 export async function managedRoom(serverName: string, role: string): Promise<string> {
   return withHearthDb(serverName, async (db) => {
     const row = await db<{ creation_key: string; room_id: string | null }>('managed_rooms').where({ creation_key: role }).first('room_id');
