@@ -1,5 +1,6 @@
 // Whether a member may broadcast now: pure rules over the times of earlier
 // broadcasts, each refusal saying why and when to try again.
+import { graphemesOf } from '../text/graphemes.ts';
 
 export interface BugleLimits {
   perMemberPerDay: number;
@@ -12,11 +13,9 @@ export const DAY_MS = 24 * HOUR_MS;
 
 export type Verdict = { ok: true } | { ok: false; reason: string };
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-
 /** Length as a person counts it: an emoji is one character. */
 export function characters(text: string): number {
-  return Array.from(graphemes.segment(text)).length;
+  return graphemesOf(text).length;
 }
 
 export function checkText(text: string, limits: BugleLimits): Verdict {

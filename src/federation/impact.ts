@@ -8,6 +8,7 @@ import type { RoomMembersStore } from '../store/room-members-store.ts';
 import { globMatches } from '../matrix/server-globs.ts';
 import { matchingServers } from './server-names.ts';
 import { NAME_MAX, quoted } from '../commands/text.ts';
+import { byCodePoint } from '../text/order.ts';
 
 export type Coverage = 'managed' | 'all';
 
@@ -67,7 +68,7 @@ export function computeImpact(input: ImpactInput): ImpactReport {
       member,
       contacts: [...contacts].sort().map((userId) => ({ userId, lastSeenAt: input.lastSeen.get(userId) ?? null })),
     }))
-    .sort((a, b) => a.member.localeCompare(b.member));
+    .sort((a, b) => byCodePoint(a.member, b.member));
   const servers = [...input.knownServers, ...input.rooms.flatMap((r) => r.members.map(serverNameOf))];
   const matched = matchingServers(input.target, servers).filter((server) => !alreadyCut.some((glob) => globMatches(glob, server)));
   return { target: input.target, coverage: input.coverage, matchedServers: matched, members, rooms };

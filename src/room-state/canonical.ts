@@ -1,6 +1,7 @@
 // How two state contents are compared. Every domain that decides state
 // compares with this one function, so the writer and the deciders never
 // disagree about what counts as a change.
+import { byCodePoint } from '../text/order.ts';
 
 /** JSON with object keys sorted and lists of strings sorted, so order alone is never drift. */
 export function canonical(value: unknown): string {
@@ -9,7 +10,7 @@ export function canonical(value: unknown): string {
     return `[${value.every((v) => typeof v === 'string') ? items.sort().join(',') : items.join(',')}]`;
   }
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b));
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => byCodePoint(a, b));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
   }
   return JSON.stringify(value);

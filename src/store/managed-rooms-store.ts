@@ -3,6 +3,7 @@
 // resumed, never repeated.
 import type { RoomRole, Tier } from '../tiers/tier.ts';
 import type { Database } from './database.ts';
+import { byCodePoint } from '../text/order.ts';
 
 export interface ManagedRoomRow {
   creationKey: string;
@@ -79,7 +80,7 @@ export function createManagedRoomsStore(db: Database): ManagedRoomsStore {
     async all() {
       return [...(await cached()).values()]
         .filter((row) => row.roomId !== null)
-        .sort((a, b) => a.createdAt - b.createdAt || a.creationKey.localeCompare(b.creationKey));
+        .sort((a, b) => a.createdAt - b.createdAt || byCodePoint(a.creationKey, b.creationKey));
     },
     async requestedBy(userId) {
       return [...(await cached()).values()].filter((row) => row.requestedBy === userId);

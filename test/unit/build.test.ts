@@ -63,12 +63,19 @@ describe('buildBundle', () => {
     assert.equal(run(join(out, 'src', 'cli.js')), run(join(ROOT, 'src', 'cli.ts')));
   });
 
-  it('never loads the TypeScript stripper when it runs', () => {
-    // Node marks a process that stripped types by loading its amaro module. Every
-    // file but the command line (which would run) is imported: Hearth, its web
-    // listener and its crypto.
+  /** Whether importing every file but the command line (which would run): Hearth, its web listener and its crypto, loads a module of Node's own. */
+  const loadsWhenImported = (internal: RegExp): boolean => {
     const probe = `for (const file of ${JSON.stringify(bundleFiles().filter((f) => !f.endsWith(`${sep}cli.js`)))}) await import(file);
-      process.stdout.write(String(process.moduleLoadList.some((m) => /amaro/.test(m))));`;
-    assert.equal(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' }), 'false');
+      process.stdout.write(String(process.moduleLoadList.some((m) => ${String(internal)}.test(m))));`;
+    return execFileSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' }) === 'true';
+  };
+
+  it('never loads the TypeScript stripper when it runs', () => {
+    // Node marks a process that stripped types by loading its amaro module.
+    assert.equal(loadsWhenImported(/amaro/), false);
+  });
+
+  it('never loads undici, Node\'s fetch: Node\'s own modules are taken by require, so node:http\'s lazy getters are never read', () => {
+    assert.equal(loadsWhenImported(/undici/), false);
   });
 });

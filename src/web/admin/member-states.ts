@@ -5,6 +5,7 @@
 import type { Standing } from '../../onboarding/agreement.ts';
 import type { MemberRow } from '../../store/members-store.ts';
 import type { MemberProfile } from '../../store/onboarding-store.ts';
+import { byCodePoint } from '../../text/order.ts';
 
 export type MemberState = 'removed' | 'left the space' | 'in the community' | 'waiting to agree' | 'being invited';
 
@@ -68,5 +69,5 @@ export function memberStates(input: MemberStatesInput): MemberStanding[] {
         removable: !admin && state !== 'removed' && state !== 'left the space',
       };
     })
-    .sort((a, b) => a.userId.localeCompare(b.userId));
+    .sort((a, b) => byCodePoint(a.userId, b.userId));
 }

@@ -5,6 +5,7 @@ import type { ManagedRoomRow } from '../../store/managed-rooms-store.ts';
 import type { MemberRow } from '../../store/members-store.ts';
 import type { MemberProfile } from '../../store/onboarding-store.ts';
 import { audienceOf, TIERS, type RoomRole, type Tier } from '../../tiers/tier.ts';
+import { byCodePoint } from '../../text/order.ts';
 
 export interface WhoEntry {
   userId: string;
@@ -33,7 +34,7 @@ export function whoIsHere(c: Community): WhoEntry[] {
         introduction: profile?.introduction ?? null,
       };
     })
-    .sort((a, b) => a.joinedAt - b.joinedAt || a.userId.localeCompare(b.userId));
+    .sort((a, b) => a.joinedAt - b.joinedAt || byCodePoint(a.userId, b.userId));
 }
 
 export interface ListedRoom {

@@ -2,6 +2,7 @@
 // given. Every element the RFC requires is always there: the feed's id, title,
 // updated and author; each entry's id, title, updated, author (by inheritance
 // otherwise, but each post has its own), a link and its content.
+import { graphemesOf } from '../../text/graphemes.ts';
 
 export interface FeedEntry {
   /** The post's permalink: its id and its alternate link. */
@@ -71,12 +72,10 @@ export function atomFeed(feed: Feed): string {
   ].join('\n');
 }
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
-
 /** An entry's title: the post's first line, cut at a word near `max` characters (graphemes, so no emoji is split). */
 export function titleOf(text: string, max = 80): string {
   const line = text.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
-  const characters = Array.from(graphemes.segment(line), (s) => s.segment);
+  const characters = graphemesOf(line);
   if (characters.length <= max) return line;
   const cut = characters.slice(0, max).join('');
   const space = cut.lastIndexOf(' ');

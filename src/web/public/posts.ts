@@ -3,6 +3,7 @@
 // A redacted event, an edit (shown through the post it edits), a notice and
 // anything by someone who is not a community member or who opted out
 // (`!web off`) is never a post.
+import { byCodePoint } from '../../text/order.ts';
 
 /** An event as the client-server API returns it from /messages or /event. */
 export interface RoomEvent {
@@ -104,7 +105,7 @@ export function choosePosts(roomId: string, events: readonly RoomEvent[], isShow
 }
 
 export function newestFirst(a: Post, b: Post): number {
-  return b.sentAt - a.sentAt || a.eventId.localeCompare(b.eventId);
+  return b.sentAt - a.sentAt || byCodePoint(a.eventId, b.eventId);
 }
 
 /** The newest `limit` posts of several rooms together. */
