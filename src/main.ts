@@ -138,8 +138,15 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   try {
     if (!options.listenerOnly) {
       await waitForHomeserver(client, config.homeserver.url, log);
-      // Three steps that need only the homeserver, not each other: together, they shorten a start.
-      await Promise.all([
+      // Steps that need only the homeserver, not each other, run together: a
+      // start is mostly waiting for the homeserver's answers. The community's
+      // set-up may send before the devices are open; its sends wait for them
+      // (see EncryptionSwitch). Every step ends before a failure is acted on,
+      // so stop() never races a step still running.
+      const steps = await Promise.allSettled([
+        domains.setUp(),
+        // Loaded only when on: the web listener's middleware and templates are memory a server without pages does not spend.
+        config.web.enabled ? import('./web/index.ts').then((w) => w.startWebListener({ config, pages: domains.webPages, log: log.child('web') })) : null,
         client.setDisplayName(config.appservice.bot_display_name),
         encryption.start({
           config, db, client, bots: talkingBots(config), isOwnBot: ownBotCheck(config), log: log.child('crypto'),
@@ -147,9 +154,11 @@ export async function start(config: Config, options: StartOptions = {}): Promise
         }),
         checkHomeserverReachesUs(client, config, log),
       ]);
-      health.admin_room_id = await domains.setUp();
-      // Loaded only when on: the web listener's middleware and templates are memory a server without pages does not spend.
-      if (config.web.enabled) web = await (await import('./web/index.ts')).startWebListener({ config, pages: domains.webPages, log: log.child('web') });
+      const [setUp, webStarted] = steps;
+      // Kept before any failure is thrown, so that stop() closes it.
+      if (webStarted.status === 'fulfilled') web = webStarted.value;
+      for (const step of steps) if (step.status === 'rejected') throw step.reason;
+      if (setUp.status === 'fulfilled') health.admin_room_id = setUp.value;
     }
     worker.start();
   } catch (error) {

@@ -6,6 +6,7 @@ import type { InboxStore } from '../../store/inbox-store.ts';
 import { requireHomeserverToken } from './auth.ts';
 import { sendMatrixError } from './errors.ts';
 import { handleTransaction } from './transactions.ts';
+import { BodyError, jsonBody } from './json-body.ts';
 import type { DeviceChanges } from './device-changes.ts';
 
 export interface HealthReport {
@@ -29,17 +30,15 @@ export interface AppserviceServerOptions {
   now?: () => number;
 }
 
-interface BodyParserError {
-  type?: string;
-}
-
 function bodyErrors(log: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const type = (error as BodyParserError).type;
-    if (type === 'entity.too.large') {
+    const problem = error instanceof BodyError ? error.problem : null;
+    if (problem === 'too-large') {
       sendMatrixError(res, 413, 'M_TOO_LARGE', 'the request body is larger than appservice.max_body_bytes');
-    } else if (type === 'entity.parse.failed') {
+    } else if (problem === 'not-json') {
       sendMatrixError(res, 400, 'M_NOT_JSON', 'the request body is not valid JSON');
+    } else if (problem === 'unsupported-encoding') {
+      sendMatrixError(res, 415, 'M_UNKNOWN', `the request body cannot be read: ${(error as BodyError).message}`);
     } else {
       log.error('unexpected error while handling a homeserver request', { path: req.path, error });
       sendMatrixError(res, 500, 'M_UNKNOWN', 'internal error');
@@ -54,7 +53,7 @@ export function createAppserviceApp(options: AppserviceServerOptions): express.E
   const api = express.Router();
   api.use(requireHomeserverToken({ hsToken: options.hsToken, acceptLegacyQueryToken: options.acceptLegacyQueryToken, log }));
   // Parse every body as JSON whatever its Content-Type: the homeserver is the only caller.
-  api.use(express.json({ limit: options.maxBodyBytes, type: () => true, strict: false }));
+  api.use(jsonBody(options.maxBodyBytes));
   api.put('/transactions/:txnId', (_req, res, next) => {
     if (options.accepting?.() === false) sendMatrixError(res, 503, 'M_UNAVAILABLE', 'Hearth is stopping; retry later');
     else next();

@@ -1,8 +1,9 @@
-// Encryption as the rest of Hearth starts it: before the devices are open
-// (and always when encryption is off) events pass through unopened and go out
-// unsealed; once they are open, the client seals, the worker opens and the
-// listener hands the devices their part of each transaction. The crypto
-// itself is loaded only when encryption is on.
+// Encryption as the rest of Hearth starts it. When it is off, events pass
+// through unopened and go out unsealed. When it is on, a send waits for the
+// devices to open, so the community's set-up can run while they do and still
+// never sends in the clear; once they are open, the client seals, the worker
+// opens and the listener hands the devices their part of each transaction.
+// The crypto itself is loaded only when encryption is on.
 import type { Config } from '../../config/schema.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { Database } from '../../store/database.ts';
@@ -43,6 +44,12 @@ export class EncryptionSwitch {
   /** `wanted`: encryption is on and this Hearth talks to a homeserver. */
   constructor(wanted: boolean) {
     this.wanted = wanted;
+    if (!wanted) return;
+    // start() reports its own failure; a send that waited sees it through its own await.
+    this.opened.promise.catch(() => undefined);
+    this.sealing.sealer = {
+      seal: async (sender, roomId, type, content) => (await this.opened.promise).sealer.seal(sender, roomId, type, content),
+    };
   }
 
   /** For the transaction listener; undefined when encryption is off, so device changes are ignored. */
@@ -61,6 +68,15 @@ export class EncryptionSwitch {
 
   async start(o: OpenOptions): Promise<void> {
     if (!this.wanted) return;
+    try {
+      await this.openDevices(o);
+    } catch (error) {
+      this.opened.reject(error);
+      throw error;
+    }
+  }
+
+  private async openDevices(o: OpenOptions): Promise<void> {
     // A device belongs to a user: the bots must exist before their devices.
     await Promise.all(o.bots.map((bot) => o.client.as(bot).ensureRegistered()));
     const { openEncryption } = await import('./index.ts');
