@@ -41,8 +41,12 @@ export interface InboxStore {
   countByStatus(): Promise<Partial<Record<InboxStatus, number>>>;
 }
 
-// Keeps each INSERT well under SQLite's bound-parameter limit.
-const INSERT_CHUNK = 50;
+// Rows per INSERT: a transaction as Synapse sends them (up to 100 events) is
+// one statement. knex writes a many-row INSERT for SQLite as a compound
+// SELECT, which SQLite caps at 500 terms.
+const INSERT_CHUNK = 500;
+// Sequence numbers per UPDATE: one statement for any batch the worker takes.
+const UPDATE_CHUNK = 1_000;
 
 interface EventRow {
   seq: number;
@@ -108,14 +112,14 @@ export function createInboxStore(db: Database): InboxStore {
     },
 
     async recordAttempts(seqs) {
-      for (let i = 0; i < seqs.length; i += INSERT_CHUNK * 10) {
-        await db('inbox_events').whereIn('seq', seqs.slice(i, i + INSERT_CHUNK * 10)).increment('attempts', 1);
+      for (let i = 0; i < seqs.length; i += UPDATE_CHUNK) {
+        await db('inbox_events').whereIn('seq', seqs.slice(i, i + UPDATE_CHUNK)).increment('attempts', 1);
       }
     },
 
     async markDone(seqs, now) {
-      for (let i = 0; i < seqs.length; i += INSERT_CHUNK * 10) {
-        await db('inbox_events').whereIn('seq', seqs.slice(i, i + INSERT_CHUNK * 10)).update({ status: 'done', processed_at: now, last_error: null });
+      for (let i = 0; i < seqs.length; i += UPDATE_CHUNK) {
+        await db('inbox_events').whereIn('seq', seqs.slice(i, i + UPDATE_CHUNK)).update({ status: 'done', processed_at: now, last_error: null });
       }
     },
 

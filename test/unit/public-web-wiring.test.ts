@@ -1,8 +1,9 @@
 // The public web as src/domains.ts wires it: with web on, the listener serves
-// the front page once the pages' modules have loaded; with web off, there are
+// the front page once the pages' modules have loaded, at the first visit; with web off, there are
 // no pages, `!web off` still works, and the HTML sanitiser is never loaded.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
@@ -39,6 +40,13 @@ describe('the public web, wired', () => {
   after(async () => {
     server.close();
     await db.destroy();
+  });
+
+  it('loads the pages\' modules, the HTML sanitiser among them, at the first visit rather than when the listener starts', async () => {
+    const sanitiserLoaded = (): boolean => Object.keys(createRequire(import.meta.url).cache).some((path) => path.includes('sanitize-html'));
+    assert.equal(sanitiserLoaded(), false);
+    assert.equal((await fetch(`${base}/`)).status, 200);
+    assert.equal(sanitiserLoaded(), true);
   });
 
   it('serves the front page and the feed, with no posts while no room is public', async () => {

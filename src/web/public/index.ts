@@ -58,7 +58,7 @@ export function createPublicWeb(o: PublicWebOptions): PublicWeb {
   return {
     commands: webCommands(optOuts, config.web.enabled ? `${baseUrl}/` : null),
     webPages: config.web.enabled
-      ? [loadedWithTheListener({
+      ? [loadedAtFirstVisit({
         posts, reader, baseUrl,
         description: config.community.description,
         codeOfConductHtml: loadCodeOfConduct(config)?.html ?? null,
@@ -76,16 +76,18 @@ export function createPublicWeb(o: PublicWebOptions): PublicWeb {
 }
 
 /**
- * The pages' modules (the HTML sanitiser among them) load when the web
- * listener starts, so a Hearth with web off never carries them. Requests
- * wait for them at the gate; a failed load reaches every request as its
- * error, so it is logged and shown with an error id.
+ * The pages' modules (the HTML sanitiser among them, about 2 MiB of heap with
+ * its CSS parser) load at the first request that reaches them, so a Hearth
+ * whose pages nobody has visited yet, or with web off, never carries them.
+ * Requests wait for them at the gate; a failed load reaches every request as
+ * its error, so it is logged and shown with an error id.
  */
-function loadedWithTheListener(options: PublicPagesOptions): WebPages {
+function loadedAtFirstVisit(options: PublicPagesOptions): WebPages {
   return (router: Router, kit: PageKit) => {
-    const loaded = import('./pages.ts').then(({ publicPages }) => { publicPages(options)(router, kit); });
-    const failure = loaded.then(() => null, (error: unknown) => error);
+    let failure: Promise<unknown> | null = null;
+    const load = (): Promise<unknown> => import('./pages.ts').then(({ publicPages }) => { publicPages(options)(router, kit); }).then(() => null, (error: unknown) => error);
     router.use((_req, _res, next) => {
+      failure ??= load();
       void failure.then((error) => { next(error ?? undefined); });
     });
   };
