@@ -1,10 +1,11 @@
-// Which rooms an ACL change goes to: every federating managed room, or the
-// rooms a narrowing names. The change itself is an ACL push job
-// (jobs/kinds/acl-push.ts), run and resumed by the job runner.
+// Which rooms an ACL change goes to: every federating managed room, those of
+// the tiers a change concerns, or the rooms a narrowing names. The change
+// itself is an ACL push job (jobs/kinds/acl-push.ts), run and resumed by the
+// job runner.
 import { ACL_PUSH } from '../jobs/kinds/acl-push.ts';
 import type { JobRunner } from '../jobs/index.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
-import { federates } from '../tiers/tier.ts';
+import { federates, type Tier } from '../tiers/tier.ts';
 
 /** An ACL change on its way: its job and the reason it was made. */
 export interface AclJob {
@@ -23,9 +24,13 @@ export class AclPropagation {
     this.rooms = rooms;
   }
 
-  /** Records a job for every federating managed room and starts it. */
-  async enqueue(reason: string): Promise<AclJob> {
-    const roomIds = (await this.rooms.all()).filter((r) => federates(r.tier) && r.roomId).map((r) => r.roomId ?? '');
+  /**
+   * Records a job for every federating managed room, or for those of the
+   * tiers `concerned` names (a change of neighbors concerns the neighborhood
+   * rooms alone), and starts it.
+   */
+  async enqueue(reason: string, concerned: (tier: Tier) => boolean = federates): Promise<AclJob> {
+    const roomIds = (await this.rooms.all()).filter((r) => federates(r.tier) && concerned(r.tier) && r.roomId).map((r) => r.roomId ?? '');
     return this.enqueueRooms(reason, roomIds);
   }
 

@@ -21,6 +21,7 @@ import { councilInviter, councilPowerLevelsState, type InviteLike } from './coun
 import { deriveNeighborhood } from './derive.ts';
 import { MEMBERSHIP_TYPE, VOTES_TYPE, type CouncilStateEvent } from './events.ts';
 import { planUpkeep } from './upkeep.ts';
+import { admitsNeighbors } from '../tiers/tier.ts';
 
 /** How long to wait before joining a council room again after a refusal. */
 const COUNCIL_JOIN_RETRY_MS = 3_000;
@@ -144,7 +145,7 @@ export class NeighborhoodService {
       this.o.log.info('the neighborhood changed', { neighbors });
       // Recorded before anything that waits on another server (joining the
       // neighbors' rooms) or on a message's round trip (telling the admins).
-      await this.o.propagation.enqueue('neighborhood changed');
+      await this.o.propagation.enqueue('neighborhood changed', admitsNeighbors);
     }
     await this.o.onNeighbors(neighbors);
     if (changed) await this.o.notify(`The neighborhood is now: ${[this.o.self, ...neighbors].join(', ')}. Neighborhood rooms are being updated.`);

@@ -26,6 +26,16 @@ export function federates(tier: Tier): boolean {
 }
 
 /**
+ * Whether the neighborhood decides who may reach a room of this tier: its ACL
+ * allows the neighbors' servers and its members must come from them. A public
+ * room admits every server not cut off, whoever the neighbors are, and a local
+ * room none.
+ */
+export function admitsNeighbors(tier: Tier): boolean {
+  return tier === 'neighborhood';
+}
+
+/**
  * Whether a room of this role and tier may be encrypted. A world-readable room
  * gains nothing from it; the space carries no messages; the ban list must stay
  * readable to the servers and bots that follow it.
