@@ -71,8 +71,8 @@ function hearthModulesKeepTheirPlace(root: string): Plugin {
  * Node's own modules, taken the CommonJS way (through the banner's require)
  * wherever a module of the bundle imports them as ES modules. An ES import of
  * node:http builds a facade of every export, and reading them runs http's lazy
- * getters, which load undici, Node's fetch: about 13 MiB of resident memory
- * and 50 ms of every start, for a client Hearth never uses (docs/benchmarks.md).
+ * getters, which load undici, Node's fetch: about 50 ms of every start and a
+ * few MiB, for a client Hearth never uses (docs/benchmarks.md).
  */
 function builtinsTakenByRequire(): Plugin {
   const namespace = 'hearth-node-builtin';

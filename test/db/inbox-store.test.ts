@@ -61,7 +61,7 @@ for (const engine of ENGINES) {
       const counts = await inbox.countByStatus();
       assert.equal(counts.done, 1);
       assert.equal(counts.failed, 1);
-      assert.equal(counts.pending, 234);
+      assert.equal(counts.pending, 1_234);
     });
 
     it('stores a malformed object as rejected, never to be processed', async () => {

@@ -30,19 +30,22 @@ export interface AppserviceServerOptions {
   now?: () => number;
 }
 
+function answerBodyError(res: Response, error: BodyError): void {
+  switch (error.problem) {
+    case 'too-large': sendMatrixError(res, 413, 'M_TOO_LARGE', 'the request body is larger than appservice.max_body_bytes'); return;
+    case 'not-json': sendMatrixError(res, 400, 'M_NOT_JSON', 'the request body is not valid JSON'); return;
+    case 'unsupported-encoding': sendMatrixError(res, 415, 'M_UNKNOWN', `the request body cannot be read: ${error.message}`); return;
+  }
+}
+
 function bodyErrors(log: Logger) {
   return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
-    const problem = error instanceof BodyError ? error.problem : null;
-    if (problem === 'too-large') {
-      sendMatrixError(res, 413, 'M_TOO_LARGE', 'the request body is larger than appservice.max_body_bytes');
-    } else if (problem === 'not-json') {
-      sendMatrixError(res, 400, 'M_NOT_JSON', 'the request body is not valid JSON');
-    } else if (problem === 'unsupported-encoding') {
-      sendMatrixError(res, 415, 'M_UNKNOWN', `the request body cannot be read: ${(error as BodyError).message}`);
-    } else {
-      log.error('unexpected error while handling a homeserver request', { path: req.path, error });
-      sendMatrixError(res, 500, 'M_UNKNOWN', 'internal error');
+    if (error instanceof BodyError) {
+      answerBodyError(res, error);
+      return;
     }
+    log.error('unexpected error while handling a homeserver request', { path: req.path, error });
+    sendMatrixError(res, 500, 'M_UNKNOWN', 'internal error');
   };
 }
 
