@@ -1,28 +1,33 @@
 // The texts onboarding sends and shows: the code of conduct and the welcome
-// (Markdown files named in the config, read at start-up), rendered to HTML by
-// markdown-it with raw HTML turned off, so the files cannot put markup or
-// scripts into a page or a message.
+// (Markdown files named in the config, read at start-up), rendered to HTML
+// (src/text/markdown.ts) when first shown or sent.
 import { readFileSync } from 'node:fs';
-import MarkdownIt from 'markdown-it';
 import { ConfigError } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
+import { renderMarkdown } from '../text/markdown.ts';
 import { audienceOf } from '../tiers/tier.ts';
 import { versionOf } from './agreement.ts';
 
 export interface Text {
   /** As written: Markdown, which reads well as plain text too. */
-  markdown: string;
-  html: string;
+  readonly markdown: string;
+  readonly html: string;
 }
 
 export interface CodeOfConduct extends Text {
   version: string;
 }
 
-const markdown = new MarkdownIt({ html: false, linkify: true, typographer: false });
-
-export function renderMarkdown(text: string): string {
-  return markdown.render(text);
+/** A text whose HTML is rendered at its first reading, once. */
+function textOf(markdown: string): Text {
+  let html: string | null = null;
+  return {
+    markdown,
+    get html() {
+      html ??= renderMarkdown(markdown);
+      return html;
+    },
+  };
 }
 
 function readConfigured(path: string, key: string): string {
@@ -38,7 +43,7 @@ export function loadCodeOfConduct(config: Config): CodeOfConduct | null {
   if (config.community.code_of_conduct === '') return null;
   const text = readConfigured(config.community.code_of_conduct, 'code_of_conduct').trim();
   if (text === '') throw new ConfigError('config', [{ path: 'community.code_of_conduct', message: `${config.community.code_of_conduct} is empty` }]);
-  return { markdown: text, html: renderMarkdown(text), version: versionOf(text) };
+  return Object.assign(textOf(text), { version: versionOf(text) });
 }
 
 /** The welcome's own words: the file named in the config, or a short default. */
@@ -46,7 +51,7 @@ export function loadWelcome(config: Config): Text {
   const text = config.community.welcome === ''
     ? `Welcome to ${config.community.name}! I'm Hearth, the host here. Everyone in this community knows someone in it, and now that includes you.`
     : readConfigured(config.community.welcome, 'welcome').trim();
-  return { markdown: text, html: renderMarkdown(text) };
+  return textOf(text);
 }
 
 /** The short guide to the three tiers that every welcome carries. */

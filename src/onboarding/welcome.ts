@@ -9,7 +9,8 @@ import type { Logger } from '../logging/logger.ts';
 import type { HomeserverClient } from '../matrix/client.ts';
 import type { OnboardingStore } from '../store/onboarding-store.ts';
 import { mayBeLetIn, standingOf, type Standing } from './agreement.ts';
-import { renderMarkdown, tierGuide, type CodeOfConduct, type Text } from './texts.ts';
+import { renderMarkdown } from '../text/markdown.ts';
+import { tierGuide, type CodeOfConduct, type Text } from './texts.ts';
 
 export interface WelcomeOptions {
   messenger: { send(userId: string, message: DirectMessage): Promise<unknown> };
