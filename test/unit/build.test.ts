@@ -78,4 +78,8 @@ describe('buildBundle', () => {
   it('never loads undici, Node\'s fetch: Node\'s own modules are taken by require, so node:http\'s lazy getters are never read', () => {
     assert.equal(loadsWhenImported(/undici/), false);
   });
+
+  it('never loads tls when imported: https is taken at the first https URL, and a homeserver on loopback needs none', () => {
+    assert.equal(loadsWhenImported(/^NativeModule (tls|https)$/), false);
+  });
 });

@@ -84,4 +84,19 @@ describe('the HTTP requests Hearth makes', () => {
       });`;
     assert.equal(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }), 'answered');
   });
+
+  it('loads https at the first https URL, never for a homeserver over http', () => {
+    const script = `
+      import { createServer } from 'node:http';
+      import { httpRequest } from './src/matrix/http.ts';
+      const httpsLoaded = () => process.moduleLoadList.includes('NativeModule https');
+      const server = createServer((q, s) => s.end('{}')).listen(0, '127.0.0.1', async () => {
+        await httpRequest('http://127.0.0.1:' + server.address().port + '/');
+        server.close();
+        const afterHttp = httpsLoaded();
+        await httpRequest('https://127.0.0.1:1/').catch(() => undefined);
+        process.stdout.write(JSON.stringify([afterHttp, httpsLoaded()]));
+      });`;
+    assert.equal(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }), '[false,true]');
+  });
 });
