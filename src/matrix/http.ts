@@ -5,7 +5,7 @@
 // connections alive between requests. The whole answer is read before the
 // promise resolves: Hearth's answers are JSON documents and small thumbnails.
 // `https` is loaded at the first https URL, not at start: with it comes `tls`,
-// about 3 MiB of resident memory that a homeserver on loopback never needs.
+// about 3 MiB of resident memory that a homeserver over plain HTTP never needs.
 import http, { type IncomingHttpHeaders } from 'node:http';
 
 export interface HttpInit {

@@ -79,7 +79,7 @@ describe('buildBundle', () => {
     assert.equal(loadsWhenImported(/undici/), false);
   });
 
-  it('never loads tls when imported: https is taken at the first https URL, and a homeserver on loopback needs none', () => {
+  it('never loads tls when imported: https is taken at the first https URL, and a homeserver over plain HTTP needs none', () => {
     assert.equal(loadsWhenImported(/^NativeModule (tls|https)$/), false);
   });
 });
