@@ -48,20 +48,24 @@ async function glenWaitingForHood(): Promise<void> {
   await waitFor('hood to see glen proposed', async () => /glen\.test: approved by camp\.test/.test(await adminCommand('hood.test', '!neighborhood status')), 60_000);
 }
 
+/** Polls `done` every `pollMs` until it holds; fails once the wait since `started` is stuck. */
+async function until(what: string, started: number, done: () => Promise<boolean>, pollMs: number): Promise<void> {
+  while (!(await done())) {
+    checkNotStuck(started, what);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
 async function decidingVoteMs(): Promise<number> {
   const admin = Member.admin('hood.test');
   const adminRoom = await managedRoom('hood.test', 'admin');
   await admin.join(adminRoom);
-  // Looked up before the clock starts: the poll then asks the homeservers only, as the baseline's does.
+  // Looked up before the clock starts, so that the poll asks only the homeservers.
   const squares = await Promise.all(SERVERS.map(async (s) => [s, await managedRoom(s, 'neighborhood_square')] as const));
   const started = performance.now();
   await admin.send(adminRoom, '!neighborhood approve glen.test');
-  for (;;) {
-    const done = await Promise.all(squares.map(([s, square]) => squareAllows(s, square, 'glen.test')));
-    if (done.every(Boolean)) return performance.now() - started;
-    checkNotStuck(started, 'the deciding vote');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await until('the deciding vote', started, async () => (await Promise.all(squares.map(([s, square]) => squareAllows(s, square, 'glen.test')))).every(Boolean), 20);
+  return performance.now() - started;
 }
 
 interface FloorRun {
@@ -69,13 +73,6 @@ interface FloorRun {
   hopAndPushMs: number;
   /** glen's one ACL write, after that. */
   aclWriteMs: number;
-}
-
-async function until(what: string, started: number, done: () => Promise<boolean>, pollMs: number): Promise<void> {
-  while (!(await done())) {
-    checkNotStuck(started, what);
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
-  }
 }
 
 /**
