@@ -149,7 +149,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
         config.web.enabled ? import('./web/index.ts').then((w) => w.startWebListener({ config, pages: domains.webPages, log: log.child('web') })) : null,
         client.setDisplayName(config.appservice.bot_display_name),
         encryption.start({
-          config, db, client, bots: talkingBots(config), isOwnBot: ownBotCheck(config), log: log.child('crypto'),
+          config, db, client, bots: talkingBots(config), appserviceUserId: botUserId, isOwnBot: ownBotCheck(config), log: log.child('crypto'),
           requestSignal: () => stopSignal.forRequest(requestTimeoutMs),
         }),
         checkHomeserverReachesUs(client, config, log),

@@ -110,6 +110,21 @@ describe('encrypted rooms with Hearth\'s bots', () => {
     await ask(alice, aliceWithBot, bot, '!help', /!room create/);
   });
 
+  it('a room key sent to the Bugle while Hearth is down still opens the message it came with', async () => {
+    const aliceWithBugle = await alice.openEncryptedDm(BUGLE);
+    await ask(alice, aliceWithBugle, BUGLE, '!bugle cancel', /no draft to discard/);
+    const seenBefore = new Set((await alice.messages(aliceWithBugle)).map((m) => m.eventId));
+    await stopHearth(CAMP);
+    // A new room key, sent while Hearth is down. Synapse sends a failed
+    // transaction again with its events only: the key is never pushed, and
+    // waits in the Bugle's inbox on the homeserver.
+    await alice.client.getCrypto()?.forceDiscardSession(aliceWithBugle);
+    await alice.send(aliceWithBugle, '!bugle cancel');
+    await startHearth(CAMP);
+    const answer = await alice.waitForMessage(aliceWithBugle, BUGLE, (body) => /no draft to discard|couldn't decrypt/.test(body), 'the Bugle\'s answer to a command whose room key came while Hearth was down', 60_000, seenBefore);
+    assert.match(answer.body, /no draft to discard/);
+  });
+
   it('a message the bot cannot decrypt gets a visible answer asking to resend it', async () => {
     // A Megolm message from a session the bot was never given.
     const raw = new Member(server(CAMP), alice.userId, alice.client.getAccessToken() ?? '');

@@ -17,8 +17,18 @@ const encrypted: MatrixEvent = {
   content: { algorithm: 'm.megolm.v1.aes-sha2', ciphertext: 'x', session_id: 's' },
 };
 
-function deviceAnswering(answer: Decryption): { decrypt: () => Promise<Decryption> } {
-  return { decrypt: () => Promise.resolve(answer) };
+function deviceAnswering(answer: Decryption): { decrypt: () => Promise<Decryption>; fetchMissed: () => Promise<void> } {
+  return { decrypt: () => Promise.resolve(answer), fetchMissed: () => Promise.resolve() };
+}
+
+/** A device whose keys wait in its inbox on the homeserver: it decrypts once it has read them. */
+function deviceWithKeysOnTheHomeserver(): { decrypt: () => Promise<Decryption>; fetchMissed: () => Promise<void>; fetches: number } {
+  const device = {
+    fetches: 0,
+    decrypt: () => Promise.resolve<Decryption>(device.fetches > 0 ? { ok: true, type: 'm.room.message', content: { body: '!tier' } } : { ok: false, missingKeys: true, reason: 'no room key' }),
+    fetchMissed: () => { device.fetches++; return Promise.resolve(); },
+  };
+  return device;
 }
 
 describe('reading a transaction\'s device changes', () => {
@@ -70,6 +80,21 @@ describe('opening encrypted events', () => {
     assert.ok(given);
     assert.equal(given.type, UNDECRYPTABLE);
     assert.deepEqual(given.content, { reason: 'no room key', missing_keys: true });
+  });
+
+  it('reads a device\'s messages on the homeserver when keys are missing, and opens the event with the keys found there', async () => {
+    const device = deviceWithKeysOnTheHomeserver();
+    const opened = await decryptionStage({ devices: [device], isOwnBot: () => false, keyWaitAttempts: 3 })(encrypted, { attempt: 1 });
+    assert.equal(opened?.type, 'm.room.message');
+    assert.equal(device.fetches, 1);
+  });
+
+  it('reads nothing from the homeserver when a device can open the event', async () => {
+    const lost = deviceWithKeysOnTheHomeserver();
+    const holder = deviceAnswering({ ok: true, type: 'm.room.message', content: { body: 'hi' } });
+    const opened = await decryptionStage({ devices: [lost, holder], isOwnBot: () => false, keyWaitAttempts: 3 })(encrypted, { attempt: 1 });
+    assert.deepEqual(opened?.content, { body: 'hi' });
+    assert.equal(lost.fetches, 0);
   });
 
   it('gives up at once on a message that can never be decrypted', async () => {

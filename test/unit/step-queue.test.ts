@@ -29,7 +29,7 @@ describe('a crypto device\'s step queue', () => {
         await tick();
         return ++stepsDone;
       });
-      await queue.saveAfterQueued(async () => {
+      await queue.runShared('save', async () => {
         await tick();
         saves.push(stepsDone);
       });
@@ -42,10 +42,10 @@ describe('a crypto device\'s step queue', () => {
   it('a step that ends after a save began waits for the next save', async () => {
     const queue = new StepQueue();
     const saved: string[] = [];
-    const first = queue.run(() => Promise.resolve('first')).then(async () => queue.saveAfterQueued(async () => { saved.push('save 1'); await tick(); }));
+    const first = queue.run(() => Promise.resolve('first')).then(async () => queue.runShared('save', async () => { saved.push('save 1'); await tick(); }));
     await tick();
     // The first save is running or done: a step queued now is not in it.
-    const second = queue.run(() => Promise.resolve('second')).then(async () => queue.saveAfterQueued(() => { saved.push('save 2'); return Promise.resolve(); }));
+    const second = queue.run(() => Promise.resolve('second')).then(async () => queue.runShared('save', () => { saved.push('save 2'); return Promise.resolve(); }));
     await Promise.all([first, second]);
     assert.deepEqual(saved, ['save 1', 'save 2']);
   });
@@ -59,11 +59,11 @@ describe('a crypto device\'s step queue', () => {
     };
     const burst = await Promise.allSettled([1, 2, 3].map(async () => {
       await queue.run(() => Promise.resolve());
-      await queue.saveAfterQueued(save);
+      await queue.runShared('save', save);
     }));
     assert.deepEqual(burst.map((r) => r.status), ['rejected', 'rejected', 'rejected']);
     await queue.run(() => Promise.resolve());
-    await queue.saveAfterQueued(save);
+    await queue.runShared('save', save);
     assert.equal(tries, 2);
   });
 });

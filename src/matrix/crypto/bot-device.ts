@@ -41,6 +41,12 @@ export interface BotDeviceOptions {
   log: Logger;
   /** A fresh signal for each request: its timeout, and the stop's hard deadline. */
   requestSignal: () => AbortSignal;
+  /**
+   * Whether the device may read its inbox on the homeserver (`fetchMissed`).
+   * Synapse refuses `/sync` to the application service's own user, the main
+   * bot; the users of its namespace may.
+   */
+  readsInbox: boolean;
 }
 
 /** What one transaction tells one device. */
@@ -98,6 +104,10 @@ export class BotDevice {
   private oneTimeKeyCounts: Readonly<Record<string, number>> = {};
   // Every use of the machine is a step of this queue.
   private readonly steps = new StepQueue();
+  // Where the last read of the device's inbox on the homeserver ended
+  // (`fetchMissed`); null before the first. Reading from it tells the
+  // homeserver to delete what came before.
+  private inboxSince: string | null = null;
 
   private constructor(o: BotDeviceOptions, machine: OlmMachine, http: DeviceHttp, deviceId: string, snapshot: Uint8Array | null) {
     this.o = o;
@@ -155,25 +165,63 @@ export class BotDevice {
   /**
    * Takes in what a transaction says about this device and saves the result
    * before the transaction is acknowledged: a crash before then makes the
-   * homeserver send it again. The requests it prompts (new one-time keys, key
-   * queries) are sent afterwards; one that fails is asked for again by the
-   * machine at the next update.
+   * homeserver send it again.
    */
   absorb(update: DeviceUpdate): Promise<void> {
-    return this.steps.run(async () => {
-      if (update.oneTimeKeyCounts) this.oneTimeKeyCounts = update.oneTimeKeyCounts;
-      const counts = new Map(Object.entries(this.oneTimeKeyCounts));
-      const fallback = update.unusedFallbackKeyTypes ? new Set(update.unusedFallbackKeyTypes) : undefined;
-      const lists = new DeviceLists(update.changedUsers.map((u) => new UserId(u)), update.leftUsers.map((u) => new UserId(u)));
-      await this.machine.receiveSyncChanges(JSON.stringify(update.toDevice), lists, counts, fallback);
-      await this.persist();
+    return this.steps.run(() => this.take(update));
+  }
+
+  /**
+   * Reads the messages the homeserver still holds for this device and takes
+   * them in, for a message whose keys are missing. Synapse's pushes can miss
+   * a to-device message (a transaction it sends again carries its events
+   * only, and two messages stored at once can skip one), but it keeps every
+   * message in the device's inbox until the device reads past it, as a
+   * client's sync does. Messages taken in before are recognised and ignored
+   * by the crypto. A failure is logged, and the message waits for its keys
+   * as before. The main bot cannot read its inbox (see `readsInbox`) and
+   * only waits.
+   */
+  fetchMissed(): Promise<void> {
+    if (!this.o.readsInbox) return Promise.resolve();
+    // Callers who ask while a fetch is queued share it: it reads everything there is when it begins.
+    return this.steps.runShared('fetch', async () => {
       try {
-        await this.sendOutgoingRequests();
+        const taken = await this.takeInbox();
+        if (taken > 0) this.o.log.info('took in to-device messages the homeserver had not pushed', { user_id: this.userId, count: taken });
       } catch (error) {
-        this.o.log.warn('a crypto request failed; it is retried at the next update', { user_id: this.userId, error: error instanceof Error ? error.message : String(error) });
+        this.o.log.warn('could not read the device\'s messages on the homeserver; waiting for them to be pushed', { user_id: this.userId, error: error instanceof Error ? error.message : String(error) });
       }
-      await this.persist();
     });
+  }
+
+  /** Every page of the device's inbox from where the last read ended; how many messages they held. */
+  private async takeInbox(): Promise<number> {
+    let taken = 0;
+    for (;;) {
+      const page = await this.http.inboxPage(this.inboxSince);
+      if (page.toDevice.length > 0) await this.take(page);
+      taken += page.toDevice.length;
+      const moved = page.nextBatch !== this.inboxSince;
+      this.inboxSince = page.nextBatch;
+      if (page.toDevice.length === 0 || !moved) return taken;
+    }
+  }
+
+  /** One update into the machine, saved; then the requests it prompts (new one-time keys, key queries), one that fails asked for again at the next update. */
+  private async take(update: DeviceUpdate): Promise<void> {
+    if (update.oneTimeKeyCounts) this.oneTimeKeyCounts = update.oneTimeKeyCounts;
+    const counts = new Map(Object.entries(this.oneTimeKeyCounts));
+    const fallback = update.unusedFallbackKeyTypes ? new Set(update.unusedFallbackKeyTypes) : undefined;
+    const lists = new DeviceLists(update.changedUsers.map((u) => new UserId(u)), update.leftUsers.map((u) => new UserId(u)));
+    await this.machine.receiveSyncChanges(JSON.stringify(update.toDevice), lists, counts, fallback);
+    await this.persist();
+    try {
+      await this.sendOutgoingRequests();
+    } catch (error) {
+      this.o.log.warn('a crypto request failed; it is retried at the next update', { user_id: this.userId, error: error instanceof Error ? error.message : String(error) });
+    }
+    await this.persist();
   }
 
   /**
@@ -185,7 +233,7 @@ export class BotDevice {
   async encrypt(roomId: string, type: string, content: Record<string, unknown>, members: readonly string[]): Promise<Record<string, unknown>> {
     const encrypted = await this.encryptUnsaved(roomId, type, content, members);
     // Shared with the encryptions that end before the save begins: a broadcast's burst saves once, not once per copy.
-    await this.steps.saveAfterQueued(() => this.persist());
+    await this.steps.runShared('save', () => this.persist());
     return encrypted;
   }
 

@@ -25,6 +25,46 @@ export interface DeviceHttpSettings {
   requestSignal: () => AbortSignal;
 }
 
+/** One page of the device's inbox on the homeserver, as `/sync` gives it. */
+export interface InboxPage {
+  nextBatch: string;
+  toDevice: unknown[];
+  changedUsers: string[];
+  leftUsers: string[];
+  oneTimeKeyCounts: Record<string, number> | null;
+  unusedFallbackKeyTypes: string[] | null;
+}
+
+// Only what a device needs: no rooms, presence or account data, so the
+// homeserver skips the costly parts of a sync.
+const DEVICE_ONLY_FILTER = JSON.stringify({ room: { rooms: [] }, presence: { types: [] }, account_data: { types: [] } });
+
+function stringList(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+function countsOf(value: unknown): Record<string, number> | null {
+  if (typeof value !== 'object' || value === null) return null;
+  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
+}
+
+/** Reads a `/sync` answer; an answer without `next_batch` is an error that says so. */
+export function readInboxPage(text: string): InboxPage {
+  const body = JSON.parse(text) as Record<string, unknown>;
+  if (typeof body.next_batch !== 'string') throw new Error('the homeserver\'s /sync answer has no next_batch');
+  const toDevice = body.to_device as { events?: unknown } | undefined;
+  const lists = body.device_lists as { changed?: unknown; left?: unknown } | undefined;
+  const fallback = body.device_unused_fallback_key_types;
+  return {
+    nextBatch: body.next_batch,
+    toDevice: Array.isArray(toDevice?.events) ? toDevice.events : [],
+    changedUsers: stringList(lists?.changed),
+    leftUsers: stringList(lists?.left),
+    oneTimeKeyCounts: countsOf(body.device_one_time_keys_count),
+    unusedFallbackKeyTypes: Array.isArray(fallback) ? stringList(fallback) : null,
+  };
+}
+
 export class DeviceHttp {
   private readonly s: DeviceHttpSettings;
 
@@ -62,6 +102,17 @@ export class DeviceHttp {
       throw new DeviceCallError(`${method} ${path}`, response.status, errcode, detail);
     }
     return text === '' ? '{}' : text;
+  }
+
+  /**
+   * The next page of the messages the homeserver holds for this device, as a
+   * client's `/sync` reads them. Reading from `since` tells the homeserver
+   * that the pages before it were received: it deletes them.
+   */
+  async inboxPage(since: string | null): Promise<InboxPage> {
+    const query: Record<string, string> = { filter: DEVICE_ONLY_FILTER, timeout: '0', set_presence: 'offline' };
+    if (since !== null) query.since = since;
+    return readInboxPage(await this.callRaw('GET', '/sync', undefined, { query }));
   }
 
   async deviceExists(): Promise<boolean> {

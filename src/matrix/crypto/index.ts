@@ -19,6 +19,8 @@ export interface EncryptionOptions {
   asToken: string;
   /** The bots that get a device: every bot that talks to members. */
   botUserIds: readonly string[];
+  /** The application service's own user, to whom Synapse refuses `/sync`. */
+  appserviceUserId: string;
   storeKeyHex: string;
   keyWaitSeconds: number;
   isOwnBot: (userId: string) => boolean;
@@ -46,7 +48,10 @@ export async function openEncryption(o: EncryptionOptions): Promise<Encryption> 
   const storeKey = Uint8Array.from(Buffer.from(o.storeKeyHex, 'hex'));
   // Each bot's device has a store of its own: they open side by side.
   const opening = await Promise.allSettled(o.botUserIds.map((userId) =>
-    BotDevice.open({ homeserverUrl: o.homeserverUrl, asToken: o.asToken, userId, store, storeKey, log: o.log.child('device'), requestSignal: o.requestSignal })));
+    BotDevice.open({
+      homeserverUrl: o.homeserverUrl, asToken: o.asToken, userId, store, storeKey, log: o.log.child('device'), requestSignal: o.requestSignal,
+      readsInbox: userId !== o.appserviceUserId,
+    })));
   const failure = opening.find((result) => result.status === 'rejected');
   const opened = opening.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
   if (failure) {

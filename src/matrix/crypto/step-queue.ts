@@ -4,9 +4,9 @@
 
 export class StepQueue {
   private tail: Promise<unknown> = Promise.resolve();
-  // A save queued behind the steps in hand and not begun yet: steps that end
-  // before it begins share it.
-  private queuedSave: Promise<void> | null = null;
+  // Shared steps queued behind the steps in hand and not begun yet, by name:
+  // callers that ask for one of them before it begins share it.
+  private readonly queuedShared = new Map<string, Promise<void>>();
 
   /** Runs `step` after every step queued before it, whether those succeeded or not. */
   run<T>(step: () => Promise<T>): Promise<T> {
@@ -16,18 +16,21 @@ export class StepQueue {
   }
 
   /**
-   * Runs `save` once every step queued so far has run, and resolves when it
-   * has. Callers that ask while a save is queued and not begun share it: a
-   * burst of n steps (a broadcast's encryptions) costs one save, not n, and
+   * Runs `step` once every step queued so far has run, and resolves when it
+   * has. Callers that ask for the same name while such a step is queued and
+   * not begun share it: a burst of n encryptions costs one save, not n, and
    * each caller still waits for a save that came after its own step.
    */
-  saveAfterQueued(save: () => Promise<void>): Promise<void> {
-    this.queuedSave ??= this.run(async () => {
-      // Begun: a step that ends from now on needs the next save, not this one.
-      this.queuedSave = null;
-      await save();
+  runShared(name: string, step: () => Promise<void>): Promise<void> {
+    const queued = this.queuedShared.get(name);
+    if (queued) return queued;
+    const shared = this.run(async () => {
+      // Begun: whoever asks from now on needs the next one, not this one.
+      this.queuedShared.delete(name);
+      await step();
     });
-    return this.queuedSave;
+    this.queuedShared.set(name, shared);
+    return shared;
   }
 
   /** Resolves once every step queued so far has ended. */

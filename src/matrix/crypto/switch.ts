@@ -28,6 +28,8 @@ export interface OpenOptions {
   client: HomeserverClient;
   /** The bots that talk to members, and so get a device. */
   bots: readonly string[];
+  /** The application service's own user: the main bot. */
+  appserviceUserId: string;
   isOwnBot: (userId: string) => boolean;
   log: Logger;
   /** A fresh signal for each request: its timeout, and the stop's hard deadline. */
@@ -84,6 +86,7 @@ export class EncryptionSwitch {
       homeserverUrl: o.config.homeserver.url,
       asToken: o.config.appservice.as_token,
       botUserIds: o.bots,
+      appserviceUserId: o.appserviceUserId,
       storeKeyHex: o.config.encryption.store_key,
       // Each wait is one more attempt at the event: the inbox's last attempt is kept for the answer.
       keyWaitSeconds: Math.min(o.config.encryption.key_wait_seconds, o.config.inbox.max_attempts - 1),
