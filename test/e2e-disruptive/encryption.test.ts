@@ -125,6 +125,26 @@ describe('encrypted rooms with Hearth\'s bots', () => {
     assert.match(answer.body, /no draft to discard/);
   });
 
+  it('a device a member adds while Hearth is down can read the bot\'s next answer', async () => {
+    await stopHearth(CAMP);
+    // Synapse sends a failed transaction again without its device-list
+    // changes: Hearth is never told of this device.
+    const alicesPhone = await alice.anotherDevice();
+    try {
+      await startHearth(CAMP);
+      const seenBefore = new Set((await alice.messages(aliceWithBot)).map((m) => m.eventId));
+      await alice.send(aliceWithBot, '!tier');
+      const answer = await alice.waitForMessage(aliceWithBot, bot, (body) => /not one of the community's rooms/.test(body), 'the bot\'s answer after the restart', 60_000, seenBefore);
+      const onThePhone = await waitFor('alice\'s phone to decrypt the bot\'s answer', async () => {
+        const seen = (await alicesPhone.messages(aliceWithBot)).find((m) => m.eventId === answer.eventId);
+        return seen && seen.decryptionFailure === null ? seen : null;
+      }, 30_000);
+      assert.match(onThePhone.body, /not one of the community's rooms/);
+    } finally {
+      alicesPhone.stop();
+    }
+  });
+
   it('a message the bot cannot decrypt gets a visible answer asking to resend it', async () => {
     // A Megolm message from a session the bot was never given.
     const raw = new Member(server(CAMP), alice.userId, alice.client.getAccessToken() ?? '');

@@ -37,10 +37,13 @@ export class CryptoMember {
   readonly deviceId: string;
   readonly client: MatrixClient;
 
-  private constructor(client: MatrixClient, userId: string, deviceId: string) {
+  private readonly password: string;
+
+  private constructor(client: MatrixClient, userId: string, deviceId: string, password: string) {
     this.client = client;
     this.userId = userId;
     this.deviceId = deviceId;
+    this.password = password;
   }
 
   /** Registers a fresh user, logs a new device in and starts its client with Rust crypto. */
@@ -49,6 +52,12 @@ export class CryptoMember {
     const localpart = `${prefix}-${randomBytes(4).toString('hex')}`;
     const password = `pw-${localpart}`;
     await registerUser(info, localpart, password);
+    return CryptoMember.logIn(serverName, localpart, password);
+  }
+
+  /** Logs a new device of a user in and starts its client with Rust crypto. */
+  private static async logIn(serverName: string, localpart: string, password: string): Promise<CryptoMember> {
+    const info = server(serverName);
     const login = await createClient({ baseUrl: info.client_url, logger: silentSdkLogger() })
       .loginRequest({ type: 'm.login.password', identifier: { type: 'm.id.user', user: localpart }, password, initial_device_display_name: 'test client' });
     const client = createClient({
@@ -64,7 +73,13 @@ export class CryptoMember {
     });
     await client.startClient({ initialSyncLimit: 20 });
     await ready;
-    return new CryptoMember(client, login.user_id, login.device_id);
+    return new CryptoMember(client, login.user_id, login.device_id, password);
+  }
+
+  /** The same member on one more device: a new phone, say. */
+  anotherDevice(): Promise<CryptoMember> {
+    const [localpart, serverName] = [this.userId.slice(1, this.userId.indexOf(':')), this.userId.slice(this.userId.indexOf(':') + 1)];
+    return CryptoMember.logIn(serverName, localpart, this.password);
   }
 
   stop(): void {

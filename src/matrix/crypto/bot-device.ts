@@ -143,13 +143,22 @@ export class BotDevice {
     return device;
   }
 
-  /** Learns the homeserver's key count, uploads what is missing, and makes sure of the cross-signing. */
+  /**
+   * Learns the homeserver's key count, uploads what is missing, makes sure of
+   * the cross-signing, and marks every member's devices to be asked for again.
+   */
   private async catchUp(): Promise<void> {
     // An empty upload answers with the homeserver's count of the device's one-time keys.
     this.noteKeyCounts(await this.http.callRaw('POST', '/keys/upload', '{}'));
     await this.machine.receiveSyncChanges('[]', new DeviceLists(), new Map(Object.entries(this.oneTimeKeyCounts)));
     await this.sendOutgoingRequests();
     await this.ensureCrossSigning();
+    // A device a member added while Hearth was down is news that never comes:
+    // Synapse sends a failed transaction again without its device-list
+    // changes. So the devices of everyone tracked are asked for afresh, in one
+    // query, by the next step that sends requests (not this one: the start
+    // does not wait for it).
+    await this.machine.markAllTrackedUsersAsDirty();
     await this.persist();
   }
 
