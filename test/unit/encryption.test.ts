@@ -5,6 +5,7 @@ import { DeviceId, OlmMachine, StoreHandle, UserId } from '@matrix-org/matrix-sd
 import { readDeviceChanges } from '../../src/matrix/appservice/device-changes.ts';
 import type { Decryption } from '../../src/matrix/crypto/bot-device.ts';
 import { decryptionStage } from '../../src/matrix/crypto/decryption.ts';
+import { readInboxPage } from '../../src/matrix/crypto/device-http.ts';
 import { UNDECRYPTABLE, WAS_ENCRYPTED } from '../../src/matrix/crypto/event-types.ts';
 import { restoreSnapshot, takeSnapshot } from '../../src/matrix/crypto/indexeddb-snapshot.ts';
 import { EncryptionSwitch } from '../../src/matrix/crypto/switch.ts';
@@ -30,6 +31,29 @@ function deviceWithKeysOnTheHomeserver(): { decrypt: () => Promise<Decryption>; 
   };
   return device;
 }
+
+describe('reading a page of a bot device\'s inbox on the homeserver', () => {
+  it('takes its to-device messages, device lists, key counts and where the next page begins', () => {
+    const page = readInboxPage(JSON.stringify({
+      next_batch: 's72_0',
+      to_device: { events: [{ type: 'm.room.encrypted', sender: '@alice:camp.test', content: {} }] },
+      device_lists: { changed: ['@alice:camp.test', 7], left: [] },
+      device_one_time_keys_count: { signed_curve25519: 49 },
+      device_unused_fallback_key_types: ['signed_curve25519'],
+    }));
+    assert.equal(page.nextBatch, 's72_0');
+    assert.equal(page.toDevice.length, 1);
+    assert.deepEqual(page.changedUsers, ['@alice:camp.test']);
+    assert.deepEqual(page.oneTimeKeyCounts, { signed_curve25519: 49 });
+    assert.deepEqual(page.unusedFallbackKeyTypes, ['signed_curve25519']);
+  });
+
+  it('a page with nothing in it reads as empty, and an answer without next_batch is refused by name', () => {
+    assert.deepEqual(readInboxPage('{"next_batch":"s1"}').toDevice, []);
+    assert.throws(() => readInboxPage('{"to_device":{"events":[]}}'), /no next_batch/);
+    assert.throws(() => readInboxPage('null'), /no next_batch/);
+  });
+});
 
 describe('reading a transaction\'s device changes', () => {
   it('takes to-device messages for a device, device lists and key counts', () => {

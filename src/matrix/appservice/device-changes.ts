@@ -22,7 +22,8 @@ export const DEVICE_LISTS_FIELD = 'org.matrix.msc3202.device_lists';
 export const ONE_TIME_KEY_COUNTS_FIELD = 'org.matrix.msc3202.device_one_time_keys_count';
 export const FALLBACK_KEYS_FIELD = 'org.matrix.msc3202.device_unused_fallback_key_types';
 
-function strings(value: unknown): string[] {
+/** The strings of a list; anything else in it, or a value that is no list, gives nothing. */
+export function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
@@ -40,7 +41,8 @@ function perDevice<T>(value: unknown, leaf: (v: unknown) => T | null): Record<st
   return result;
 }
 
-function counts(value: unknown): Record<string, number> | null {
+/** A one-time key count (algorithm → number), keeping only numbers; null when it is no object. */
+export function counts(value: unknown): Record<string, number> | null {
   if (!isRecord(value)) return null;
   return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
 }

@@ -3,6 +3,8 @@
 // (`user_id`, `device_id`); the device itself is created once by logging in
 // with the appservice login type. Errors name the call and the homeserver's
 // answer, never the token.
+import { counts, strings } from '../appservice/device-changes.ts';
+import { isRecord } from '../event.ts';
 import { httpRequest } from '../http.ts';
 
 export class DeviceCallError extends Error {
@@ -39,29 +41,20 @@ export interface InboxPage {
 // homeserver skips the costly parts of a sync.
 const DEVICE_ONLY_FILTER = JSON.stringify({ room: { rooms: [] }, presence: { types: [] }, account_data: { types: [] } });
 
-function stringList(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
-
-function countsOf(value: unknown): Record<string, number> | null {
-  if (typeof value !== 'object' || value === null) return null;
-  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, number] => typeof entry[1] === 'number'));
-}
-
-/** Reads a `/sync` answer; an answer without `next_batch` is an error that says so. */
+/** Reads a `/sync` answer; one that is not an object with a `next_batch` is an error that says so. */
 export function readInboxPage(text: string): InboxPage {
-  const body = JSON.parse(text) as Record<string, unknown>;
-  if (typeof body.next_batch !== 'string') throw new Error('the homeserver\'s /sync answer has no next_batch');
-  const toDevice = body.to_device as { events?: unknown } | undefined;
-  const lists = body.device_lists as { changed?: unknown; left?: unknown } | undefined;
+  const body: unknown = JSON.parse(text);
+  if (!isRecord(body) || typeof body.next_batch !== 'string') throw new Error('the homeserver\'s /sync answer has no next_batch');
+  const toDevice = isRecord(body.to_device) ? body.to_device.events : undefined;
+  const lists = isRecord(body.device_lists) ? body.device_lists : {};
   const fallback = body.device_unused_fallback_key_types;
   return {
     nextBatch: body.next_batch,
-    toDevice: Array.isArray(toDevice?.events) ? toDevice.events : [],
-    changedUsers: stringList(lists?.changed),
-    leftUsers: stringList(lists?.left),
-    oneTimeKeyCounts: countsOf(body.device_one_time_keys_count),
-    unusedFallbackKeyTypes: Array.isArray(fallback) ? stringList(fallback) : null,
+    toDevice: Array.isArray(toDevice) ? toDevice : [],
+    changedUsers: strings(lists.changed),
+    leftUsers: strings(lists.left),
+    oneTimeKeyCounts: counts(body.device_one_time_keys_count),
+    unusedFallbackKeyTypes: Array.isArray(fallback) ? strings(fallback) : null,
   };
 }
 
