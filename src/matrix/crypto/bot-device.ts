@@ -64,6 +64,13 @@ export type Decryption =
 
 const DEVICE_DISPLAY_NAME = 'Hearth';
 
+/**
+ * How long a read of a device's inbox on the homeserver stays fresh. Shorter
+ * than the wait between a message's tries (a second), so each try of one
+ * message reads afresh.
+ */
+const INBOX_READ_FRESH_MS = 500;
+
 function newDeviceId(): string {
   return `HEARTH${randomBytes(5).toString('hex').toUpperCase()}`;
 }
@@ -108,6 +115,8 @@ export class BotDevice {
   // (`fetchMissed`); null before the first. Reading from it tells the
   // homeserver to delete what came before.
   private inboxSince: string | null = null;
+  // When the last read of the inbox ended (performance.now()).
+  private inboxReadAt = -Infinity;
 
   private constructor(o: BotDeviceOptions, machine: OlmMachine, http: DeviceHttp, deviceId: string, snapshot: Uint8Array | null) {
     this.o = o;
@@ -192,7 +201,9 @@ export class BotDevice {
    * only waits.
    */
   fetchMissed(): Promise<void> {
-    if (!this.o.readsInbox) return Promise.resolve();
+    // A read that ended moments ago answers for this one too: a flood of
+    // messages nobody gave keys for costs the homeserver one read a moment.
+    if (!this.o.readsInbox || performance.now() - this.inboxReadAt < INBOX_READ_FRESH_MS) return Promise.resolve();
     // Callers who ask while a fetch is queued share it: it reads everything there is when it begins.
     return this.steps.runShared('fetch', async () => {
       try {
@@ -200,6 +211,8 @@ export class BotDevice {
         if (taken > 0) this.o.log.info('took in to-device messages the homeserver had not pushed', { user_id: this.userId, count: taken });
       } catch (error) {
         this.o.log.warn('could not read the device\'s messages on the homeserver; waiting for them to be pushed', { user_id: this.userId, error: error instanceof Error ? error.message : String(error) });
+      } finally {
+        this.inboxReadAt = performance.now();
       }
     });
   }
