@@ -267,7 +267,7 @@ export const EncryptionSchema = Type.Object(
       default: 'CHANGE_ME_store_key',
     }),
     key_wait_seconds: Type.Integer({
-      description: 'How long a bot waits for the keys of an encrypted message it cannot decrypt yet (keys travel separately and may arrive a moment later), before it answers that it could not read the message.',
+      description: 'How long a bot waits for the keys of an encrypted message it cannot decrypt yet (keys travel separately and may arrive a moment later), before it answers that it could not read the message. The Bugle also reads its inbox on the homeserver at each try, for keys the homeserver did not push (docs/encryption.md).',
       default: 15,
       minimum: 0,
     }),
