@@ -18,16 +18,16 @@ const encrypted: MatrixEvent = {
   content: { algorithm: 'm.megolm.v1.aes-sha2', ciphertext: 'x', session_id: 's' },
 };
 
-function deviceAnswering(answer: Decryption): { decrypt: () => Promise<Decryption>; fetchMissed: () => Promise<void> } {
-  return { decrypt: () => Promise.resolve(answer), fetchMissed: () => Promise.resolve() };
+function deviceAnswering(answer: Decryption): { decrypt: () => Promise<Decryption>; fetchMissed: () => Promise<boolean> } {
+  return { decrypt: () => Promise.resolve(answer), fetchMissed: () => Promise.resolve(false) };
 }
 
 /** A device whose keys wait in its inbox on the homeserver: it decrypts once it has read them. */
-function deviceWithKeysOnTheHomeserver(): { decrypt: () => Promise<Decryption>; fetchMissed: () => Promise<void>; fetches: number } {
+function deviceWithKeysOnTheHomeserver(): { decrypt: () => Promise<Decryption>; fetchMissed: () => Promise<boolean>; fetches: number } {
   const device = {
     fetches: 0,
     decrypt: () => Promise.resolve<Decryption>(device.fetches > 0 ? { ok: true, type: 'm.room.message', content: { body: '!tier' } } : { ok: false, missingKeys: true, reason: 'no room key' }),
-    fetchMissed: () => { device.fetches++; return Promise.resolve(); },
+    fetchMissed: () => { device.fetches++; return Promise.resolve(true); },
   };
   return device;
 }

@@ -115,8 +115,10 @@ export class BotDevice {
   // (`fetchMissed`); null before the first. Reading from it tells the
   // homeserver to delete what came before.
   private inboxSince: string | null = null;
-  // When the last read of the inbox ended (performance.now()).
+  // When the last read of the inbox ended (performance.now()), and how many
+  // messages the reads have taken in so far.
   private inboxReadAt = -Infinity;
+  private inboxTaken = 0;
 
   private constructor(o: BotDeviceOptions, machine: OlmMachine, http: DeviceHttp, deviceId: string, snapshot: Uint8Array | null) {
     this.o = o;
@@ -198,16 +200,19 @@ export class BotDevice {
    * client's sync does. Messages taken in before are recognised and ignored
    * by the crypto. A failure is logged, and the message waits for its keys
    * as before. The main bot cannot read its inbox (see `readsInbox`) and
-   * only waits.
+   * only waits. Resolves with whether anything new was taken in, so that a
+   * caller tries again only when that could help.
    */
-  fetchMissed(): Promise<void> {
+  async fetchMissed(): Promise<boolean> {
     // A read that ended moments ago answers for this one too: a flood of
     // messages nobody gave keys for costs the homeserver one read a moment.
-    if (!this.o.readsInbox || performance.now() - this.inboxReadAt < INBOX_READ_FRESH_MS) return Promise.resolve();
+    if (!this.o.readsInbox || performance.now() - this.inboxReadAt < INBOX_READ_FRESH_MS) return false;
+    const takenBefore = this.inboxTaken;
     // Callers who ask while a fetch is queued share it: it reads everything there is when it begins.
-    return this.steps.runShared('fetch', async () => {
+    await this.steps.runShared('fetch', async () => {
       try {
         const taken = await this.takeInbox();
+        this.inboxTaken += taken;
         if (taken > 0) this.o.log.info('took in to-device messages the homeserver had not pushed', { user_id: this.userId, count: taken });
       } catch (error) {
         this.o.log.warn('could not read the device\'s messages on the homeserver; waiting for them to be pushed', { user_id: this.userId, error: error instanceof Error ? error.message : String(error) });
@@ -215,6 +220,7 @@ export class BotDevice {
         this.inboxReadAt = performance.now();
       }
     });
+    return this.inboxTaken > takenBefore;
   }
 
   /** Every page of the device's inbox from where the last read ended; how many messages they held. */

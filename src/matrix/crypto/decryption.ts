@@ -37,8 +37,7 @@ export function decryptionStage(o: DecryptionOptions) {
     }
     // The keys may be waiting on the homeserver, in a push that never came.
     for (const [device, failure] of failures) {
-      if (!failure.missingKeys) continue;
-      await device.fetchMissed();
+      if (!failure.missingKeys || !(await device.fetchMissed())) continue;
       const result = await device.decrypt(payload);
       if (result.ok) return opened(event, result);
       failures.set(device, result);
