@@ -3,11 +3,14 @@
 // camp's Hearth, so they run after the shared suite, one at a time.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { startHearth, stopHearth } from '../../testbed/testbed.ts';
 import { CryptoMember } from '../support/crypto-member.ts';
 import { botByHand, botOf, hearthSql, roomIdIn, setHearthConfig } from '../support/hearth.ts';
 import { Member, server, waitFor } from '../support/member.ts';
+import { startPostgres, stopPostgres } from '../support/postgres-control.ts';
 
 const CAMP = 'camp.test';
 const BUGLE = '@hearth_bugle:camp.test';
@@ -33,6 +36,16 @@ async function deviceAsSeenBy(member: CryptoMember, userId: string): Promise<Dev
   if (!device) throw new Error(`${member.userId}'s client does not know ${userId}'s device ${deviceId}`);
   const status = await crypto.getDeviceVerificationStatus(userId, deviceId);
   return { deviceId, ed25519: device.getFingerprint() ?? '', signedByOwner: status?.signedByOwner ?? false };
+}
+
+/** Whether the homeserver holds camp's Hearth to be down, as its own database says: it then stores every transaction and sends it again later. */
+function homeserverHoldsHearthDown(): boolean {
+  const db = new DatabaseSync(join(server(CAMP).synapse_dir, 'homeserver.db'), { readOnly: true });
+  try {
+    return db.prepare('select state from application_services_state').all().some((row) => row.state === 'down');
+  } finally {
+    db.close();
+  }
 }
 
 async function ask(member: CryptoMember, roomId: string, bot: string, command: string, expected: RegExp, timeoutMs?: number): Promise<string> {
@@ -135,6 +148,36 @@ describe('encrypted rooms with Hearth\'s bots', () => {
       const seenBefore = new Set((await alice.messages(aliceWithBot)).map((m) => m.eventId));
       await alice.send(aliceWithBot, '!tier');
       const answer = await alice.waitForMessage(aliceWithBot, bot, (body) => /not one of the community's rooms/.test(body), 'the bot\'s answer after the restart', 60_000, seenBefore);
+      const onThePhone = await waitFor('alice\'s phone to decrypt the bot\'s answer', async () => {
+        const seen = (await alicesPhone.messages(aliceWithBot)).find((m) => m.eventId === answer.eventId);
+        return seen && seen.decryptionFailure === null ? seen : null;
+      }, 30_000);
+      assert.match(onThePhone.body, /not one of the community's rooms/);
+    } finally {
+      alicesPhone.stop();
+    }
+  });
+
+  it('a device a member adds while Hearth\'s database is down can read the bot\'s answer to what she sent meanwhile', async () => {
+    // The bot already holds the room key of alice's messages: the main bot
+    // cannot read its inbox, so a key sent while it is held down is lost.
+    await ask(alice, aliceWithBot, bot, '!tier', /not one of the community's rooms/);
+    const seenBefore = new Set((await alice.messages(aliceWithBot)).map((m) => m.eventId));
+    await stopPostgres();
+    const alicesPhone = await (async () => {
+      try {
+        await alice.send(aliceWithBot, '!tier');
+        // Hearth refuses that transaction: from then on the homeserver stores
+        // what it has for Hearth, and sends it again without its device-list
+        // changes once Hearth answers.
+        await waitFor('the homeserver to hold Hearth down', () => Promise.resolve(homeserverHoldsHearthDown()), 30_000);
+        return await alice.anotherDevice();
+      } finally {
+        await startPostgres();
+      }
+    })();
+    try {
+      const answer = await alice.waitForMessage(aliceWithBot, bot, (body) => /not one of the community's rooms/.test(body), 'the bot\'s answer once the database is back', 120_000, seenBefore);
       const onThePhone = await waitFor('alice\'s phone to decrypt the bot\'s answer', async () => {
         const seen = (await alicesPhone.messages(aliceWithBot)).find((m) => m.eventId === answer.eventId);
         return seen && seen.decryptionFailure === null ? seen : null;

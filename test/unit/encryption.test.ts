@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { DeviceId, OlmMachine, StoreHandle, UserId } from '@matrix-org/matrix-sdk-crypto-wasm';
-import { readDeviceChanges } from '../../src/matrix/appservice/device-changes.ts';
+import { isEmpty, readDeviceChanges } from '../../src/matrix/appservice/device-changes.ts';
 import type { Decryption } from '../../src/matrix/crypto/bot-device.ts';
 import { decryptionStage } from '../../src/matrix/crypto/decryption.ts';
 import { readInboxPage } from '../../src/matrix/crypto/device-http.ts';
@@ -70,6 +70,18 @@ describe('reading a transaction\'s device changes', () => {
     assert.deepEqual(changes.leftUsers, ['@b:hood.test']);
     assert.deepEqual(changes.oneTimeKeyCounts, { '@hearth:camp.test': { D: { signed_curve25519: 50 } } });
     assert.deepEqual(changes.unusedFallbackKeyTypes, { '@hearth:camp.test': { D: ['signed_curve25519'] } });
+    assert.equal(changes.sentAgain, false);
+  });
+
+  it('a transaction without one-time key counts is one the homeserver sent again, which is never nothing to take in', () => {
+    // Synapse rebuilds a transaction it failed to deliver from its events alone.
+    const resent = readDeviceChanges({ events: [] }).changes;
+    assert.equal(resent.sentAgain, true);
+    assert.equal(isEmpty(resent), false);
+    const fresh = readDeviceChanges({ events: [], 'org.matrix.msc3202.device_one_time_keys_count': { '@hearth:camp.test': { D: {} } } }).changes;
+    assert.equal(fresh.sentAgain, false);
+    assert.equal(isEmpty(fresh), false);
+    assert.equal(isEmpty({ ...fresh, oneTimeKeyCounts: {} }), true);
   });
 
   it('leaves out malformed parts and names them, keeping the rest', () => {

@@ -15,6 +15,14 @@ export interface DeviceChanges {
   oneTimeKeyCounts: Record<string, Record<string, Record<string, number>>>;
   /** user ID → device ID → algorithms */
   unusedFallbackKeyTypes: Record<string, Record<string, string[]>>;
+  /**
+   * The homeserver sent this transaction again, from its store, and so
+   * without the to-device messages and device-list changes it had: Synapse
+   * keeps a transaction it could not deliver as a list of events. A fresh
+   * transaction always carries the one-time key counts of the application
+   * service's own device; one sent again carries none.
+   */
+  sentAgain: boolean;
 }
 
 export const TO_DEVICE_FIELD = 'de.sorunome.msc2409.to_device';
@@ -69,12 +77,13 @@ export function readDeviceChanges(body: Record<string, unknown>): { changes: Dev
       leftUsers: isRecord(lists) ? strings(lists.left) : [],
       oneTimeKeyCounts: perDevice(body[ONE_TIME_KEY_COUNTS_FIELD], counts),
       unusedFallbackKeyTypes: perDevice(body[FALLBACK_KEYS_FIELD], (v) => (Array.isArray(v) ? strings(v) : null)),
+      sentAgain: body[ONE_TIME_KEY_COUNTS_FIELD] === undefined,
     },
     problems,
   };
 }
 
 export function isEmpty(changes: DeviceChanges): boolean {
-  return changes.toDevice.length === 0 && changes.changedUsers.length === 0 && changes.leftUsers.length === 0 &&
+  return !changes.sentAgain && changes.toDevice.length === 0 && changes.changedUsers.length === 0 && changes.leftUsers.length === 0 &&
     Object.keys(changes.oneTimeKeyCounts).length === 0 && Object.keys(changes.unusedFallbackKeyTypes).length === 0;
 }

@@ -192,6 +192,15 @@ export class BotDevice {
   }
 
   /**
+   * Marks the devices of everyone tracked to be asked for again, by the next
+   * step that sends requests: a transaction the homeserver sent again lacks
+   * the device-list changes it had. Not saved: a start marks them all anyway.
+   */
+  askForDeviceListsAgain(): Promise<void> {
+    return this.steps.run(() => this.machine.markAllTrackedUsersAsDirty());
+  }
+
+  /**
    * Reads the messages the homeserver still holds for this device and takes
    * them in, for a message whose keys are missing. Synapse's pushes can miss
    * a to-device message (a transaction it sends again carries its events

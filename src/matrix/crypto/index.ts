@@ -69,6 +69,9 @@ export async function openEncryption(o: EncryptionOptions): Promise<Encryption> 
     },
     async absorb(changes) {
       await Promise.all([...devices.values()].map(async (device) => {
+        // What the homeserver dropped from the transaction cannot be asked
+        // for, but the devices it would have named can: all of them.
+        if (changes.sentAgain) await device.askForDeviceListsAgain();
         const update: DeviceUpdate = {
           toDevice: changes.toDevice.filter((m) => m.to_user_id === device.userId && m.to_device_id === device.deviceId),
           // Each machine cares only about the users it tracks; the rest it ignores.
