@@ -101,6 +101,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     absorbDeviceChanges: encryption.absorbDeviceChanges,
     health: () => health,
     accepting: () => !stopSignal.stopping,
+    holdMs: config.appservice.transaction_hold_seconds * 1000,
   });
   const server = await listen(app, config);
   const port = (server.address() as AddressInfo).port;

@@ -91,6 +91,12 @@ export const AppserviceSchema = Type.Object(
       default: 10 * 1024 * 1024,
       minimum: 1024,
     }),
+    transaction_hold_seconds: Type.Integer({
+      description: 'How long a transaction that cannot be recorded (the database is out) is kept waiting, tried again once a second, before it is answered 5xx. Synapse waits 60 s for an answer, and sends a transaction answered 5xx again later without its to-device messages and device-list changes: an outage shorter than this loses nothing. 0 answers at once.',
+      default: 45,
+      minimum: 0,
+      maximum: 55,
+    }),
   },
   Strict,
 );

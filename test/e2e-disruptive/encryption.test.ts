@@ -3,17 +3,19 @@
 // camp's Hearth, so they run after the shared suite, one at a time.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
 import { after, before, describe, it } from 'node:test';
 import { startHearth, stopHearth } from '../../testbed/testbed.ts';
 import { CryptoMember } from '../support/crypto-member.ts';
+import { markLog } from '../support/hearth-log.ts';
+import { homeserverHoldsHearthDown } from '../support/homeserver-state.ts';
 import { botByHand, botOf, hearthSql, roomIdIn, setHearthConfig } from '../support/hearth.ts';
 import { Member, server, waitFor } from '../support/member.ts';
 import { startPostgres, stopPostgres } from '../support/postgres-control.ts';
 
 const CAMP = 'camp.test';
 const BUGLE = '@hearth_bugle:camp.test';
+/** How the listener names what fails while the database is out (src/matrix/appservice/transactions.ts). */
+const RECORDING = 'recording the homeserver\'s transactions';
 
 interface DeviceIdentity {
   deviceId: string;
@@ -38,14 +40,10 @@ async function deviceAsSeenBy(member: CryptoMember, userId: string): Promise<Dev
   return { deviceId, ed25519: device.getFingerprint() ?? '', signedByOwner: status?.signedByOwner ?? false };
 }
 
-/** Whether the homeserver holds camp's Hearth to be down, as its own database says: it then stores every transaction and sends it again later. */
-function homeserverHoldsHearthDown(): boolean {
-  const db = new DatabaseSync(join(server(CAMP).synapse_dir, 'homeserver.db'), { readOnly: true });
-  try {
-    return db.prepare('select state from application_services_state').all().some((row) => row.state === 'down');
-  } finally {
-    db.close();
-  }
+async function restartCamp(settings: readonly [readonly string[], unknown][]): Promise<void> {
+  await stopHearth(CAMP);
+  setHearthConfig(CAMP, settings);
+  await startHearth(CAMP);
 }
 
 async function ask(member: CryptoMember, roomId: string, bot: string, command: string, expected: RegExp, timeoutMs?: number): Promise<string> {
@@ -158,26 +156,28 @@ describe('encrypted rooms with Hearth\'s bots', () => {
     }
   });
 
-  it('a device a member adds while Hearth\'s database is down can read the bot\'s answer to what she sent meanwhile', async () => {
-    // The bot already holds the room key of alice's messages: the main bot
-    // cannot read its inbox, so a key sent while it is held down is lost.
+  it('a room key and a device that come while Hearth\'s database restarts are not lost: the transaction waits for the database', async () => {
     await ask(alice, aliceWithBot, bot, '!tier', /not one of the community's rooms/);
     const seenBefore = new Set((await alice.messages(aliceWithBot)).map((m) => m.eventId));
+    const log = markLog(CAMP);
     await stopPostgres();
     const alicesPhone = await (async () => {
       try {
+        const phone = await alice.anotherDevice();
+        await waitFor('alice\'s first device to see her phone\'s keys', async () => (await alice.client.getCrypto()?.getUserDeviceInfo([alice.userId], true))?.get(alice.userId)?.has(phone.deviceId));
+        await waitFor('Hearth to hold a transaction it cannot record', () => Promise.resolve(log.lines().some((line) => line.msg.startsWith(`${RECORDING} is failing`))));
+        // A new room key for the main bot, which cannot read its inbox: only the push brings it.
+        await alice.client.getCrypto()?.forceDiscardSession(aliceWithBot);
         await alice.send(aliceWithBot, '!tier');
-        // Hearth refuses that transaction: from then on the homeserver stores
-        // what it has for Hearth, and sends it again without its device-list
-        // changes once Hearth answers.
-        await waitFor('the homeserver to hold Hearth down', () => Promise.resolve(homeserverHoldsHearthDown()), 30_000);
-        return await alice.anotherDevice();
+        assert.equal(homeserverHoldsHearthDown(CAMP), false, 'the homeserver holds Hearth down: a transaction was answered 5xx');
+        return phone;
       } finally {
         await startPostgres();
       }
     })();
     try {
-      const answer = await alice.waitForMessage(aliceWithBot, bot, (body) => /not one of the community's rooms/.test(body), 'the bot\'s answer once the database is back', 120_000, seenBefore);
+      const answer = await alice.waitForMessage(aliceWithBot, bot, (body) => /not one of the community's rooms|couldn't decrypt/.test(body), 'the bot\'s answer once the database is back', 120_000, seenBefore);
+      assert.match(answer.body, /not one of the community's rooms/);
       const onThePhone = await waitFor('alice\'s phone to decrypt the bot\'s answer', async () => {
         const seen = (await alicesPhone.messages(aliceWithBot)).find((m) => m.eventId === answer.eventId);
         return seen && seen.decryptionFailure === null ? seen : null;
@@ -185,6 +185,42 @@ describe('encrypted rooms with Hearth\'s bots', () => {
       assert.match(onThePhone.body, /not one of the community's rooms/);
     } finally {
       alicesPhone.stop();
+    }
+  });
+
+  it('a device a member adds while Hearth\'s database is out longer than the hold can read the bot\'s answer to what she sent meanwhile', async () => {
+    // No hold: the outage outlasts it, as a long one would.
+    await restartCamp([[['appservice', 'transaction_hold_seconds'], 0]]);
+    try {
+      // The bot already holds the room key of alice's messages: the main bot
+      // cannot read its inbox, so a key sent while it is held down is lost.
+      await ask(alice, aliceWithBot, bot, '!tier', /not one of the community's rooms/);
+      const seenBefore = new Set((await alice.messages(aliceWithBot)).map((m) => m.eventId));
+      await stopPostgres();
+      const alicesPhone = await (async () => {
+        try {
+          await alice.send(aliceWithBot, '!tier');
+          // Hearth refuses that transaction: from then on the homeserver stores
+          // what it has for Hearth, and sends it again without its device-list
+          // changes once Hearth answers.
+          await waitFor('the homeserver to hold Hearth down', () => Promise.resolve(homeserverHoldsHearthDown(CAMP)), 30_000);
+          return await alice.anotherDevice();
+        } finally {
+          await startPostgres();
+        }
+      })();
+      try {
+        const answer = await alice.waitForMessage(aliceWithBot, bot, (body) => /not one of the community's rooms/.test(body), 'the bot\'s answer once the database is back', 120_000, seenBefore);
+        const onThePhone = await waitFor('alice\'s phone to decrypt the bot\'s answer', async () => {
+          const seen = (await alicesPhone.messages(aliceWithBot)).find((m) => m.eventId === answer.eventId);
+          return seen && seen.decryptionFailure === null ? seen : null;
+        }, 30_000);
+        assert.match(onThePhone.body, /not one of the community's rooms/);
+      } finally {
+        alicesPhone.stop();
+      }
+    } finally {
+      await restartCamp([[['appservice', 'transaction_hold_seconds'], undefined]]);
     }
   });
 

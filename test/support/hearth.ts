@@ -117,7 +117,11 @@ export function setHearthConfig(serverName: string, settings: readonly [readonly
   const hearth = server(serverName).hearth;
   if (!hearth) throw new Error(`${serverName} runs no Hearth in this testbed`);
   const document = parseDocument(readFileSync(hearth.config_path, 'utf8'));
-  for (const [path, value] of settings) document.setIn([...path], value);
+  // undefined takes the setting out, back to its default.
+  for (const [path, value] of settings) {
+    if (value === undefined) document.deleteIn([...path]);
+    else document.setIn([...path], value);
+  }
   writeFileSync(hearth.config_path, document.toString());
 }
 

@@ -18,10 +18,13 @@ function recordingLogger(lines: Line[]): Logger {
   return logger;
 }
 
-async function listener(inbox: InboxStore, lines: Line[]): Promise<{ url: string; close: () => void }> {
+interface Hold { holdMs: number; holdRetryMs: number; accepting?: () => boolean }
+
+async function listener(inbox: InboxStore, lines: Line[], hold: Hold = { holdMs: 0, holdRetryMs: 0 }): Promise<{ url: string; close: () => void }> {
   const app = createAppserviceApp({
     hsToken: 'h'.repeat(64), acceptLegacyQueryToken: false, maxBodyBytes: 1 << 20, inbox, log: recordingLogger(lines), onRecorded: () => undefined,
     health: () => ({ status: 'ok', bot_user_id: '@hearth:camp.test', admin_room_id: null }),
+    ...hold,
   });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -34,6 +37,10 @@ class DatabaseThatIsDown extends MemoryInboxStore {
   override recordTransaction(txnId: string, events: readonly IncomingEvent[]): Promise<'recorded' | 'duplicate'> {
     return this.down ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')) : super.recordTransaction(txnId, events);
   }
+}
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 
 describe('the transaction listener\'s log', () => {
@@ -56,6 +63,43 @@ describe('the transaction listener\'s log', () => {
     ]);
     assert.equal(told[0]?.fields.error, 'connect ECONNREFUSED 127.0.0.1:5432');
     assert.equal(told[1]?.fields.failures, 5);
+  });
+
+  it('keeps a transaction waiting while the database is out, and answers 200 once it is back within the hold', async () => {
+    const flaky = new DatabaseThatIsDown();
+    const lines: Line[] = [];
+    const { url, close } = await listener(flaky, lines, { holdMs: 60_000, holdRetryMs: 10 });
+    try {
+      const event = messageEvent('waits');
+      const answer = pushTransaction(url, 't3', [event], { token: 'h'.repeat(64) });
+      await waitUntil(() => lines.filter((line) => line.message.includes('still failing')).length >= 3);
+      flaky.down = false;
+      assert.equal((await answer).status, 200);
+      assert.deepEqual((await flaky.dueEvents(Date.now(), 10)).map((e) => e.eventId), [event.event_id]);
+    } finally {
+      close();
+    }
+    assert.deepEqual(lines.filter((line) => line.level !== 'debug').map((line) => line.level), ['error', 'info']);
+  });
+
+  it('answers 500 once the hold is over, and at once when Hearth begins to stop', async () => {
+    const lines: Line[] = [];
+    const over = await listener(new DatabaseThatIsDown(), lines, { holdMs: 50, holdRetryMs: 10 });
+    try {
+      assert.equal((await pushTransaction(over.url, 't4', [messageEvent('late')], { token: 'h'.repeat(64) })).status, 500);
+    } finally {
+      over.close();
+    }
+    let accepting = true;
+    const stopping = await listener(new DatabaseThatIsDown(), lines, { holdMs: 60_000, holdRetryMs: 10, accepting: () => accepting });
+    try {
+      const answer = pushTransaction(stopping.url, 't5', [messageEvent('stop')], { token: 'h'.repeat(64) });
+      await waitUntil(() => lines.some((line) => line.fields.txn_id === 't5'));
+      accepting = false;
+      assert.equal((await answer).status, 500);
+    } finally {
+      stopping.close();
+    }
   });
 
   it('sets aside 10,000 malformed events with one warning that counts them and names the first few', async () => {

@@ -27,6 +27,9 @@ export interface AppserviceServerOptions {
   health: () => HealthReport;
   /** False once Hearth is stopping: transactions are then answered 503, and the homeserver keeps them. */
   accepting?: () => boolean;
+  /** See TransactionHandlerOptions. */
+  holdMs?: number;
+  holdRetryMs?: number;
   now?: () => number;
 }
 
@@ -66,6 +69,9 @@ export function createAppserviceApp(options: AppserviceServerOptions): express.E
     onRecorded: options.onRecorded,
     now: options.now ?? Date.now,
     absorbDeviceChanges: options.absorbDeviceChanges,
+    holdMs: options.holdMs,
+    holdRetryMs: options.holdRetryMs,
+    accepting: options.accepting,
   }));
   api.post('/ping', (_req, res) => {
     res.status(200).json({});

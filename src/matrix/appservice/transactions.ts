@@ -4,6 +4,7 @@
 // transaction says about the bots' devices is taken in (and saved) first, so
 // the keys of a message are known before the message is handled.
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Request, Response } from 'express';
 import type { Logger } from '../../logging/logger.ts';
 import type { IncomingEvent, InboxStore } from '../../store/inbox-store.ts';
@@ -22,7 +23,15 @@ export interface TransactionHandlerOptions {
   absorbDeviceChanges?: ((changes: DeviceChanges) => Promise<void>) | undefined;
   /** The fault suite's crash points; by default what the environment asks for, which outside the testbed is nothing. */
   faults?: AckFaults | null;
+  /** How long a transaction that cannot be recorded waits for the database before it is answered 5xx (`appservice.transaction_hold_seconds`); 0 by default. */
+  holdMs?: number | undefined;
+  /** How often a held transaction tries again. */
+  holdRetryMs?: number | undefined;
+  /** False once Hearth is stopping: a held transaction is then answered at once. */
+  accepting?: (() => boolean) | undefined;
 }
+
+const HOLD_RETRY_MS = 1_000;
 
 /**
  * The JSON text to store, or null for a value nested deeper than
@@ -65,8 +74,9 @@ const LOGGED_REJECTIONS = 3;
 
 export function handleTransaction(options: TransactionHandlerOptions) {
   const faults = options.faults === undefined ? ackFaultsFromEnvironment() : options.faults;
-  // The homeserver resends a refused transaction again and again while the
-  // database is out: the outage is logged when it starts and when it ends.
+  // A transaction held while the database is out tries again and again, and
+  // so does the homeserver with one refused: the outage is logged when it
+  // starts and when it ends.
   const outage = new OutageLog(options.log, 'recording the homeserver\'s transactions');
   return async (req: Request<{ txnId: string }>, res: Response): Promise<void> => {
     const { txnId } = req.params;
@@ -82,23 +92,54 @@ export function handleTransaction(options: TransactionHandlerOptions) {
       const first = rejected.slice(0, LOGGED_REJECTIONS).map((e) => ({ event_id: e.eventId, reason: e.rejection }));
       options.log.warn('set aside malformed events', { txn_id: txnId, count: rejected.length, first });
     }
-    try {
-      if (options.absorbDeviceChanges) {
-        const { changes, problems } = readDeviceChanges(body as Record<string, unknown>);
-        for (const problem of problems) options.log.warn('left out a malformed part of a transaction', { txn_id: txnId, problem });
-        if (!isEmpty(changes)) await options.absorbDeviceChanges(changes);
-      }
-      const outcome = await options.inbox.recordTransaction(txnId, events, options.now());
-      outage.succeeded({ txn_id: txnId });
-      options.log.debug('transaction received', { txn_id: txnId, events: events.length, outcome });
-      faults?.at('before-answer', events);
-      // 'finish': the answer has left for the homeserver, so a crash now comes after it.
-      if (faults) res.on('finish', () => { faults.at('after-answer', events); });
-      res.status(200).json({});
-      if (outcome === 'recorded') options.onRecorded();
-    } catch (error) {
-      outage.failed(error, { txn_id: txnId });
-      sendMatrixError(res, 500, 'M_UNKNOWN', 'Hearth could not record this transaction; retry later');
+    let changes: DeviceChanges | null = null;
+    if (options.absorbDeviceChanges) {
+      const read = readDeviceChanges(body as Record<string, unknown>);
+      for (const problem of read.problems) options.log.warn('left out a malformed part of a transaction', { txn_id: txnId, problem });
+      if (!isEmpty(read.changes)) changes = read.changes;
     }
+    const record = async (): Promise<'recorded' | 'duplicate'> => {
+      // Taken in again at each try: the crypto ignores a to-device message it has seen.
+      if (changes && options.absorbDeviceChanges) await options.absorbDeviceChanges(changes);
+      return options.inbox.recordTransaction(txnId, events, options.now());
+    };
+    let outcome: 'recorded' | 'duplicate';
+    try {
+      outcome = await recordHolding(record, options, (error) => { outage.failed(error, { txn_id: txnId }); });
+    } catch {
+      // Each failed try was logged by the outage log, as it happened.
+      sendMatrixError(res, 500, 'M_UNKNOWN', 'Hearth could not record this transaction; retry later');
+      return;
+    }
+    outage.succeeded({ txn_id: txnId });
+    options.log.debug('transaction received', { txn_id: txnId, events: events.length, outcome });
+    faults?.at('before-answer', events);
+    // 'finish': the answer has left for the homeserver, so a crash now comes after it.
+    if (faults) res.on('finish', () => { faults.at('after-answer', events); });
+    res.status(200).json({});
+    if (outcome === 'recorded') options.onRecorded();
   };
+}
+
+/**
+ * Records, trying again while the hold lasts. A transaction answered 5xx is
+ * one the homeserver sends again later from its store, without the to-device
+ * messages and device-list changes it carried (see docs/encryption.md), and
+ * Synapse holds back everything after it meanwhile. Kept waiting instead,
+ * within the minute Synapse gives an answer, it loses nothing to a database
+ * that restarts. Rejects with the last failure once the hold is over, or at
+ * once when Hearth begins to stop.
+ */
+async function recordHolding<T>(record: () => Promise<T>, options: TransactionHandlerOptions, failed: (error: unknown) => void): Promise<T> {
+  const heldUntil = options.now() + (options.holdMs ?? 0);
+  const retryMs = options.holdRetryMs ?? HOLD_RETRY_MS;
+  for (;;) {
+    try {
+      return await record();
+    } catch (error) {
+      failed(error);
+      if (options.now() + retryMs >= heldUntil || options.accepting?.() === false) throw error;
+      await sleep(retryMs);
+    }
+  }
 }
