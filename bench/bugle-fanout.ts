@@ -3,6 +3,9 @@
 // already exist (a first broadcast opens them; its time is shown too). The
 // baseline, in the same run, sends the same 99 DMs into the same rooms with
 // raw HTTP PUTs as the Bugle's user, at the best concurrency found.
+// The note shows a floor too: the same PUTs, each after a read of the DM's
+// state, as the Bugle reads it before each copy (the audience check of the
+// tier promise: whoever is in the room may read what is sent).
 // bugle-fanout-encrypted: the same on hood.test, whose Bugle opens encrypted
 // DMs: every delivery is encrypted (a key query, a one-time key claim and a
 // to-device message per new room, then Megolm); the baseline PUTs stay plain.
@@ -56,12 +59,18 @@ export async function broadcast(serverName: string, sender: Member, room: string
   return performance.now() - started;
 }
 
-async function rawPuts(serverName: string, rooms: readonly string[], concurrency: number, token: string): Promise<number> {
+async function rawPuts(serverName: string, rooms: readonly string[], concurrency: number, token: string, readStateFirst = false): Promise<number> {
   const queue = [...rooms];
   const base = server(serverName).client_url;
+  const asBugle = `user_id=${encodeURIComponent(bugleUser(serverName))}`;
   const started = performance.now();
   await Promise.all(Array.from({ length: concurrency }, async () => {
     for (let room = queue.shift(); room !== undefined; room = queue.shift()) {
+      if (readStateFirst) {
+        const state = await fetch(`${base}/_matrix/client/v3/rooms/${encodeURIComponent(room)}/state?${asBugle}`, { headers: { authorization: `Bearer ${token}` } });
+        if (!state.ok) throw new Error(`floor GET /state failed: ${state.status}`);
+        await state.arrayBuffer();
+      }
       const url = `${base}/_matrix/client/v3/rooms/${encodeURIComponent(room)}/send/m.room.message/${randomBytes(8).toString('hex')}?user_id=${encodeURIComponent(bugleUser(serverName))}`;
       const response = await fetch(url, {
         method: 'PUT',
@@ -91,13 +100,15 @@ async function fanout(name: string, serverName: string, encrypted: boolean): Pro
     const before = await rawPuts(serverName, rooms, best, token);
     const hearth = await broadcast(serverName, sender, room, `timed broadcast ${randomBytes(3).toString('hex')}`);
     const after = await rawPuts(serverName, rooms, best, token);
+    const floor = await rawPuts(serverName, rooms, best, token, true);
     return {
       name,
       unit: 'ms',
       hearth,
       baseline: (before + after) / 2,
       target: { ratio: encrypted ? 1.6 : 1.25 },
-      note: `${rooms.length} ${encrypted ? 'encrypted ' : ''}DMs: "!bugle send" to the last delivery vs raw PUTs at the best concurrency (${best}; ${before.toFixed(0)}ms before, ${after.toFixed(0)}ms after); first broadcast, opening the DMs: ${cold.toFixed(0)}ms`,
+      note: `${rooms.length} ${encrypted ? 'encrypted ' : ''}DMs: "!bugle send" to the last delivery vs raw PUTs at the best concurrency (${best}; ${before.toFixed(0)}ms before, ${after.toFixed(0)}ms after); first broadcast, opening the DMs: ${cold.toFixed(0)}ms; ` +
+        `the floor, each PUT after a read of the DM's state as the Bugle's audience check makes: ${floor.toFixed(0)}ms, ${(floor / ((before + after) / 2)).toFixed(2)}× the baseline, Hearth ${(hearth / floor).toFixed(2)}× the floor`,
     };
   };
 }

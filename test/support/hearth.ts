@@ -101,7 +101,6 @@ export function roomIdIn(text: string): string {
   return decodeURIComponent(match[1]);
 }
 
-/** Sets config keys (a path, a value) in a testbed Hearth's config file, for its next start. */
 /**
  * Writes a room's server ACL by hand as Hearth's writer does: twice, the
  * second copy naming the first. Synapse can put the old ACL back into its
@@ -113,11 +112,11 @@ export async function setServerAclByHand(member: Member, roomId: string, content
   await member.setState(roomId, 'm.room.server_acl', '', { ...content, [ACL_SETTLE_FIELD]: first });
 }
 
+/** Sets config keys (a path, a value; undefined takes the key out) in a testbed Hearth's config file, for its next start. */
 export function setHearthConfig(serverName: string, settings: readonly [readonly string[], unknown][]): void {
   const hearth = server(serverName).hearth;
   if (!hearth) throw new Error(`${serverName} runs no Hearth in this testbed`);
   const document = parseDocument(readFileSync(hearth.config_path, 'utf8'));
-  // undefined takes the setting out, back to its default.
   for (const [path, value] of settings) {
     if (value === undefined) document.deleteIn([...path]);
     else document.setIn([...path], value);
