@@ -40,6 +40,15 @@ async function deviceAsSeenBy(member: CryptoMember, userId: string): Promise<Dev
   return { deviceId, ed25519: device.getFingerprint() ?? '', signedByOwner: status?.signedByOwner ?? false };
 }
 
+/** The text of a message once another device of its reader decrypts it. */
+async function decryptedOn(device: CryptoMember, roomId: string, eventId: string): Promise<string> {
+  const seen = await waitFor(`${device.userId}'s device ${device.deviceId} to decrypt ${eventId}`, async () => {
+    const found = (await device.messages(roomId)).find((m) => m.eventId === eventId);
+    return found && found.decryptionFailure === null ? found : null;
+  }, 30_000);
+  return seen.body;
+}
+
 async function restartCamp(settings: readonly [readonly string[], unknown][]): Promise<void> {
   await stopHearth(CAMP);
   setHearthConfig(CAMP, settings);
@@ -146,11 +155,7 @@ describe('encrypted rooms with Hearth\'s bots', () => {
       const seenBefore = new Set((await alice.messages(aliceWithBot)).map((m) => m.eventId));
       await alice.send(aliceWithBot, '!tier');
       const answer = await alice.waitForMessage(aliceWithBot, bot, (body) => /not one of the community's rooms/.test(body), 'the bot\'s answer after the restart', 60_000, seenBefore);
-      const onThePhone = await waitFor('alice\'s phone to decrypt the bot\'s answer', async () => {
-        const seen = (await alicesPhone.messages(aliceWithBot)).find((m) => m.eventId === answer.eventId);
-        return seen && seen.decryptionFailure === null ? seen : null;
-      }, 30_000);
-      assert.match(onThePhone.body, /not one of the community's rooms/);
+      assert.match(await decryptedOn(alicesPhone, aliceWithBot, answer.eventId), /not one of the community's rooms/);
     } finally {
       alicesPhone.stop();
     }
@@ -178,11 +183,7 @@ describe('encrypted rooms with Hearth\'s bots', () => {
     try {
       const answer = await alice.waitForMessage(aliceWithBot, bot, (body) => /not one of the community's rooms|couldn't decrypt/.test(body), 'the bot\'s answer once the database is back', 120_000, seenBefore);
       assert.match(answer.body, /not one of the community's rooms/);
-      const onThePhone = await waitFor('alice\'s phone to decrypt the bot\'s answer', async () => {
-        const seen = (await alicesPhone.messages(aliceWithBot)).find((m) => m.eventId === answer.eventId);
-        return seen && seen.decryptionFailure === null ? seen : null;
-      }, 30_000);
-      assert.match(onThePhone.body, /not one of the community's rooms/);
+      assert.match(await decryptedOn(alicesPhone, aliceWithBot, answer.eventId), /not one of the community's rooms/);
     } finally {
       alicesPhone.stop();
     }
@@ -211,11 +212,7 @@ describe('encrypted rooms with Hearth\'s bots', () => {
       })();
       try {
         const answer = await alice.waitForMessage(aliceWithBot, bot, (body) => /not one of the community's rooms/.test(body), 'the bot\'s answer once the database is back', 120_000, seenBefore);
-        const onThePhone = await waitFor('alice\'s phone to decrypt the bot\'s answer', async () => {
-          const seen = (await alicesPhone.messages(aliceWithBot)).find((m) => m.eventId === answer.eventId);
-          return seen && seen.decryptionFailure === null ? seen : null;
-        }, 30_000);
-        assert.match(onThePhone.body, /not one of the community's rooms/);
+        assert.match(await decryptedOn(alicesPhone, aliceWithBot, answer.eventId), /not one of the community's rooms/);
       } finally {
         alicesPhone.stop();
       }
