@@ -18,7 +18,10 @@ export interface RunOutcome {
   failed: string[];
 }
 
-async function runOne(name: string, benchmark: Benchmark, runs: number, print: (line: string) => void): Promise<{ results: BenchResult[]; failed: boolean }> {
+/** What runs before each timed run, untimed: by default nothing. */
+export type BeforeRun = () => Promise<void>;
+
+async function runOne(name: string, benchmark: Benchmark, runs: number, print: (line: string) => void, beforeRun: BeforeRun): Promise<{ results: BenchResult[]; failed: boolean }> {
   let trial: Trial;
   try {
     trial = await benchmark();
@@ -30,6 +33,7 @@ async function runOne(name: string, benchmark: Benchmark, runs: number, print: (
   let failed = false;
   for (let run = 1; run <= runs; run++) {
     try {
+      await beforeRun();
       results.push(...[await trial()].flat());
     } catch (error) {
       print(failureLine(`${name} (run ${run} of ${runs})`, error));
@@ -44,11 +48,12 @@ export async function runBenchmarks(
   benchmarks: ReadonlyMap<string, Benchmark>,
   print: (line: string) => void,
   runs = RUNS,
+  beforeRun: BeforeRun = () => Promise.resolve(),
 ): Promise<RunOutcome> {
   const results: BenchResult[] = [];
   const failed: string[] = [];
   for (const [name, benchmark] of benchmarks) {
-    const outcome = await runOne(name, benchmark, runs, print);
+    const outcome = await runOne(name, benchmark, runs, print, beforeRun);
     results.push(...outcome.results);
     if (outcome.failed) failed.push(name);
   }
