@@ -44,12 +44,13 @@ function isNothingFor(update: DeviceUpdate): boolean {
 }
 
 export async function openEncryption(o: EncryptionOptions): Promise<Encryption> {
+  const log = o.log.child('device');
   const store = createCryptoDevicesStore(o.db);
   const storeKey = Uint8Array.from(Buffer.from(o.storeKeyHex, 'hex'));
   // Each bot's device has a store of its own: they open side by side.
   const opening = await Promise.allSettled(o.botUserIds.map((userId) =>
     BotDevice.open({
-      homeserverUrl: o.homeserverUrl, asToken: o.asToken, userId, store, storeKey, log: o.log.child('device'), requestSignal: o.requestSignal,
+      homeserverUrl: o.homeserverUrl, asToken: o.asToken, userId, store, storeKey, log, requestSignal: o.requestSignal,
       readsInbox: userId !== o.appserviceUserId,
     })));
   const failure = opening.find((result) => result.status === 'rejected');
@@ -68,6 +69,7 @@ export async function openEncryption(o: EncryptionOptions): Promise<Encryption> 
       return decrypt(event, delivery);
     },
     async absorb(changes) {
+      if (changes.sentAgain) log.debug('a transaction the homeserver sent again, without its device changes: asking for every tracked device list again');
       await Promise.all([...devices.values()].map(async (device) => {
         // What the homeserver dropped from the transaction cannot be asked
         // for, but the devices it would have named can: all of them.
