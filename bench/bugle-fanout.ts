@@ -71,7 +71,7 @@ async function rawPuts(serverName: string, rooms: readonly string[], concurrency
         if (!state.ok) throw new Error(`floor GET /state failed: ${state.status}`);
         await state.arrayBuffer();
       }
-      const url = `${base}/_matrix/client/v3/rooms/${encodeURIComponent(room)}/send/m.room.message/${randomBytes(8).toString('hex')}?user_id=${encodeURIComponent(bugleUser(serverName))}`;
+      const url = `${base}/_matrix/client/v3/rooms/${encodeURIComponent(room)}/send/m.room.message/${randomBytes(8).toString('hex')}?${asBugle}`;
       const response = await fetch(url, {
         method: 'PUT',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

@@ -99,8 +99,11 @@ export function handleTransaction(options: TransactionHandlerOptions) {
       if (!isEmpty(read.changes)) changes = read.changes;
     }
     const record = async (): Promise<'recorded' | 'duplicate'> => {
-      // Taken in again at each try: the crypto ignores a to-device message it has seen.
-      if (changes && options.absorbDeviceChanges) await options.absorbDeviceChanges(changes);
+      // Taken in until that works once; a later try only records.
+      if (changes && options.absorbDeviceChanges) {
+        await options.absorbDeviceChanges(changes);
+        changes = null;
+      }
       return options.inbox.recordTransaction(txnId, events, options.now());
     };
     let outcome: 'recorded' | 'duplicate';

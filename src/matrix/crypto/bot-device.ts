@@ -26,6 +26,7 @@ import {
 } from '@matrix-org/matrix-sdk-crypto-wasm';
 import type { Logger } from '../../logging/logger.ts';
 import type { CryptoDeviceRow, CryptoDevicesStore } from '../../store/crypto-devices-store.ts';
+import { errorText } from '../retry.ts';
 import { DeviceHttp } from './device-http.ts';
 import { restoreSnapshot, takeSnapshot } from './indexeddb-snapshot.ts';
 import { StepQueue } from './step-queue.ts';
@@ -224,7 +225,7 @@ export class BotDevice {
         this.inboxTaken += taken;
         if (taken > 0) this.o.log.info('took in to-device messages the homeserver had not pushed', { user_id: this.userId, count: taken });
       } catch (error) {
-        this.o.log.warn('could not read the device\'s messages on the homeserver; waiting for them to be pushed', { user_id: this.userId, error: error instanceof Error ? error.message : String(error) });
+        this.o.log.warn('could not read the device\'s messages on the homeserver; waiting for them to be pushed', { user_id: this.userId, error: errorText(error) });
       } finally {
         this.inboxReadAt = performance.now();
       }
@@ -256,7 +257,7 @@ export class BotDevice {
     try {
       await this.sendOutgoingRequests();
     } catch (error) {
-      this.o.log.warn('a crypto request failed; it is retried at the next update', { user_id: this.userId, error: error instanceof Error ? error.message : String(error) });
+      this.o.log.warn('a crypto request failed; it is retried at the next update', { user_id: this.userId, error: errorText(error) });
     }
     await this.persist();
   }
@@ -301,7 +302,7 @@ export class BotDevice {
           const missingKeys = error.code === DecryptionErrorCode.MissingRoomKey || error.code === DecryptionErrorCode.UnknownMessageIndex;
           return { ok: false, missingKeys, reason: error.description };
         }
-        return { ok: false, missingKeys: false, reason: error instanceof Error ? error.message : String(error) };
+        return { ok: false, missingKeys: false, reason: errorText(error) };
       }
     });
   }
