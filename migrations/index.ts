@@ -16,6 +16,7 @@ import * as onboarding from './0012_onboarding.ts';
 import * as jobs from './0013_jobs.ts';
 import * as webOptOuts from './0014_web_opt_outs.ts';
 import * as repairs from './0015_repairs.ts';
+import * as inboxInHand from './0016_inbox_in_hand.ts';
 
 export interface Migration {
   name: string;
@@ -39,4 +40,5 @@ export const migrations: readonly Migration[] = [
   jobs,
   webOptOuts,
   repairs,
+  inboxInHand,
 ];

@@ -33,9 +33,23 @@ export interface InboxStore {
   recordTransaction(txnId: string, events: readonly IncomingEvent[], now: number): Promise<'recorded' | 'duplicate'>;
   dueEvents(now: number, limit: number): Promise<StoredEvent[]>;
   nextDueTime(): Promise<number | null>;
-  /** Counts one more attempt for each of these events before their handlers run, so an attempt the process dies in still counts. */
-  recordAttempts(seqs: readonly number[]): Promise<void>;
+  /**
+   * Records the batch whose handlers are about to run, in one small write
+   * (not one per event): an attempt the process dies in must still count.
+   * Each event of it then ends done, or with its attempt recorded by
+   * markRetry or markFailed; the next batch takes its place.
+   */
+  takeInHand(batch: readonly Pick<StoredEvent, 'seq' | 'attempts'>[], now: number): Promise<void>;
+  /** Marks these events done, with their attempt. */
   markDone(seqs: readonly number[], now: number): Promise<void>;
+  /** Forgets the batch in hand: a stop kept the rest of it from running, so no attempt of theirs began. */
+  releaseInHand(): Promise<void>;
+  /**
+   * Counts one attempt for each event of the batch in hand that is still
+   * pending with no attempt recorded since it was taken (the process died in
+   * it, or a write failed), and forgets the batch. Returns how many it counted.
+   */
+  countAbandoned(): Promise<number>;
   markRetry(seq: number, attempts: number, nextAttemptAt: number, error: string): Promise<void>;
   markFailed(seq: number, attempts: number, error: string, now: number): Promise<void>;
   countByStatus(): Promise<Partial<Record<InboxStatus, number>>>;
@@ -55,6 +69,31 @@ interface EventRow {
   attempts: number;
 }
 
+/** The one row of the batch in hand: one worker per database. */
+const IN_HAND_ID = 1;
+
+/** An event of the batch in hand: its seq and its attempts before this one. */
+type InHandEntry = [seq: number, attemptsBefore: number];
+
+function isInHandEntry(value: unknown): value is InHandEntry {
+  return Array.isArray(value) && value.length === 2 && value.every((n) => Number.isSafeInteger(n) && Number(n) >= 0);
+}
+
+function parseInHand(text: string): InHandEntry[] {
+  const entries: unknown = JSON.parse(text);
+  if (!Array.isArray(entries) || !entries.every(isInHandEntry)) {
+    throw new Error(`the inbox's batch in hand is not a list of [seq, attempts] pairs: ${text.slice(0, 80)}`);
+  }
+  return entries;
+}
+
+/** The seqs of a batch grouped by their attempts before it: one update per group, usually one in all. */
+function seqsByAttempts(entries: readonly InHandEntry[]): Map<number, number[]> {
+  const groups = new Map<number, number[]>();
+  for (const [seq, before] of entries) groups.set(before, [...(groups.get(before) ?? []), seq]);
+  return groups;
+}
+
 /** What identifies a transaction's content: its event IDs, in order. */
 export function fingerprintOf(events: readonly IncomingEvent[]): string {
   const hash = createHash('sha256');
@@ -67,13 +106,17 @@ export function createInboxStore(db: Database): InboxStore {
     async recordTransaction(txnId, events, now) {
       const fingerprint = fingerprintOf(events);
       return db.transaction(async (trx) => {
-        const seen: { fingerprint: string | null } | undefined = await trx('appservice_transactions').where({ txn_id: txnId }).first('fingerprint');
-        if (seen?.fingerprint === fingerprint) return 'duplicate' as const;
-        // Upserted, so identical transactions recorded in parallel both succeed instead of one failing on the key.
-        await trx('appservice_transactions')
+        // One statement decides: a new txnId is inserted, a reused one with other
+        // events is updated, and the same events again change no row, which is
+        // a duplicate. A parallel copy of the same transaction waits on the
+        // key until the first is committed, then finds it a duplicate.
+        const written: unknown[] = await trx('appservice_transactions')
           .insert({ txn_id: txnId, event_count: events.length, received_at: now, fingerprint })
           .onConflict('txn_id')
-          .merge(['event_count', 'received_at', 'fingerprint']);
+          .merge(['event_count', 'received_at', 'fingerprint'])
+          .whereRaw('appservice_transactions.fingerprint is null or appservice_transactions.fingerprint <> ?', [fingerprint])
+          .returning('txn_id');
+        if (written.length === 0) return 'duplicate' as const;
         const rows = events.map((e) => ({
           event_id: e.eventId,
           txn_id: txnId,
@@ -111,16 +154,41 @@ export function createInboxStore(db: Database): InboxStore {
       return row?.next === null || row?.next === undefined ? null : Number(row.next);
     },
 
-    async recordAttempts(seqs) {
-      for (let i = 0; i < seqs.length; i += UPDATE_CHUNK) {
-        await db('inbox_events').whereIn('seq', seqs.slice(i, i + UPDATE_CHUNK)).increment('attempts', 1);
-      }
+    async takeInHand(batch, now) {
+      const seqs = JSON.stringify(batch.map((event): InHandEntry => [event.seq, event.attempts]));
+      await db('inbox_in_hand').insert({ id: IN_HAND_ID, seqs, taken_at: now }).onConflict('id').merge(['seqs', 'taken_at']);
     },
 
     async markDone(seqs, now) {
       for (let i = 0; i < seqs.length; i += UPDATE_CHUNK) {
-        await db('inbox_events').whereIn('seq', seqs.slice(i, i + UPDATE_CHUNK)).update({ status: 'done', processed_at: now, last_error: null });
+        await db('inbox_events')
+          .whereIn('seq', seqs.slice(i, i + UPDATE_CHUNK))
+          .update({ status: 'done', processed_at: now, last_error: null, attempts: db.raw('attempts + 1') });
       }
+    },
+
+    async releaseInHand() {
+      await db('inbox_in_hand').where({ id: IN_HAND_ID }).delete();
+    },
+
+    async countAbandoned() {
+      return db.transaction(async (trx) => {
+        const row: { seqs: string } | undefined = await trx('inbox_in_hand').where({ id: IN_HAND_ID }).first('seqs');
+        if (!row) return 0;
+        let counted = 0;
+        // An event whose failure was recorded already (markRetry, markFailed) has its attempt: it is not counted twice.
+        for (const [before, seqs] of seqsByAttempts(parseInHand(row.seqs))) {
+          for (let i = 0; i < seqs.length; i += UPDATE_CHUNK) {
+            counted += await trx('inbox_events')
+              .whereIn('seq', seqs.slice(i, i + UPDATE_CHUNK))
+              .andWhere('status', 'pending')
+              .andWhere('attempts', '<=', before)
+              .update({ attempts: before + 1 });
+          }
+        }
+        await trx('inbox_in_hand').where({ id: IN_HAND_ID }).delete();
+        return counted;
+      });
     },
 
     async markRetry(seq, attempts, nextAttemptAt, error) {

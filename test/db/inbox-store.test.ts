@@ -76,23 +76,38 @@ for (const engine of ENGINES) {
     let inbox: InboxStore;
     before(() => { inbox = createInboxStore(database()); });
 
-    it('counts one more attempt for each event named, in one call, and only for those', async () => {
-      await inbox.recordTransaction('a1', Array.from({ length: 600 }, (_, i) => incoming(`$n${i}`)), 1000);
-      const due = await inbox.dueEvents(1000, 1000);
-      await inbox.recordAttempts(due.slice(0, 550).map((e) => e.seq));
-      await inbox.recordAttempts(due.slice(0, 2).map((e) => e.seq));
-      const attempts = (await inbox.dueEvents(1000, 1000)).map((e) => e.attempts);
-      assert.deepEqual(attempts.slice(0, 3), [2, 2, 1]);
-      assert.equal(attempts.filter((n) => n === 1).length, 548);
-      assert.equal(attempts.filter((n) => n === 0).length, 50);
+    it('counts nothing while no batch is in hand', async () => {
+      assert.equal(await inbox.countAbandoned(), 0);
     });
 
-    it('keeps the count when the handler then fails or succeeds', async () => {
-      const [first, second] = await inbox.dueEvents(1000, 2);
-      await inbox.markRetry(first!.seq, first!.attempts, 2000, 'boom');
-      await inbox.markDone([second!.seq], 1000);
-      assert.equal((await inbox.dueEvents(2000, 1)).find((e) => e.seq === first!.seq)?.attempts, 2);
+    it('counts one more attempt for each event of a batch left in hand, and only for those', async () => {
+      await inbox.recordTransaction('a1', Array.from({ length: 1_200 }, (_, i) => incoming(`$n${i}`)), 1000);
+      const due = await inbox.dueEvents(1000, 2000);
+      await inbox.takeInHand(due.slice(0, 1_100), 1000);
+      assert.equal(await inbox.countAbandoned(), 1_100, 'past the seqs one UPDATE takes');
+      assert.equal(await inbox.countAbandoned(), 0, 'and the batch is no longer in hand');
+      const again = await inbox.dueEvents(1000, 2000);
+      await inbox.takeInHand(again.slice(0, 2), 1000);
+      assert.equal(await inbox.countAbandoned(), 2);
+      const attempts = (await inbox.dueEvents(1000, 2000)).map((e) => e.attempts);
+      assert.deepEqual(attempts.slice(0, 3), [2, 2, 1]);
+      assert.equal(attempts.filter((n) => n === 1).length, 1_098);
+      assert.equal(attempts.filter((n) => n === 0).length, 100);
+    });
+
+    it('keeps the count a failure or a success recorded, and counts nothing of a batch released', async () => {
+      const [first, second, third] = await inbox.dueEvents(1000, 3);
+      await inbox.takeInHand([first!, second!, third!], 1000);
+      await inbox.markRetry(first!.seq, first!.attempts + 1, 2000, 'boom');
+      await inbox.markDone([third!.seq], 1000);
+      assert.equal(await inbox.countAbandoned(), 1, 'only the event whose attempt nothing recorded');
+      assert.equal((await inbox.dueEvents(2000, 3)).find((e) => e.seq === first!.seq)?.attempts, 3);
       assert.equal((await inbox.countByStatus()).done, 1);
+
+      const [next] = await inbox.dueEvents(2000, 1);
+      await inbox.takeInHand([next!], 2000);
+      await inbox.releaseInHand();
+      assert.equal(await inbox.countAbandoned(), 0);
     });
   });
 }

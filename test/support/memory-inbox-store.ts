@@ -14,8 +14,10 @@ export interface MemoryInboxRow {
 
 export class MemoryInboxStore implements InboxStore {
   readonly rows: MemoryInboxRow[] = [];
-  /** Each write, e.g. `recordAttempts $a,$b` or `markDone $a`. */
+  /** Each write, e.g. `takeInHand $a,$b` or `markDone $a`. */
   readonly writes: string[] = [];
+  /** The batch in hand: each event's seq and its attempts before it, or null. */
+  inHand: Map<number, number> | null = null;
 
   /** Adds pending events by ID, each an event of that ID. */
   add(...eventIds: string[]): void {
@@ -58,16 +60,37 @@ export class MemoryInboxStore implements InboxStore {
     return Promise.resolve(pending.length === 0 ? null : Math.min(...pending));
   }
 
-  recordAttempts(seqs: readonly number[]): Promise<void> {
-    this.writes.push(`recordAttempts ${this.idsOf(seqs)}`);
-    for (const seq of seqs) this.bySeq(seq).attempts++;
+  takeInHand(batch: readonly Pick<StoredEvent, 'seq' | 'attempts'>[]): Promise<void> {
+    this.writes.push(`takeInHand ${this.idsOf(batch.map((e) => e.seq))}`);
+    this.inHand = new Map(batch.map((e) => [e.seq, e.attempts]));
     return Promise.resolve();
   }
 
   markDone(seqs: readonly number[]): Promise<void> {
     this.writes.push(`markDone ${this.idsOf(seqs)}`);
-    for (const seq of seqs) Object.assign(this.bySeq(seq), { status: 'done', lastError: null });
+    for (const seq of seqs) {
+      const row = this.bySeq(seq);
+      Object.assign(row, { status: 'done', lastError: null, attempts: row.attempts + 1 });
+    }
     return Promise.resolve();
+  }
+
+  releaseInHand(): Promise<void> {
+    this.writes.push('releaseInHand');
+    this.inHand = null;
+    return Promise.resolve();
+  }
+
+  countAbandoned(): Promise<number> {
+    let counted = 0;
+    for (const [seq, before] of this.inHand ?? []) {
+      const row = this.bySeq(seq);
+      if (row.status !== 'pending' || row.attempts > before) continue;
+      row.attempts = before + 1;
+      counted++;
+    }
+    this.inHand = null;
+    return Promise.resolve(counted);
   }
 
   markRetry(seq: number, attempts: number, nextAttemptAt: number, error: string): Promise<void> {

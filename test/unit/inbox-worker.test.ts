@@ -31,7 +31,7 @@ function workerOn(store: MemoryInboxStore, handle: (event: MatrixEvent) => Promi
 }
 
 describe('the inbox worker', () => {
-  it('records the attempts of a whole batch in one write, before any handler runs', async () => {
+  it('records a whole batch as in hand in one write before any handler runs, and marks it done in one write after', async () => {
     const store = new MemoryInboxStore();
     store.add('$a', '$b', '$c');
     const worker = workerOn(store, (event) => {
@@ -41,8 +41,9 @@ describe('the inbox worker', () => {
     worker.start();
     await worker.idle();
     await worker.stop();
-    assert.deepEqual(store.writes, ['recordAttempts $a,$b,$c', 'handle $a', 'handle $b', 'handle $c', 'markDone $a,$b,$c']);
+    assert.deepEqual(store.writes, ['takeInHand $a,$b,$c', 'handle $a', 'handle $b', 'handle $c', 'markDone $a,$b,$c']);
     assert.deepEqual(store.rows.map((r) => [r.eventId, r.status, r.attempts]), [['$a', 'done', 1], ['$b', 'done', 1], ['$c', 'done', 1]]);
+    assert.equal(await store.countAbandoned(), 0, 'nothing of the batch is left to count');
   });
 
   it('takes an event tried before on its own, so the next batch never pays for its attempts', () => {
@@ -69,7 +70,7 @@ describe('the inbox worker', () => {
       }, { handlerTimeoutMs: HOUR_MS });
       worker.start();
       await stuck;
-      assert.equal(store.row('$poison').attempts, run, `run ${run} counted its attempt before the process died`);
+      assert.equal(store.inHand?.get(store.row('$poison').seq), run - 1, `run ${run} recorded its attempt before the process died`);
     }
 
     const worker = workerOn(store, (event) => {
@@ -107,6 +108,43 @@ describe('the inbox worker', () => {
     await worker.idle();
     await worker.stop();
     assert.deepEqual([store.row('$slow').status, store.row('$slow').attempts], ['failed', 1]);
+  });
+
+  it('counts the attempt of a batch a stop cut short only for the events whose handlers began', async () => {
+    const store = new MemoryInboxStore();
+    store.add('$first', '$second');
+    let worker: InboxWorker | null = null;
+    let stopping: Promise<void> = Promise.resolve();
+    worker = workerOn(store, () => {
+      stopping = worker?.stop() ?? Promise.resolve();
+      return Promise.resolve();
+    });
+    worker.start();
+    await new Promise((resolve) => setImmediate(resolve));
+    await stopping;
+    assert.deepEqual(store.rows.map((r) => [r.eventId, r.status, r.attempts]), [['$first', 'done', 1], ['$second', 'pending', 0]]);
+    assert.equal(store.inHand, null);
+  });
+
+  it('does not count twice an attempt whose failure was recorded before the process died', async () => {
+    const store = new MemoryInboxStore();
+    store.add('$failed', '$stuck');
+    let reachedStuck: () => void = () => undefined;
+    const stuck = new Promise<void>((resolve) => { reachedStuck = resolve; });
+    const dying = workerOn(store, (event) => {
+      if (event.event_id === '$failed') return Promise.reject(new Error('boom'));
+      reachedStuck();
+      return never();
+    }, { handlerTimeoutMs: HOUR_MS });
+    dying.start();
+    await stuck;
+    assert.equal(store.row('$failed').attempts, 1, 'its failure recorded its attempt');
+
+    const next = workerOn(store, () => Promise.resolve());
+    next.start();
+    await next.idle();
+    await next.stop();
+    assert.deepEqual(store.rows.map((r) => [r.eventId, r.attempts]), [['$failed', 1], ['$stuck', 2]], '$stuck: the attempt it died in, then the one that finished');
   });
 
   it('passes each handler the attempt it is on, counting the ones the process died in', async () => {

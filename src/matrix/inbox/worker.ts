@@ -4,7 +4,7 @@
 // event whose handler the homeserver refused for good (a 4xx that no retry
 // changes, such as an answer too large to send) is set aside at once.
 // Pending events survive a restart: the worker resumes from the database.
-// No single event can stop the worker: each attempt is counted before its
+// No single event can stop the worker: each attempt is recorded before its
 // handler runs (so an event the process dies in still uses up its attempts),
 // and a handler that does not finish in time is left behind and retried.
 import { HANDLER_TIMEOUT_DEFAULT_SECONDS } from '../../config/schema.ts';
@@ -99,21 +99,43 @@ export class InboxWorker {
   }
 
   private async run(): Promise<void> {
+    // At the start, a batch the last process died in may be in hand.
+    let mayHoldAbandoned = true;
     while (this.running) {
       try {
+        if (mayHoldAbandoned) await this.countAbandoned();
+        mayHoldAbandoned = false;
         this.wokenEarly = false;
-        const due = await this.options.store.dueEvents(this.now(), this.options.batchSize);
-        await this.processBatch(nextBatch(due));
+        // One event more than a batch: whether more are due behind it.
+        const due = await this.options.store.dueEvents(this.now(), this.options.batchSize + 1);
+        const batch = nextBatch(due.slice(0, this.options.batchSize));
+        await this.processBatch(batch);
         this.outage.succeeded();
-        if (due.length > 0) continue;
+        // More were due than this batch took, or a transaction recorded meanwhile
+        // woke the worker: look again at once. Otherwise nothing can be due but
+        // a retry whose time comes, which sleepTime() finds, and a look that
+        // would find nothing is saved: a database read per transaction.
+        if (batch.length < due.length || this.wokenSinceLook()) continue;
         this.idleWaiters.splice(0).forEach((resolve) => { resolve(); });
         await this.sleep(await this.sleepTime());
       } catch (error) {
         // The database itself failed: wait and try again rather than spin, and say so once, not at every try.
+        // The batch in hand may not have been settled.
+        mayHoldAbandoned = true;
         this.outage.failed(error);
         await this.sleep(this.options.retryBaseMs);
       }
     }
+  }
+
+  private async countAbandoned(): Promise<void> {
+    const counted = await this.options.store.countAbandoned();
+    if (counted > 0) this.options.log.warn('counted an attempt for each event of a batch left unfinished', { events: counted });
+  }
+
+  // A method rather than the field, because wake() sets it while the loop awaits.
+  private wokenSinceLook(): boolean {
+    return this.wokenEarly;
   }
 
   // A method rather than the field, because stop() flips it while the loop awaits.
@@ -143,8 +165,9 @@ export class InboxWorker {
   /**
    * Handles a batch in order and marks the successes done in one write. A crash
    * mid-batch repeats at most that batch, which handlers tolerate: their
-   * effects are keyed by event id. The batch's attempts are recorded in one
-   * write before any handler runs.
+   * effects are keyed by event id. Before any handler runs, the batch is
+   * recorded as in hand, in one small write: if the process dies in it, the
+   * next start counts the attempt of each of its events left unfinished.
    */
   private async processBatch(batch: readonly StoredEvent[]): Promise<void> {
     const [first] = batch;
@@ -153,15 +176,19 @@ export class InboxWorker {
       await this.setAsideUnfinished(first);
       return;
     }
-    await this.options.store.recordAttempts(batch.map((event) => event.seq));
+    await this.options.store.takeInHand(batch, this.now());
     const done: number[] = [];
+    let cutShort = false;
     try {
       for (const stored of batch) {
-        if (!this.isRunning()) return;
+        cutShort = !this.isRunning();
+        if (cutShort) return;
         if (await this.process(stored)) done.push(stored.seq);
       }
     } finally {
       if (done.length > 0) await this.options.store.markDone(done, this.now());
+      // The events a stop kept from running are left as they were: no attempt of theirs began.
+      if (cutShort) await this.options.store.releaseInHand();
     }
   }
 
