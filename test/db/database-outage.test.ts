@@ -7,20 +7,12 @@
 import assert from 'node:assert/strict';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { LogFields, Logger } from '../../src/logging/logger.ts';
 import { InboxWorker } from '../../src/matrix/inbox/worker.ts';
 import { openDatabase, type Database } from '../../src/store/database.ts';
 import { createInboxStore, type IncomingEvent, type InboxStore } from '../../src/store/inbox-store.ts';
 import { migrateToLatest } from '../../src/store/migrate.ts';
 import { scratchDatabase, type ScratchDatabase } from '../support/databases.ts';
-
-interface Line { level: string; message: string; fields: LogFields }
-
-function recordingLogger(lines: Line[]): Logger {
-  const at = (level: string) => (message: string, fields: LogFields = {}): void => { lines.push({ level, message, fields }); };
-  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
-  return logger;
-}
+import { recordingLogger, type LogLine } from '../support/recording-logger.ts';
 
 /** A TCP proxy to PostgreSQL that can be taken down (connections cut, new ones refused) and brought back on the same port. */
 class DatabaseLink {
@@ -71,7 +63,7 @@ describe('a PostgreSQL outage under the inbox worker', () => {
   let direct: Database;
   let link: DatabaseLink;
   let throughLink: Database;
-  const lines: Line[] = [];
+  const lines: LogLine[] = [];
   const printed: string[] = [];
   const originalLog = console.log;
 

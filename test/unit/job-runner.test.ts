@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { GiveUp, JobRunner, type Clock, type ItemContext, type ItemNote, type JobCounts, type JobKind, type OpenJob } from '../../src/jobs/index.ts';
-import type { LogFields, Logger } from '../../src/logging/logger.ts';
 import { MatrixError } from '../../src/matrix/matrix-error.ts';
 import { MemoryJobsStore } from '../support/memory-jobs-store.ts';
+import { recordingLogger, type LogLine } from '../support/recording-logger.ts';
 
 class FakeClock implements Clock {
   time = 0;
@@ -31,13 +31,6 @@ class StoppedClock extends FakeClock {
   }
 }
 
-interface Line { level: string; message: string; fields: LogFields | undefined }
-
-function recordingLogger(lines: Line[]): Logger {
-  const at = (level: string) => (message: string, fields?: LogFields): void => { lines.push({ level, message, fields }); };
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => recordingLogger(lines) };
-}
-
 const connectionRefused = (): Error => new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:18008'), { code: 'ECONNREFUSED' }) });
 const badGateway = (): MatrixError => new MatrixError({ error: 'Bad Gateway' }, 502);
 const rateLimited = (ms: number): MatrixError => new MatrixError({ errcode: 'M_LIMIT_EXCEEDED', error: 'Too Many Requests', retry_after_ms: ms }, 429);
@@ -48,7 +41,7 @@ interface Setup {
   store: MemoryJobsStore;
   clock: FakeClock;
   stop: AbortController;
-  lines: Line[];
+  lines: LogLine[];
   finished: JobCounts[];
 }
 
@@ -56,7 +49,7 @@ function setUp(runItem: (item: ItemContext) => Promise<ItemNote>, options: { kin
   const store = options.store ?? new MemoryJobsStore();
   const clock = options.clock ?? new FakeClock();
   const stop = new AbortController();
-  const lines: Line[] = [];
+  const lines: LogLine[] = [];
   const finished: JobCounts[] = [];
   const runner = new JobRunner({ store, log: recordingLogger(lines), stop: stop.signal, clock });
   runner.register({

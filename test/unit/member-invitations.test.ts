@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { MemberDirectory } from '../../src/community/members.ts';
 import { outcomeOfFailure } from '../../src/community/welcome-invitations.ts';
-import type { LogFields, Logger } from '../../src/logging/logger.ts';
 import { MatrixError } from '../../src/matrix/client.ts';
 import type { MatrixEvent } from '../../src/matrix/event.ts';
 import { FakeHomeserver, MemoryInvitations, MemoryMembers } from '../support/community-fakes.ts';
+import { recordingLogger, type LogLine } from '../support/recording-logger.ts';
 
 const ROOMS = ['!space', '!timeline', '!neighborhood', '!public'];
 const POLL_SECONDS = 60;
@@ -13,14 +13,6 @@ const alice = '@alice:camp.test';
 const bob = '@bob:camp.test';
 const carol = '@carol:camp.test';
 const dave = '@dave:camp.test';
-
-interface LogLine { level: string; message: string; fields: LogFields }
-
-function recordingLogger(lines: LogLine[]): Logger {
-  const at = (level: string) => (message: string, fields: LogFields = {}): void => { lines.push({ level, message, fields }); };
-  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
-  return logger;
-}
 
 /** A members' directory over in-memory stores and a fake homeserver; `accounts` is what the admin API lists. */
 function community(options: { accounts?: string[]; homeserver?: FakeHomeserver; members?: MemoryMembers; invitations?: MemoryInvitations } = {}) {

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { handleCommandMessages } from '../../src/bot/conversation.ts';
 import type { CommandTable } from '../../src/commands/table.ts';
-import type { LogFields, Logger } from '../../src/logging/logger.ts';
 import type { HomeserverClient } from '../../src/matrix/client.ts';
 import type { MatrixEvent } from '../../src/matrix/event.ts';
 import { InboxWorker } from '../../src/matrix/inbox/worker.ts';
@@ -16,21 +15,14 @@ import { MatrixError, permanentRefusal } from '../../src/matrix/matrix-error.ts'
 import type { StoredEvent } from '../../src/store/inbox-store.ts';
 import { partial } from '../support/command-catalog.ts';
 import { MemoryInboxStore } from '../support/memory-inbox-store.ts';
+import { recordingLogger, type LogLine } from '../support/recording-logger.ts';
 
 const HOUR_MS = 3_600_000;
 
 const tooLarge = (): MatrixError => new MatrixError({ errcode: 'M_TOO_LARGE', error: 'event too large' }, 413);
 const rateLimited = (retryAfterMs: number): MatrixError => new MatrixError({ errcode: 'M_LIMIT_EXCEEDED', error: 'Too Many Requests', retry_after_ms: retryAfterMs }, 429);
 
-interface Line { level: string; message: string; fields: LogFields }
-
-function recordingLogger(lines: Line[]): Logger {
-  const at = (level: string) => (message: string, fields: LogFields = {}): void => { lines.push({ level, message, fields }); };
-  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
-  return logger;
-}
-
-function workerOn(store: MemoryInboxStore, handle: (event: MatrixEvent) => Promise<void>, lines: Line[] = []): InboxWorker {
+function workerOn(store: MemoryInboxStore, handle: (event: MatrixEvent) => Promise<void>, lines: LogLine[] = []): InboxWorker {
   return new InboxWorker({ store, handle, log: recordingLogger(lines), maxAttempts: 45, retryBaseMs: HOUR_MS, retryMaxMs: HOUR_MS, batchSize: 100 });
 }
 
@@ -51,7 +43,7 @@ describe('the inbox and a refusal for good', () => {
   it('sets the event aside at its first attempt, logs why, and goes on with the next events', async () => {
     const store = new MemoryInboxStore();
     store.add('$huge', '$next');
-    const lines: Line[] = [];
+    const lines: LogLine[] = [];
     const worker = workerOn(store, (event) => (event.event_id === '$huge' ? Promise.reject(tooLarge()) : Promise.resolve()), lines);
     worker.start();
     await worker.idle();
@@ -111,7 +103,7 @@ describe('an outage of the database under the inbox worker', () => {
   it('is logged once when it starts and once when it ends, whatever the number of tries between', async () => {
     const store = new MemoryInboxStore();
     store.add('$during');
-    const lines: Line[] = [];
+    const lines: LogLine[] = [];
     let failuresLeft = 25;
     let recovered: () => void = () => undefined;
     const back = new Promise<void>((resolve) => { recovered = resolve; });

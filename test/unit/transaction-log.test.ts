@@ -4,23 +4,15 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
-import type { Logger } from '../../src/logging/logger.ts';
 import { createAppserviceApp } from '../../src/matrix/appservice/server.ts';
 import type { IncomingEvent, InboxStore } from '../../src/store/inbox-store.ts';
 import { messageEvent, pushTransaction } from '../support/homeserver-push.ts';
 import { MemoryInboxStore } from '../support/memory-inbox-store.ts';
-
-interface Line { level: string; message: string; fields: Record<string, unknown> }
-
-function recordingLogger(lines: Line[]): Logger {
-  const at = (level: string) => (message: string, fields: Record<string, unknown> = {}): void => { lines.push({ level, message, fields }); };
-  const logger: Logger = { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => logger };
-  return logger;
-}
+import { recordingLogger, type LogLine } from '../support/recording-logger.ts';
 
 interface Hold { holdMs: number; holdRetryMs: number; accepting?: () => boolean }
 
-async function listener(inbox: InboxStore, lines: Line[], hold: Hold = { holdMs: 0, holdRetryMs: 0 }): Promise<{ url: string; close: () => void }> {
+async function listener(inbox: InboxStore, lines: LogLine[], hold: Hold = { holdMs: 0, holdRetryMs: 0 }): Promise<{ url: string; close: () => void }> {
   const app = createAppserviceApp({
     hsToken: 'h'.repeat(64), acceptLegacyQueryToken: false, maxBodyBytes: 1 << 20, inbox, log: recordingLogger(lines), onRecorded: () => undefined,
     health: () => ({ status: 'ok', bot_user_id: '@hearth:camp.test', admin_room_id: null }),
@@ -46,7 +38,7 @@ async function waitUntil(condition: () => boolean): Promise<void> {
 describe('the transaction listener\'s log', () => {
   it('logs a database outage once when it starts and once when it ends, however often the homeserver resends', async () => {
     const flaky = new DatabaseThatIsDown();
-    const lines: Line[] = [];
+    const lines: LogLine[] = [];
     const { url, close } = await listener(flaky, lines);
     try {
       const event = messageEvent('kept');
@@ -67,7 +59,7 @@ describe('the transaction listener\'s log', () => {
 
   it('keeps a transaction waiting while the database is out, and answers 200 once it is back within the hold', async () => {
     const flaky = new DatabaseThatIsDown();
-    const lines: Line[] = [];
+    const lines: LogLine[] = [];
     const { url, close } = await listener(flaky, lines, { holdMs: 60_000, holdRetryMs: 10 });
     try {
       const event = messageEvent('waits');
@@ -83,7 +75,7 @@ describe('the transaction listener\'s log', () => {
   });
 
   it('answers 500 once the hold is over, and at once when Hearth begins to stop', async () => {
-    const lines: Line[] = [];
+    const lines: LogLine[] = [];
     const over = await listener(new DatabaseThatIsDown(), lines, { holdMs: 50, holdRetryMs: 10 });
     try {
       assert.equal((await pushTransaction(over.url, 't4', [messageEvent('late')], { token: 'h'.repeat(64) })).status, 500);
@@ -103,7 +95,7 @@ describe('the transaction listener\'s log', () => {
   });
 
   it('sets aside 10,000 malformed events with one warning that counts them and names the first few', async () => {
-    const lines: Line[] = [];
+    const lines: LogLine[] = [];
     const { url, close } = await listener(new MemoryInboxStore(), lines);
     try {
       const answer = await pushTransaction(url, 't2', Array.from({ length: 10_000 }, (_, i) => ({ event_id: i })), { token: 'h'.repeat(64) });
@@ -132,7 +124,7 @@ class RecordingInbox extends MemoryInboxStore {
 
 describe('an event nested deeper than can be stored', () => {
   it('is set aside as malformed, and the rest of its transaction is recorded', async () => {
-    const lines: Line[] = [];
+    const lines: LogLine[] = [];
     const inbox = new RecordingInbox();
     const { url, close } = await listener(inbox, lines);
     const fine = messageEvent('!help');
