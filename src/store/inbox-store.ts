@@ -48,6 +48,7 @@ export interface InboxStore {
    * Counts one attempt for each event of the batch in hand that is still
    * pending with no attempt recorded since it was taken (the process died in
    * it, or a write failed), and forgets the batch. Returns how many it counted.
+   * Rejects with UnreadableBatchInHand when the row cannot be read.
    */
   countAbandoned(): Promise<number>;
   markRetry(seq: number, attempts: number, nextAttemptAt: number, error: string): Promise<void>;
@@ -79,18 +80,33 @@ function isInHandEntry(value: unknown): value is InHandEntry {
   return Array.isArray(value) && value.length === 2 && value.every((n) => Number.isSafeInteger(n) && Number(n) >= 0);
 }
 
-function parseInHand(text: string): InHandEntry[] {
-  const entries: unknown = JSON.parse(text);
-  if (!Array.isArray(entries) || !entries.every(isInHandEntry)) {
-    throw new Error(`the inbox's batch in hand is not a list of [seq, attempts] pairs: ${text.slice(0, 80)}`);
+/** The batch in hand cannot be read: only a hand that edited the database writes such a row. */
+export class UnreadableBatchInHand extends Error {
+  constructor(text: string) {
+    super(`the inbox's batch in hand is not a list of [seq, attempts] pairs: ${text.slice(0, 80)}`);
+    this.name = 'UnreadableBatchInHand';
   }
+}
+
+function parseInHand(text: string): InHandEntry[] {
+  let entries: unknown;
+  try {
+    entries = JSON.parse(text);
+  } catch {
+    throw new UnreadableBatchInHand(text);
+  }
+  if (!Array.isArray(entries) || !entries.every(isInHandEntry)) throw new UnreadableBatchInHand(text);
   return entries;
 }
 
 /** The seqs of a batch grouped by their attempts before it: one update per group, usually one in all. */
 function seqsByAttempts(entries: readonly InHandEntry[]): Map<number, number[]> {
   const groups = new Map<number, number[]>();
-  for (const [seq, before] of entries) groups.set(before, [...(groups.get(before) ?? []), seq]);
+  for (const [seq, before] of entries) {
+    const group = groups.get(before);
+    if (group) group.push(seq);
+    else groups.set(before, [seq]);
+  }
   return groups;
 }
 

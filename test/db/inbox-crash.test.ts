@@ -12,6 +12,7 @@ import { openDatabase, type Database } from '../../src/store/database.ts';
 import { createInboxStore, type IncomingEvent } from '../../src/store/inbox-store.ts';
 import { migrateToLatest } from '../../src/store/migrate.ts';
 import { ENGINES, scratchDatabase, type ScratchDatabase } from '../support/databases.ts';
+import { recordingLogger, type LogLine } from '../support/recording-logger.ts';
 import { silentLogger } from '../support/silent-logger.ts';
 
 const HOUR_MS = 3_600_000;
@@ -99,6 +100,25 @@ for (const engine of ENGINES) {
       assert.equal(ranAgain, false);
       const [left] = await db('inbox_in_hand').count({ n: '*' });
       assert.equal(Number(left?.n), 0, 'nothing left in hand');
+    });
+
+    it('forgets a batch in hand that cannot be read, says so, and goes on with the inbox', async () => {
+      await createInboxStore(db).recordTransaction('crash-3', [incoming('$after-a-bad-row')], Date.now());
+      await db('inbox_in_hand').insert({ id: 1, seqs: '{"not": "pairs"}', taken_at: Date.now() });
+      const lines: LogLine[] = [];
+      const handled: string[] = [];
+      const next = new InboxWorker({
+        store: createInboxStore(db), log: recordingLogger(lines), maxAttempts: 3, retryBaseMs: HOUR_MS, retryMaxMs: HOUR_MS, batchSize: 100,
+        handle: (event) => { handled.push(event.event_id); return Promise.resolve(); },
+      });
+      next.start();
+      await next.idle();
+      await next.stop();
+      assert.deepEqual(handled, ['$after-a-bad-row']);
+      assert.deepEqual(lines.filter((l) => l.level === 'error').map((l) => [l.message, l.fields.error]), [[
+        'forgot a batch in hand that could not be read; its events are handled again without counting that attempt',
+        'the inbox\'s batch in hand is not a list of [seq, attempts] pairs: {"not": "pairs"}',
+      ]]);
     });
   });
 }

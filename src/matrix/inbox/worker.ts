@@ -10,7 +10,7 @@
 import { HANDLER_TIMEOUT_DEFAULT_SECONDS } from '../../config/schema.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { OutageLog } from '../../logging/outage.ts';
-import type { InboxStore, StoredEvent } from '../../store/inbox-store.ts';
+import { UnreadableBatchInHand, type InboxStore, type StoredEvent } from '../../store/inbox-store.ts';
 import type { MatrixEvent } from '../event.ts';
 import { describeRefusal, permanentRefusal } from '../matrix-error.ts';
 import { DeferEvent, type Delivery } from './router.ts';
@@ -129,8 +129,15 @@ export class InboxWorker {
   }
 
   private async countAbandoned(): Promise<void> {
-    const counted = await this.options.store.countAbandoned();
-    if (counted > 0) this.options.log.warn('counted an attempt for each event of a batch left unfinished', { events: counted });
+    try {
+      const counted = await this.options.store.countAbandoned();
+      if (counted > 0) this.options.log.warn('counted an attempt for each event of a batch left unfinished', { events: counted });
+    } catch (error) {
+      if (!(error instanceof UnreadableBatchInHand)) throw error;
+      // Left in place, it would stop the worker for good; its events are handled again, their attempt uncounted.
+      this.options.log.error('forgot a batch in hand that could not be read; its events are handled again without counting that attempt', { error: error.message });
+      await this.options.store.releaseInHand();
+    }
   }
 
   // A method rather than the field, because wake() sets it while the loop awaits.
