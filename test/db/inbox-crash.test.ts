@@ -37,9 +37,9 @@ for (const engine of ENGINES) {
       await scratch.drop();
     });
 
-    function worker(on: Database, handle: (event: MatrixEvent) => Promise<void>, maxAttempts: number): InboxWorker {
+    function worker(on: Database, handle: (event: MatrixEvent) => Promise<void>, maxAttempts: number, log = silentLogger()): InboxWorker {
       return new InboxWorker({
-        store: createInboxStore(on), handle, log: silentLogger(), maxAttempts,
+        store: createInboxStore(on), handle, log, maxAttempts,
         retryBaseMs: HOUR_MS, retryMaxMs: HOUR_MS, batchSize: 100, handlerTimeoutMs: HOUR_MS,
       });
     }
@@ -107,10 +107,7 @@ for (const engine of ENGINES) {
       await db('inbox_in_hand').insert({ id: 1, seqs: '{"not": "pairs"}', taken_at: Date.now() });
       const lines: LogLine[] = [];
       const handled: string[] = [];
-      const next = new InboxWorker({
-        store: createInboxStore(db), log: recordingLogger(lines), maxAttempts: 3, retryBaseMs: HOUR_MS, retryMaxMs: HOUR_MS, batchSize: 100,
-        handle: (event) => { handled.push(event.event_id); return Promise.resolve(); },
-      });
+      const next = worker(db, (event) => { handled.push(event.event_id); return Promise.resolve(); }, 3, recordingLogger(lines));
       next.start();
       await next.idle();
       await next.stop();
