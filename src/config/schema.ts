@@ -349,6 +349,11 @@ export const InboxSchema = Type.Object(
       default: HANDLER_TIMEOUT_DEFAULT_SECONDS,
       minimum: 1,
     }),
+    keep_days: Type.Integer({
+      description: 'How long the inbox keeps an event it has finished with (handled, set aside as failed, or rejected) and the ID of the transaction that brought it, so that one the homeserver sends again is known. Older ones are deleted about once an hour; re-queue a failed event before then.',
+      default: 7,
+      minimum: 1,
+    }),
   },
   Strict,
 );

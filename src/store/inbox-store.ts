@@ -54,6 +54,12 @@ export interface InboxStore {
   markRetry(seq: number, attempts: number, nextAttemptAt: number, error: string): Promise<void>;
   markFailed(seq: number, attempts: number, error: string, now: number): Promise<void>;
   countByStatus(): Promise<Partial<Record<InboxStatus, number>>>;
+  /**
+   * Forgets the oldest events received before `before` that are settled (done,
+   * failed or rejected), at most `limit` of them, and every txnId recorded
+   * before it. Returns how many events it forgot: `limit` means more may be left.
+   */
+  forgetSettled(before: number, limit: number): Promise<number>;
 }
 
 // Rows per INSERT: a transaction as Synapse sends them (up to 100 events) is
@@ -213,6 +219,20 @@ export function createInboxStore(db: Database): InboxStore {
 
     async markFailed(seq, attempts, error, now) {
       await db('inbox_events').where({ seq }).update({ status: 'failed', attempts, last_error: error, processed_at: now });
+    },
+
+    async forgetSettled(before, limit) {
+      // In seq order, which is the order of arrival: the scan starts at the
+      // oldest rows and stops after `limit`, with no index on received_at.
+      const oldest = db('inbox_events')
+        .where('received_at', '<', before)
+        .andWhereNot('status', 'pending')
+        .orderBy('seq')
+        .limit(limit)
+        .select('seq');
+      const forgotten = await db('inbox_events').whereIn('seq', oldest).delete();
+      await db('appservice_transactions').where('received_at', '<', before).delete();
+      return forgotten;
     },
 
     async countByStatus() {

@@ -119,6 +119,30 @@ for (const engine of ENGINES) {
       assert.deepEqual(running.seen, [event.event_id]);
     });
 
+    it('forgets, at its next start, the events and txnIds it finished with more than inbox.keep_days ago', async () => {
+      const token = config.appservice.hs_token;
+      const old = messageEvent('a week and a day ago');
+      const recent = messageEvent('yesterday');
+      assert.equal((await pushTransaction(running.url, 'aged-1', [old], { token })).status, 200);
+      assert.equal((await pushTransaction(running.url, 'recent-1', [recent], { token })).status, 200);
+      await running.hearth.inboxIdle();
+      await running.hearth.stop();
+      // What eight days would do: received_at is when each was recorded.
+      const db = openDatabase(config.database);
+      const eightDaysAgo = Date.now() - (config.inbox.keep_days + 1) * 86_400_000;
+      await db('inbox_events').where({ event_id: String(old.event_id) }).update({ received_at: eightDaysAgo });
+      await db('appservice_transactions').where({ txn_id: 'aged-1' }).update({ received_at: eightDaysAgo });
+      await db.destroy();
+      running = await boot(config);
+      // The clean-up follows the first moment the worker is idle.
+      await running.hearth.inboxIdle();
+      await running.hearth.inboxIdle();
+      const events: { event_id: string }[] = await running.hearth.db('inbox_events').whereIn('event_id', [String(old.event_id), String(recent.event_id)]).select('event_id');
+      assert.deepEqual(events.map((e) => e.event_id), [recent.event_id]);
+      const txnIds: { txn_id: string }[] = await running.hearth.db('appservice_transactions').whereIn('txn_id', ['aged-1', 'recent-1']).select('txn_id');
+      assert.deepEqual(txnIds.map((t) => t.txn_id), ['recent-1']);
+    });
+
     it('retries a failing handler with backoff and processes the event exactly once', async () => {
       const event = messageEvent('flaky');
       await running.hearth.stop();

@@ -110,4 +110,39 @@ for (const engine of ENGINES) {
       assert.equal(await inbox.countAbandoned(), 0);
     });
   });
+
+  describe(`events finished with long ago, forgotten on ${engine}`, () => {
+    const database = useMigratedDatabase(engine);
+    let inbox: InboxStore;
+    before(() => { inbox = createInboxStore(database()); });
+
+    async function statuses(): Promise<Record<string, string>> {
+      const rows: { event_id: string; status: string }[] = await database()('inbox_events').orderBy('seq').select('event_id', 'status');
+      return Object.fromEntries(rows.map((r) => [r.event_id, r.status]));
+    }
+
+    it('forgets settled events and txnIds received before the cut-off, the oldest first, and keeps pending and later ones', async () => {
+      await inbox.recordTransaction('old', [incoming('$done'), incoming('$failed'), incoming('$waiting'), { ...incoming('bad:old:0'), rejection: 'not an event' }], 1000);
+      await inbox.recordTransaction('new', [incoming('$later')], 5000);
+      const [done, failed, waiting] = await inbox.dueEvents(5000, 3);
+      await inbox.markDone([done!.seq], 5000);
+      await inbox.markFailed(failed!.seq, 45, 'gave up', 5000);
+      await inbox.markRetry(waiting!.seq, 1, 99_000, 'boom');
+      const [later] = (await inbox.dueEvents(5000, 10)).filter((e) => e.eventId === '$later');
+      await inbox.markDone([later!.seq], 5000);
+
+      assert.equal(await inbox.forgetSettled(2000, 2), 2, 'the limit holds');
+      assert.deepEqual(await statuses(), { '$waiting': 'pending', 'bad:old:0': 'rejected', '$later': 'done' });
+      assert.equal(await inbox.forgetSettled(2000, 2), 1);
+      assert.deepEqual(await statuses(), { '$waiting': 'pending', '$later': 'done' });
+      assert.equal(await inbox.forgetSettled(2000, 2), 0);
+      const txnIds: { txn_id: string }[] = await database()('appservice_transactions').select('txn_id');
+      assert.deepEqual(txnIds.map((t) => t.txn_id), ['new']);
+    });
+
+    it('takes a forgotten transaction and its forgotten event as new, should the homeserver ever send them again', async () => {
+      assert.equal(await inbox.recordTransaction('old', [incoming('$done')], 6000), 'recorded');
+      assert.ok((await inbox.dueEvents(6000, 10)).some((e) => e.eventId === '$done'));
+    });
+  });
 }

@@ -10,6 +10,7 @@ export interface MemoryInboxRow {
   attempts: number;
   nextAttemptAt: number;
   lastError: string | null;
+  receivedAt: number;
 }
 
 export class MemoryInboxStore implements InboxStore {
@@ -19,10 +20,16 @@ export class MemoryInboxStore implements InboxStore {
   /** The batch in hand: each event's seq and its attempts before it, or null. */
   inHand: Map<number, number> | null = null;
 
+  private lastSeq = 0;
+
   /** Adds pending events by ID, each an event of that ID. */
   add(...eventIds: string[]): void {
+    this.addReceivedAt(0, ...eventIds);
+  }
+
+  addReceivedAt(receivedAt: number, ...eventIds: string[]): void {
     for (const eventId of eventIds) {
-      this.rows.push({ seq: this.rows.length + 1, eventId, json: JSON.stringify({ event_id: eventId }), status: 'pending', attempts: 0, nextAttemptAt: 0, lastError: null });
+      this.rows.push({ seq: ++this.lastSeq, eventId, json: JSON.stringify({ event_id: eventId }), status: 'pending', attempts: 0, nextAttemptAt: 0, lastError: null, receivedAt });
     }
   }
 
@@ -42,9 +49,9 @@ export class MemoryInboxStore implements InboxStore {
     return seqs.map((seq) => this.bySeq(seq).eventId).join(',');
   }
 
-  recordTransaction(_txnId: string, events: readonly IncomingEvent[]): Promise<'recorded' | 'duplicate'> {
+  recordTransaction(_txnId: string, events: readonly IncomingEvent[], now: number): Promise<'recorded' | 'duplicate'> {
     const fresh = events.filter((e) => !this.rows.some((r) => r.eventId === e.eventId));
-    this.add(...fresh.map((e) => e.eventId));
+    this.addReceivedAt(now, ...fresh.map((e) => e.eventId));
     return Promise.resolve('recorded');
   }
 
@@ -103,6 +110,13 @@ export class MemoryInboxStore implements InboxStore {
     this.writes.push(`markFailed ${this.idsOf([seq])}`);
     Object.assign(this.bySeq(seq), { status: 'failed', attempts, lastError: error });
     return Promise.resolve();
+  }
+
+  forgetSettled(before: number, limit: number): Promise<number> {
+    const old = this.rows.filter((r) => r.status !== 'pending' && r.receivedAt < before).slice(0, limit);
+    this.writes.push(`forgetSettled ${old.map((r) => r.eventId).join(',')}`);
+    for (const row of old) this.rows.splice(this.rows.indexOf(row), 1);
+    return Promise.resolve(old.length);
   }
 
   countByStatus(): Promise<Partial<Record<InboxStatus, number>>> {

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { MatrixEvent } from '../../src/matrix/event.ts';
-import { InboxWorker, nextBatch, type InboxWorkerOptions } from '../../src/matrix/inbox/worker.ts';
+import { FORGET_CHUNK, FORGET_EVERY_MS, InboxWorker, nextBatch, type InboxWorkerOptions } from '../../src/matrix/inbox/worker.ts';
 import { MemoryInboxStore } from '../support/memory-inbox-store.ts';
 import { silentLogger } from '../support/silent-logger.ts';
 
@@ -161,5 +161,46 @@ describe('the inbox worker', () => {
     await worker.stop();
     assert.deepEqual(attempts, [3]);
     assert.equal(store.row('$e').attempts, 3);
+  });
+
+  it('forgets, once idle, the events it finished with longer ago than it keeps them, and keeps pending and recent ones', async () => {
+    const DAY_MS = 24 * HOUR_MS;
+    const store = new MemoryInboxStore();
+    store.addReceivedAt(0, '$old-done', '$old-failed', '$old-waiting');
+    store.addReceivedAt(9 * DAY_MS, '$recent');
+    Object.assign(store.row('$old-done'), { status: 'done' });
+    Object.assign(store.row('$old-failed'), { status: 'failed' });
+    // A retry far off: still pending, however old.
+    Object.assign(store.row('$old-waiting'), { attempts: 1, nextAttemptAt: 20 * DAY_MS });
+    const worker = workerOn(store, () => Promise.resolve(), { keepMs: 7 * DAY_MS, now: () => 10 * DAY_MS });
+    worker.start();
+    await worker.idle();
+    await worker.idle();
+    await worker.stop();
+    assert.deepEqual(store.rows.map((r) => [r.eventId, r.status]), [['$old-waiting', 'pending'], ['$recent', 'done']]);
+  });
+
+  it('forgets a large backlog a chunk at a time, then looks again only an hour later', async () => {
+    const store = new MemoryInboxStore();
+    const ids = Array.from({ length: FORGET_CHUNK * 2 + 5 }, (_, i) => `$e${i}`);
+    store.addReceivedAt(0, ...ids);
+    for (const row of store.rows) row.status = 'done';
+    let now = HOUR_MS;
+    const worker = workerOn(store, () => Promise.resolve(), { keepMs: 1, now: () => now });
+    const forgetting = () => store.writes.filter((w) => w.startsWith('forgetSettled')).length;
+    worker.start();
+    // Each wake-up may interrupt the clean-up between chunks; the next idle moment goes on.
+    while (store.rows.length > 0) await worker.idle();
+    await worker.idle();
+    assert.equal(forgetting(), 3, 'two full chunks and the rest');
+    now += FORGET_EVERY_MS - 1;
+    await worker.idle();
+    await worker.idle();
+    assert.equal(forgetting(), 3, 'not again within the hour');
+    now += 1;
+    await worker.idle();
+    await worker.idle();
+    await worker.stop();
+    assert.equal(forgetting(), 4);
   });
 });

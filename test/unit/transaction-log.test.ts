@@ -26,8 +26,8 @@ async function listener(inbox: InboxStore, lines: LogLine[], hold: Hold = { hold
 class DatabaseThatIsDown extends MemoryInboxStore {
   down = true;
 
-  override recordTransaction(txnId: string, events: readonly IncomingEvent[]): Promise<'recorded' | 'duplicate'> {
-    return this.down ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')) : super.recordTransaction(txnId, events);
+  override recordTransaction(txnId: string, events: readonly IncomingEvent[], now: number): Promise<'recorded' | 'duplicate'> {
+    return this.down ? Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:5432')) : super.recordTransaction(txnId, events, now);
   }
 }
 
@@ -116,9 +116,9 @@ describe('the transaction listener\'s log', () => {
 class RecordingInbox extends MemoryInboxStore {
   readonly recorded: IncomingEvent[] = [];
 
-  override recordTransaction(txnId: string, events: readonly IncomingEvent[]): Promise<'recorded' | 'duplicate'> {
+  override recordTransaction(txnId: string, events: readonly IncomingEvent[], now: number): Promise<'recorded' | 'duplicate'> {
     this.recorded.push(...events);
-    return super.recordTransaction(txnId, events);
+    return super.recordTransaction(txnId, events, now);
   }
 }
 

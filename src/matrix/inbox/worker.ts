@@ -7,6 +7,9 @@
 // No single event can stop the worker: each attempt is recorded before its
 // handler runs (so an event the process dies in still uses up its attempts),
 // and a handler that does not finish in time is left behind and retried.
+// When idle, about once an hour, it forgets the events it finished with long
+// ago: a copy of every message would otherwise grow without end, on a small
+// board's SD card, and slow the recording of each new transaction.
 import { HANDLER_TIMEOUT_DEFAULT_SECONDS } from '../../config/schema.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { OutageLog } from '../../logging/outage.ts';
@@ -27,6 +30,8 @@ export interface InboxWorkerOptions {
   handlerTimeoutMs?: number;
   /** Longest sleep between looks at the inbox when nothing wakes the worker. */
   idlePollMs?: number;
+  /** How long settled events and txnIds are kept; unset, they are kept for good. */
+  keepMs?: number;
   now?: () => number;
 }
 
@@ -52,6 +57,11 @@ export function nextBatch(due: readonly StoredEvent[]): StoredEvent[] {
   return triedBefore === -1 ? [...due] : due.slice(0, triedBefore);
 }
 
+/** How often an idle worker forgets what it no longer needs. */
+export const FORGET_EVERY_MS = 60 * 60 * 1000;
+/** Events forgotten per write: a first clean-up of a large inbox never holds the database for long. */
+export const FORGET_CHUNK = 1_000;
+
 export function retryDelay(attempts: number, baseMs: number, maxMs = Number.POSITIVE_INFINITY): number {
   return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
 }
@@ -61,6 +71,7 @@ export class InboxWorker {
   private loop: Promise<void> | null = null;
   private wakeUp: (() => void) | null = null;
   private wokenEarly = false;
+  private nextForgetAt = 0;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly options: InboxWorkerOptions;
   private readonly now: () => number;
@@ -117,6 +128,7 @@ export class InboxWorker {
         // would find nothing is saved: a database read per transaction.
         if (batch.length < due.length || this.wokenSinceLook()) continue;
         this.idleWaiters.splice(0).forEach((resolve) => { resolve(); });
+        await this.forgetOldIfDue();
         await this.sleep(await this.sleepTime());
       } catch (error) {
         // The database itself failed: wait and try again rather than spin, and say so once, not at every try.
@@ -138,6 +150,26 @@ export class InboxWorker {
       this.options.log.error('forgot a batch in hand that could not be read; its events are handled again without counting that attempt', { error: error.message });
       await this.options.store.releaseInHand();
     }
+  }
+
+  /**
+   * Forgets settled events and txnIds older than keepMs, a chunk at a time.
+   * New work or a stop interrupts it; the next idle moment goes on where it left.
+   */
+  private async forgetOldIfDue(): Promise<void> {
+    const { keepMs, store, log } = this.options;
+    if (keepMs === undefined || this.now() < this.nextForgetAt) return;
+    let forgotten = 0;
+    for (;;) {
+      const chunk = await store.forgetSettled(this.now() - keepMs, FORGET_CHUNK);
+      forgotten += chunk;
+      if (chunk < FORGET_CHUNK) {
+        this.nextForgetAt = this.now() + FORGET_EVERY_MS;
+        break;
+      }
+      if (this.wokenSinceLook() || !this.isRunning()) break;
+    }
+    if (forgotten > 0) log.info('forgot events settled long ago', { events: forgotten, kept_days: keepMs / 86_400_000 });
   }
 
   // A method rather than the field, because wake() sets it while the loop awaits.
