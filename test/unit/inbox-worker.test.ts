@@ -203,4 +203,28 @@ describe('the inbox worker', () => {
     await worker.stop();
     assert.equal(forgetting(), 4);
   });
+
+  it('wakes for the retry it set, and asks the database when the next retry comes only at the start and once one came due', async () => {
+    class CountingStore extends MemoryInboxStore {
+      asked = 0;
+      override nextDueTime(): Promise<number | null> {
+        this.asked++;
+        return super.nextDueTime();
+      }
+    }
+    const store = new CountingStore();
+    store.add('$flaky');
+    let failures = 1;
+    const worker = workerOn(store, () => (failures-- > 0 ? Promise.reject(new Error('once')) : Promise.resolve()), { retryBaseMs: 20, idlePollMs: HOUR_MS });
+    worker.start();
+    // Nothing wakes the worker but the retry's own time: the idle poll is an hour.
+    while (store.row('$flaky').status !== 'done') await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let i = 0; i < 5; i++) {
+      store.add(`$new${i}`);
+      await worker.idle();
+    }
+    await worker.stop();
+    assert.equal(store.row('$flaky').attempts, 2);
+    assert.equal(store.asked, 2, 'at the start, and after the retry came due');
+  });
 });

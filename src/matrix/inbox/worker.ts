@@ -72,6 +72,13 @@ export class InboxWorker {
   private wakeUp: (() => void) | null = null;
   private wokenEarly = false;
   private nextForgetAt = 0;
+  /**
+   * When the next retry comes due, as far as this worker knows: null for none,
+   * undefined for unknown (at the start, and once a retry it knew of came due),
+   * when the next idle moment asks the database. Only a retry makes an event
+   * due later; new events are due at once, and the worker sets every retry.
+   */
+  private nextRetryAt: number | null | undefined = undefined;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly options: InboxWorkerOptions;
   private readonly now: () => number;
@@ -118,7 +125,9 @@ export class InboxWorker {
         mayHoldAbandoned = false;
         this.wokenEarly = false;
         // One event more than a batch: whether more are due behind it.
-        const due = await this.options.store.dueEvents(this.now(), this.options.batchSize + 1);
+        const now = this.now();
+        if (this.nextRetryAt !== null && this.nextRetryAt !== undefined && this.nextRetryAt <= now) this.nextRetryAt = undefined;
+        const due = await this.options.store.dueEvents(now, this.options.batchSize + 1);
         const batch = nextBatch(due.slice(0, this.options.batchSize));
         await this.processBatch(batch);
         this.outage.succeeded();
@@ -132,8 +141,9 @@ export class InboxWorker {
         await this.sleep(await this.sleepTime());
       } catch (error) {
         // The database itself failed: wait and try again rather than spin, and say so once, not at every try.
-        // The batch in hand may not have been settled.
+        // The batch in hand may not have been settled, nor a retry known.
         mayHoldAbandoned = true;
+        this.nextRetryAt = undefined;
         this.outage.failed(error);
         await this.sleep(this.options.retryBaseMs);
       }
@@ -184,8 +194,15 @@ export class InboxWorker {
 
   private async sleepTime(): Promise<number> {
     const idle = this.options.idlePollMs ?? 5_000;
-    const next = await this.options.store.nextDueTime();
+    if (this.nextRetryAt === undefined) this.nextRetryAt = await this.options.store.nextDueTime();
+    const next = this.nextRetryAt;
     return next === null ? idle : Math.min(idle, Math.max(0, next - this.now()));
+  }
+
+  private async markRetry(stored: StoredEvent, attempts: number, at: number, error: string): Promise<void> {
+    await this.options.store.markRetry(stored.seq, attempts, at, error);
+    // Unknown stays unknown: the database is asked at the next idle moment.
+    if (this.nextRetryAt !== undefined) this.nextRetryAt = Math.min(this.nextRetryAt ?? at, at);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -248,7 +265,7 @@ export class InboxWorker {
       const message = error instanceof Error ? error.message : String(error);
       if (error instanceof DeferEvent && attempts < this.options.maxAttempts) {
         log.debug('event deferred', { event_id: stored.eventId, attempts, retry_in_ms: error.delayMs, reason: message });
-        await store.markRetry(stored.seq, attempts, this.now() + error.delayMs, `deferred: ${message}`);
+        await this.markRetry(stored, attempts, this.now() + error.delayMs, `deferred: ${message}`);
         return false;
       }
       const refusal = permanentRefusal(error);
@@ -265,7 +282,7 @@ export class InboxWorker {
       } else {
         const delay = retryDelay(attempts, this.options.retryBaseMs, this.options.retryMaxMs);
         log.warn('event handler failed; will retry', { event_id: stored.eventId, attempts, retry_in_ms: delay, error: message });
-        await store.markRetry(stored.seq, attempts, this.now() + delay, message);
+        await this.markRetry(stored, attempts, this.now() + delay, message);
       }
       return false;
     }
