@@ -131,13 +131,14 @@ for (const engine of ENGINES) {
       const [later] = (await inbox.dueEvents(5000, 10)).filter((e) => e.eventId === '$later');
       await inbox.markDone([later!.seq], 5000);
 
+      const txnIds = async (): Promise<string[]> => (await database()('appservice_transactions').orderBy('txn_id').select('txn_id')).map((t: { txn_id: string }) => t.txn_id);
       assert.equal(await inbox.forgetSettled(2000, 2), 2, 'the limit holds');
       assert.deepEqual(await statuses(), { '$waiting': 'pending', 'bad:old:0': 'rejected', '$later': 'done' });
+      assert.deepEqual(await txnIds(), ['new', 'old'], 'txnIds go once the last chunk of events went');
       assert.equal(await inbox.forgetSettled(2000, 2), 1);
       assert.deepEqual(await statuses(), { '$waiting': 'pending', '$later': 'done' });
+      assert.deepEqual(await txnIds(), ['new']);
       assert.equal(await inbox.forgetSettled(2000, 2), 0);
-      const txnIds: { txn_id: string }[] = await database()('appservice_transactions').select('txn_id');
-      assert.deepEqual(txnIds.map((t) => t.txn_id), ['new']);
     });
 
     it('takes a forgotten transaction and its forgotten event as new, should the homeserver ever send them again', async () => {
