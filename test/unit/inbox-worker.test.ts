@@ -8,6 +8,7 @@ import type { MatrixEvent } from '../../src/matrix/event.ts';
 import { FORGET_CHUNK, FORGET_EVERY_MS, InboxWorker, nextBatch, type InboxWorkerOptions } from '../../src/matrix/inbox/worker.ts';
 import { MemoryInboxStore } from '../support/memory-inbox-store.ts';
 import { silentLogger } from '../support/silent-logger.ts';
+import { waitUntil } from '../support/wait-until.ts';
 
 const HOUR_MS = 3_600_000;
 
@@ -190,7 +191,7 @@ describe('the inbox worker', () => {
     const forgetting = () => store.writes.filter((w) => w.startsWith('forgetSettled')).length;
     worker.start();
     // Each wake-up may interrupt the clean-up between chunks; the next idle moment goes on.
-    while (store.rows.length > 0) await worker.idle();
+    await waitUntil('every old event is forgotten', () => store.rows.length === 0, () => worker.idle());
     await worker.idle();
     assert.equal(forgetting(), 3, 'two full chunks and the rest');
     now += FORGET_EVERY_MS - 1;
@@ -218,7 +219,7 @@ describe('the inbox worker', () => {
     const worker = workerOn(store, () => (failures-- > 0 ? Promise.reject(new Error('once')) : Promise.resolve()), { retryBaseMs: 20, idlePollMs: HOUR_MS });
     worker.start();
     // Nothing wakes the worker but the retry's own time: the idle poll is an hour.
-    while (store.row('$flaky').status !== 'done') await new Promise((resolve) => setTimeout(resolve, 5));
+    await waitUntil('the retry is done', () => store.row('$flaky').status === 'done');
     for (let i = 0; i < 5; i++) {
       store.add(`$new${i}`);
       await worker.idle();

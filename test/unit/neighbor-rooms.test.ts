@@ -7,6 +7,7 @@ import { MatrixError } from '../../src/matrix/matrix-error.ts';
 import { NeighborRooms, neighborRoomInvitation } from '../../src/neighborhood/neighbor-rooms.ts';
 import type { NeighborRoom, NeighborRoomsStore } from '../../src/store/neighbor-rooms-store.ts';
 import { silentLogger } from '../support/silent-logger.ts';
+import { waitUntil } from '../support/wait-until.ts';
 
 function invitation(sender: string, createdBy = sender, creationKey: string | null = 'neighborhood_square') {
   return {
@@ -79,7 +80,7 @@ describe('a neighbor\'s rooms', () => {
     const { did, rooms } = world(['hood.test'], [new Error('fetch failed'), new MatrixError({ errcode: 'M_UNKNOWN', error: 'busy' }, 502)]);
     await rooms.acceptInvite(invitation('@hearth:hood.test'));
     assert.deepEqual(did, ['join !square failed']);
-    await waitUntil(() => did.includes('welcome members to !square'));
+    await waitUntil('the square welcomes members', () => did.includes('welcome members to !square'));
     assert.deepEqual(did, ['join !square failed', 'join !square failed', 'join !square', 'welcome members to !square']);
     rooms.stop();
   });
@@ -87,7 +88,7 @@ describe('a neighbor\'s rooms', () => {
   it('a room whose ACL does not admit this server yet is tried again', async () => {
     const { did, rooms } = world(['hood.test'], [new MatrixError({ errcode: 'M_FORBIDDEN', error: 'Server is banned from room' }, 403)]);
     await rooms.acceptInvite(invitation('@hearth:hood.test'));
-    await waitUntil(() => did.includes('welcome members to !square'));
+    await waitUntil('the square welcomes members', () => did.includes('welcome members to !square'));
     assert.deepEqual(did, ['join !square failed', 'join !square', 'welcome members to !square']);
     rooms.stop();
   });
@@ -114,7 +115,7 @@ describe('a neighbor\'s rooms', () => {
     const { did, rooms, store } = world(['hood.test'], Array.from({ length: 6 }, refused));
     await rooms.acceptInvite(invitation('@hearth:hood.test'));
     let forgotten = false;
-    await waitUntil(() => forgotten, async () => { forgotten = (await store.all()).length === 0; });
+    await waitUntil('the square is forgotten', () => forgotten, async () => { forgotten = (await store.all()).length === 0; });
     assert.deepEqual(did, Array.from({ length: 6 }, () => 'join !square failed'));
     rooms.stop();
   });
@@ -126,17 +127,8 @@ describe('a neighbor\'s rooms', () => {
     const { did, rooms, store } = world(['hood.test'], Array.from({ length: 6 }, refused), 1, () => (time += 10_000));
     await rooms.acceptInvite(invitation('@hearth:hood.test'));
     let forgotten = false;
-    await waitUntil(() => forgotten, async () => { forgotten = (await store.all()).length === 0; });
+    await waitUntil('the square is forgotten', () => forgotten, async () => { forgotten = (await store.all()).length === 0; });
     assert.deepEqual(did, Array.from({ length: 6 }, () => 'join !square failed'));
     rooms.stop();
   });
 });
-
-/** Polls (each round after `look`) until `done`, for up to ten seconds of rounds. */
-async function waitUntil(done: () => boolean, look: () => Promise<void> = () => Promise.resolve()): Promise<void> {
-  for (let i = 0; i < 5000; i++) {
-    await look();
-    if (done()) return;
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}

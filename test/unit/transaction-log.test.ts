@@ -9,6 +9,7 @@ import type { IncomingEvent, InboxStore } from '../../src/store/inbox-store.ts';
 import { messageEvent, pushTransaction } from '../support/homeserver-push.ts';
 import { MemoryInboxStore } from '../support/memory-inbox-store.ts';
 import { recordingLogger, type LogLine } from '../support/recording-logger.ts';
+import { waitUntil } from '../support/wait-until.ts';
 
 interface Hold { holdMs: number; holdRetryMs: number; accepting?: () => boolean }
 
@@ -31,9 +32,6 @@ class DatabaseThatIsDown extends MemoryInboxStore {
   }
 }
 
-async function waitUntil(condition: () => boolean): Promise<void> {
-  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
-}
 
 describe('the transaction listener\'s log', () => {
   it('logs a database outage once when it starts and once when it ends, however often the homeserver resends', async () => {
@@ -64,7 +62,7 @@ describe('the transaction listener\'s log', () => {
     try {
       const event = messageEvent('waits');
       const answer = pushTransaction(url, 't3', [event], { token: 'h'.repeat(64) });
-      await waitUntil(() => lines.filter((line) => line.message.includes('still failing')).length >= 3);
+      await waitUntil('three lines say the database is still failing', () => lines.filter((line) => line.message.includes('still failing')).length >= 3);
       flaky.down = false;
       assert.equal((await answer).status, 200);
       assert.deepEqual((await flaky.dueEvents(Date.now(), 10)).map((e) => e.eventId), [event.event_id]);
@@ -86,7 +84,7 @@ describe('the transaction listener\'s log', () => {
     const stopping = await listener(new DatabaseThatIsDown(), lines, { holdMs: 60_000, holdRetryMs: 10, accepting: () => accepting });
     try {
       const answer = pushTransaction(stopping.url, 't5', [messageEvent('stop')], { token: 'h'.repeat(64) });
-      await waitUntil(() => lines.some((line) => line.fields.txn_id === 't5'));
+      await waitUntil('t5 is logged', () => lines.some((line) => line.fields.txn_id === 't5'));
       accepting = false;
       assert.equal((await answer).status, 500);
     } finally {
