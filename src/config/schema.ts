@@ -353,6 +353,8 @@ export const InboxSchema = Type.Object(
       description: 'How long the inbox keeps an event it has finished with (handled, set aside as failed, or rejected) and the ID of the transaction that brought it, so that one the homeserver sends again is known. Older ones are deleted about once an hour; re-queue a failed event before then.',
       default: 7,
       minimum: 1,
+      // Ten years: past it, the cut-off would leave the range of a database integer.
+      maximum: 3_650,
     }),
   },
   Strict,

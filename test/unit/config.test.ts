@@ -45,6 +45,14 @@ describe('configuration', () => {
     assert.match(problems.map((p) => p.message).join(), /integer/);
   });
 
+  it('keeps the inbox\'s settled events between a day and ten years, and names the key outside them', () => {
+    for (const days of [0, 3_651, 1e20]) {
+      const problems = problemsOf({ ...minimal, inbox: { keep_days: days } });
+      assert.deepEqual(problems.map((p) => p.path), ['inbox.keep_days'], String(days));
+    }
+    assert.equal(parseConfig({ ...minimal, inbox: { keep_days: 3_650 } }, 'config.yaml', '/etc/hearth').inbox.keep_days, 3_650);
+  });
+
   it('reports a misspelt key by its path', () => {
     const problems = problemsOf({ ...minimal, database: { enigne: 'sqlite' } });
     assert.deepEqual(problems.map((p) => p.path), ['database.enigne']);
