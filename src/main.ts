@@ -88,7 +88,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
     retryMaxMs: config.inbox.retry_max_ms,
     batchSize: config.inbox.batch_size,
     handlerTimeoutMs: config.inbox.handler_timeout_seconds * 1000,
-    keepMs: config.inbox.keep_days * 86_400_000,
+    keepDays: config.inbox.keep_days,
   });
 
   const health: HealthReport = { status: 'starting', bot_user_id: botUserId, admin_room_id: null };

@@ -173,7 +173,7 @@ describe('the inbox worker', () => {
     Object.assign(store.row('$old-failed'), { status: 'failed' });
     // A retry far off: still pending, however old.
     Object.assign(store.row('$old-waiting'), { attempts: 1, nextAttemptAt: 20 * DAY_MS });
-    const worker = workerOn(store, () => Promise.resolve(), { keepMs: 7 * DAY_MS, now: () => 10 * DAY_MS });
+    const worker = workerOn(store, () => Promise.resolve(), { keepDays: 7, now: () => 10 * DAY_MS });
     worker.start();
     await worker.idle();
     await worker.idle();
@@ -186,8 +186,8 @@ describe('the inbox worker', () => {
     const ids = Array.from({ length: FORGET_CHUNK * 2 + 5 }, (_, i) => `$e${i}`);
     store.addReceivedAt(0, ...ids);
     for (const row of store.rows) row.status = 'done';
-    let now = HOUR_MS;
-    const worker = workerOn(store, () => Promise.resolve(), { keepMs: 1, now: () => now });
+    let now = 2 * 24 * HOUR_MS;
+    const worker = workerOn(store, () => Promise.resolve(), { keepDays: 1, now: () => now });
     const forgetting = () => store.writes.filter((w) => w.startsWith('forgetSettled')).length;
     worker.start();
     // Each wake-up may interrupt the clean-up between chunks; the next idle moment goes on.

@@ -30,8 +30,8 @@ export interface InboxWorkerOptions {
   handlerTimeoutMs?: number;
   /** Longest sleep between looks at the inbox when nothing wakes the worker. */
   idlePollMs?: number;
-  /** How long settled events and txnIds are kept; unset, they are kept for good. */
-  keepMs?: number;
+  /** How many days settled events and txnIds are kept; unset, they are kept for good. */
+  keepDays?: number;
   now?: () => number;
 }
 
@@ -57,6 +57,7 @@ export function nextBatch(due: readonly StoredEvent[]): StoredEvent[] {
   return triedBefore === -1 ? [...due] : due.slice(0, triedBefore);
 }
 
+const DAY_MS = 86_400_000;
 /** How often an idle worker forgets what it no longer needs. */
 export const FORGET_EVERY_MS = 60 * 60 * 1000;
 /** Events forgotten per write: a first clean-up of a large inbox never holds the database for long. */
@@ -126,7 +127,7 @@ export class InboxWorker {
         this.wokenEarly = false;
         // One event more than a batch: whether more are due behind it.
         const now = this.now();
-        if (this.nextRetryAt !== null && this.nextRetryAt !== undefined && this.nextRetryAt <= now) this.nextRetryAt = undefined;
+        if ((this.nextRetryAt ?? Infinity) <= now) this.nextRetryAt = undefined;
         const due = await this.options.store.dueEvents(now, this.options.batchSize + 1);
         const batch = nextBatch(due.slice(0, this.options.batchSize));
         await this.processBatch(batch);
@@ -163,15 +164,15 @@ export class InboxWorker {
   }
 
   /**
-   * Forgets settled events and txnIds older than keepMs, a chunk at a time.
+   * Forgets settled events and txnIds older than keepDays, a chunk at a time.
    * New work or a stop interrupts it; the next idle moment goes on where it left.
    */
   private async forgetOldIfDue(): Promise<void> {
-    const { keepMs, store, log } = this.options;
-    if (keepMs === undefined || this.now() < this.nextForgetAt) return;
+    const { keepDays, store, log } = this.options;
+    if (keepDays === undefined || this.now() < this.nextForgetAt) return;
     let forgotten = 0;
     for (;;) {
-      const chunk = await store.forgetSettled(this.now() - keepMs, FORGET_CHUNK);
+      const chunk = await store.forgetSettled(this.now() - keepDays * DAY_MS, FORGET_CHUNK);
       forgotten += chunk;
       if (chunk < FORGET_CHUNK) {
         this.nextForgetAt = this.now() + FORGET_EVERY_MS;
@@ -179,7 +180,7 @@ export class InboxWorker {
       }
       if (this.wokenSinceLook() || !this.isRunning()) break;
     }
-    if (forgotten > 0) log.info('forgot events settled long ago', { events: forgotten, kept_days: keepMs / 86_400_000 });
+    if (forgotten > 0) log.info('forgot events settled long ago', { events: forgotten, kept_days: keepDays });
   }
 
   // A method rather than the field, because wake() sets it while the loop awaits.
