@@ -4,7 +4,10 @@
 
 HEARTH_CACHE="${HEARTH_CACHE:-$HOME/.cache/hearth}"
 HEARTH_NODE_MAJOR=24
-HEARTH_PG_PORT="${HEARTH_PG_PORT:-55432}"
+# Below Linux's ephemeral range (32768-60999 by default). A port inside it can be
+# taken as the local end of any outgoing connection while PostgreSQL is down in
+# an outage test, and PostgreSQL then cannot listen on it again.
+HEARTH_PG_PORT="${HEARTH_PG_PORT:-15432}"
 export HEARTH_CACHE
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -92,6 +95,7 @@ ensure_postgres() {
     data="/var/tmp/hearth-postgres-$HEARTH_PG_PORT"
   fi
   run_pg() { if [ "$owner" = "$(id -un)" ]; then "$@"; else runuser -u "$owner" -- "$@"; fi; }
+  warn_if_ephemeral_port "$HEARTH_PG_PORT"
   mkdir -p "$HEARTH_CACHE"
   if [ ! -f "$data/PG_VERSION" ]; then
     say "creating a private PostgreSQL cluster in $data"
@@ -106,6 +110,16 @@ ensure_postgres() {
   fi
   export HEARTH_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$HEARTH_PG_PORT/postgres"
   export HEARTH_PG_BIN="$bin" HEARTH_PG_DATA="$data" HEARTH_PG_OWNER="$owner"
+}
+
+# Outgoing connections take their local port from this range; a server that
+# restarts on a port inside it may find the port taken.
+warn_if_ephemeral_port() {
+  local low high
+  read -r low high < /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || return 0
+  if [ "$1" -ge "$low" ] && [ "$1" -le "$high" ]; then
+    printf 'warning: port %s is in this machine'"'"'s ephemeral port range (%s-%s): a restart of the server on it can fail with "address already in use"; choose a port outside it\n' "$1" "$low" "$high" >&2
+  fi
 }
 
 stop_postgres() {

@@ -14,3 +14,18 @@ print_testbed_logs() {
     grep -E ' - (ERROR|CRITICAL) - ' "$log" | tail -n 15 || true
   done
 }
+
+# Repeats the end of a failed step's output, after everything else: for the
+# test runner that is its list of failing tests, for the fault suite its
+# scenario lines.
+print_failed_step() {
+  local name="$1" log="$2"
+  echo "---- what failed, in the step \"$name\""
+  if grep -q '^FAULT ' "$log"; then
+    grep -E '^(FAULT |  - |faults: )' "$log" | tail -n 40
+  elif grep -q 'failing tests:' "$log"; then
+    sed -n '/failing tests:/,$p' "$log" | grep -vE '^\s+at ' | head -n 60
+  else
+    tail -n 40 "$log"
+  fi
+}
