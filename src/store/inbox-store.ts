@@ -2,6 +2,7 @@
 // with its events, in one database transaction, before it is acknowledged.
 // The worker then processes events from here, so nothing is lost to a crash.
 import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
 import type { Database } from './database.ts';
 
 export type InboxStatus = 'pending' | 'done' | 'failed' | 'rejected';
@@ -63,8 +64,8 @@ export interface InboxStore {
   forgetSettled(before: number, limit: number): Promise<number>;
 }
 
-// Rows per INSERT: a transaction as Synapse sends them (up to 100 events) is
-// one statement. knex writes a many-row INSERT for SQLite as a compound
+// Rows per INSERT on SQLite: a transaction as Synapse sends them (up to 100
+// events) is one statement. knex writes a many-row INSERT for SQLite as a compound
 // SELECT, which SQLite caps at 500 terms.
 const INSERT_CHUNK = 500;
 // Sequence numbers per UPDATE: one statement for any batch the worker takes.
@@ -124,10 +125,63 @@ export function fingerprintOf(events: readonly IncomingEvent[]): string {
   return hash.digest('hex');
 }
 
+/** The inbox_events row of an incoming event. */
+function eventRow(event: IncomingEvent, txnId: string, now: number) {
+  return {
+    event_id: event.eventId,
+    txn_id: txnId,
+    room_id: event.roomId,
+    type: event.type,
+    sender: event.sender,
+    event: event.json,
+    status: event.rejection ? 'rejected' : 'pending',
+    last_error: event.rejection ?? null,
+    received_at: now,
+  };
+}
+
+// On PostgreSQL every statement is a round trip to the server, and a
+// transaction of four (BEGIN, the txnId, the events, COMMIT) took most of a
+// transaction's recording. One statement does the same, atomic on its own:
+// the txnId's upsert decides as below, and the events go in, in their order,
+// only when it wrote a row. They come as one array per column, so the
+// statement has nine parameters whatever the number of events.
+const RECORD_ON_POSTGRES = `
+  with txn as (
+    insert into appservice_transactions (txn_id, event_count, received_at, fingerprint)
+    values (?, ?, ?, ?)
+    on conflict (txn_id) do update
+      set event_count = excluded.event_count, received_at = excluded.received_at, fingerprint = excluded.fingerprint
+      where appservice_transactions.fingerprint is null or appservice_transactions.fingerprint <> excluded.fingerprint
+    returning txn_id
+  ), events as (
+    insert into inbox_events (event_id, txn_id, room_id, type, sender, event, status, last_error, received_at)
+    select e.event_id, txn.txn_id, e.room_id, e.type, e.sender, e.event, e.status, e.last_error, ?::bigint
+    from txn, unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
+      with ordinality as e(event_id, room_id, type, sender, event, status, last_error, n)
+    order by e.n
+    on conflict (event_id) do nothing
+  )
+  select count(*)::int as written from txn`;
+
+async function recordOnPostgres(db: Database, txnId: string, events: readonly IncomingEvent[], now: number, fingerprint: string): Promise<'recorded' | 'duplicate'> {
+  const rows = events.map((event) => eventRow(event, txnId, now));
+  // knex's types take no null in an array binding; the pg driver sends it as NULL.
+  const column = (name: 'event_id' | 'room_id' | 'type' | 'sender' | 'event' | 'status' | 'last_error') => rows.map((row) => row[name]) as Knex.Value;
+  const bindings: Knex.RawBinding[] = [
+    txnId, events.length, now, fingerprint, now,
+    column('event_id'), column('room_id'), column('type'), column('sender'), column('event'), column('status'), column('last_error'),
+  ];
+  const result: { rows: { written: number }[] } = await db.raw(RECORD_ON_POSTGRES, bindings);
+  return result.rows[0]?.written === 1 ? 'recorded' : 'duplicate';
+}
+
 export function createInboxStore(db: Database): InboxStore {
+  const onPostgres = (db.client as Knex.Client).dialect === 'postgresql';
   return {
     async recordTransaction(txnId, events, now) {
       const fingerprint = fingerprintOf(events);
+      if (onPostgres) return recordOnPostgres(db, txnId, events, now, fingerprint);
       return db.transaction(async (trx) => {
         // One statement decides: a new txnId is inserted, a reused one with other
         // events is updated, and the same events again change no row, which is
@@ -140,17 +194,7 @@ export function createInboxStore(db: Database): InboxStore {
           .whereRaw('appservice_transactions.fingerprint is null or appservice_transactions.fingerprint <> ?', [fingerprint])
           .returning('txn_id');
         if (written.length === 0) return 'duplicate' as const;
-        const rows = events.map((e) => ({
-          event_id: e.eventId,
-          txn_id: txnId,
-          room_id: e.roomId,
-          type: e.type,
-          sender: e.sender,
-          event: e.json,
-          status: e.rejection ? 'rejected' : 'pending',
-          last_error: e.rejection ?? null,
-          received_at: now,
-        }));
+        const rows = events.map((event) => eventRow(event, txnId, now));
         for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
           // The homeserver may repeat an event in a later transaction; it is processed once.
           await trx('inbox_events').insert(rows.slice(i, i + INSERT_CHUNK)).onConflict('event_id').ignore();

@@ -39,10 +39,20 @@ for (const engine of ENGINES) {
       assert.deepEqual((await inbox.dueEvents(5000, 10)).map((e) => e.eventId), ['$1', '$2', '$after-restart', '$p1', '$p2', '$4']);
     });
 
+    it('records a transaction of no events, such as one that brings only device changes, once', async () => {
+      assert.equal(await inbox.recordTransaction('empty', [], 3000), 'recorded');
+      assert.equal(await inbox.recordTransaction('empty', [], 3001), 'duplicate');
+    });
+
+    it('keeps one copy of an event a transaction brings twice', async () => {
+      assert.equal(await inbox.recordTransaction('twice', [incoming('$twice'), incoming('$twice')], 3000), 'recorded');
+      assert.equal((await inbox.dueEvents(5000, 100)).filter((e) => e.eventId === '$twice').length, 1);
+    });
+
     it('records a large transaction in one go, past the rows one INSERT takes', async () => {
       const many = Array.from({ length: 1_230 }, (_, i) => incoming(`$bulk${i}`));
       assert.equal(await inbox.recordTransaction('t3', many, 3000), 'recorded');
-      assert.equal((await inbox.dueEvents(5000, 2000)).length, 1_236);
+      assert.equal((await inbox.dueEvents(5000, 2000)).length, 1_237);
     });
 
     it('holds back an event set to retry until its time, and forgets done ones', async () => {
@@ -61,13 +71,16 @@ for (const engine of ENGINES) {
       const counts = await inbox.countByStatus();
       assert.equal(counts.done, 1);
       assert.equal(counts.failed, 1);
-      assert.equal(counts.pending, 1_234);
+      assert.equal(counts.pending, 1_235);
     });
 
     it('stores a malformed object as rejected, never to be processed', async () => {
-      await inbox.recordTransaction('t4', [{ ...incoming('invalid:t4:0'), rejection: 'not an event' }], 9000);
+      // What is not an event may have no room, type or sender at all.
+      await inbox.recordTransaction('t4', [{ ...incoming('invalid:t4:0'), roomId: null, type: null, sender: null, rejection: 'not an event' }], 9000);
       assert.ok(!(await inbox.dueEvents(9999, 1000)).some((e) => e.eventId === 'invalid:t4:0'));
       assert.equal((await inbox.countByStatus()).rejected, 1);
+      const row: { room_id: string | null; type: string | null; last_error: string } = await database()('inbox_events').where({ event_id: 'invalid:t4:0' }).first('room_id', 'type', 'last_error');
+      assert.deepEqual({ ...row }, { room_id: null, type: null, last_error: 'not an event' });
     });
   });
 
