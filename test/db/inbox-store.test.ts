@@ -49,10 +49,12 @@ for (const engine of ENGINES) {
       assert.equal((await inbox.dueEvents(5000, 100)).filter((e) => e.eventId === '$twice').length, 1);
     });
 
-    it('records a large transaction in one go, past the rows one INSERT takes', async () => {
+    it('records a large transaction in one go, past the rows one INSERT takes, its events in their order', async () => {
       const many = Array.from({ length: 1_230 }, (_, i) => incoming(`$bulk${i}`));
       assert.equal(await inbox.recordTransaction('t3', many, 3000), 'recorded');
-      assert.equal((await inbox.dueEvents(5000, 2000)).length, 1_237);
+      const due = await inbox.dueEvents(5000, 2000);
+      assert.equal(due.length, 1_237);
+      assert.deepEqual(due.filter((e) => e.eventId.startsWith('$bulk')).map((e) => e.eventId), many.map((e) => e.eventId));
     });
 
     it('holds back an event set to retry until its time, and forgets done ones', async () => {
