@@ -140,12 +140,12 @@ function eventRow(event: IncomingEvent, txnId: string, now: number) {
   };
 }
 
-// On PostgreSQL every statement is a round trip to the server, and a
-// transaction of four (BEGIN, the txnId, the events, COMMIT) took most of a
-// transaction's recording. One statement does the same, atomic on its own:
-// the txnId's upsert decides as below, and the events go in, in their order,
-// only when it wrote a row. They come as one array per column, so the
-// statement has nine parameters whatever the number of events.
+// On PostgreSQL every statement is a round trip to the server: BEGIN, the
+// txnId, the events and COMMIT were four, and most of a recording's time. One
+// statement does the same, atomic on its own: the txnId's upsert decides as
+// below, and the events go in, in their order, only when it wrote a row. They
+// come as one array per column, so the statement has nine parameters whatever
+// the number of events.
 const RECORD_ON_POSTGRES = `
   with txn as (
     insert into appservice_transactions (txn_id, event_count, received_at, fingerprint)
