@@ -144,7 +144,7 @@ function eventRow(event: IncomingEvent, txnId: string, now: number) {
 // txnId, the events and COMMIT were four, and most of a recording's time. One
 // statement does the same, atomic on its own: the txnId's upsert decides as
 // below, and the events go in, in their order, only when it wrote a row. They
-// come as one array per column, so the statement has nine parameters whatever
+// come as one array per column, so the statement has eleven parameters whatever
 // the number of events.
 const RECORD_ON_POSTGRES = `
   with txn as (
@@ -153,10 +153,10 @@ const RECORD_ON_POSTGRES = `
     on conflict (txn_id) do update
       set event_count = excluded.event_count, received_at = excluded.received_at, fingerprint = excluded.fingerprint
       where appservice_transactions.fingerprint is null or appservice_transactions.fingerprint <> excluded.fingerprint
-    returning txn_id
+    returning txn_id, received_at
   ), events as (
     insert into inbox_events (event_id, txn_id, room_id, type, sender, event, status, last_error, received_at)
-    select e.event_id, txn.txn_id, e.room_id, e.type, e.sender, e.event, e.status, e.last_error, ?::bigint
+    select e.event_id, txn.txn_id, e.room_id, e.type, e.sender, e.event, e.status, e.last_error, txn.received_at
     from txn, unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
       with ordinality as e(event_id, room_id, type, sender, event, status, last_error, n)
     order by e.n
@@ -169,7 +169,7 @@ async function recordOnPostgres(db: Database, txnId: string, events: readonly In
   // knex's types take no null in an array binding; the pg driver sends it as NULL.
   const column = (name: 'event_id' | 'room_id' | 'type' | 'sender' | 'event' | 'status' | 'last_error') => rows.map((row) => row[name]) as Knex.Value;
   const bindings: Knex.RawBinding[] = [
-    txnId, events.length, now, fingerprint, now,
+    txnId, events.length, now, fingerprint,
     column('event_id'), column('room_id'), column('type'), column('sender'), column('event'), column('status'), column('last_error'),
   ];
   const result: { rows: { written: number }[] } = await db.raw(RECORD_ON_POSTGRES, bindings);
