@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Database } from './database.ts';
+import { inSqliteTransaction, statementOf } from './node-sqlite-client.ts';
 
 export type InboxStatus = 'pending' | 'done' | 'failed' | 'rejected';
 
@@ -38,9 +39,11 @@ export interface InboxStore {
    * Records the batch whose handlers are about to run, in one small write
    * (not one per event): an attempt the process dies in must still count.
    * Each event of it then ends done, or with its attempt recorded by
-   * markRetry or markFailed; the next batch takes its place.
+   * markRetry or markFailed; the next batch takes its place. The same write
+   * marks done the events of the batch before that finished (`doneBefore`):
+   * one commit per batch, not two.
    */
-  takeInHand(batch: readonly Pick<StoredEvent, 'seq' | 'attempts'>[], now: number): Promise<void>;
+  takeInHand(batch: readonly Pick<StoredEvent, 'seq' | 'attempts'>[], now: number, doneBefore?: readonly number[]): Promise<void>;
   /** Marks these events done, with their attempt. */
   markDone(seqs: readonly number[], now: number): Promise<void>;
   /** Forgets the batch in hand: a stop kept the rest of it from running, so no attempt of theirs began. */
@@ -64,12 +67,6 @@ export interface InboxStore {
   forgetSettled(before: number, limit: number): Promise<number>;
 }
 
-// Rows per INSERT on SQLite: a transaction as Synapse sends them (up to 100
-// events) is one statement. knex writes a many-row INSERT for SQLite as a compound
-// SELECT, which SQLite caps at 500 terms.
-const INSERT_CHUNK = 500;
-// Sequence numbers per UPDATE: one statement for any batch the worker takes.
-const UPDATE_CHUNK = 1_000;
 
 interface EventRow {
   seq: number;
@@ -140,20 +137,49 @@ function eventRow(event: IncomingEvent, txnId: string, now: number) {
   };
 }
 
+// A txnId's record: a new one is inserted, a reused one with other events is
+// updated, and the same events again change no row, which is a duplicate. A
+// parallel copy of the same transaction waits on the key until the first is
+// committed, then finds it a duplicate. The same text on both databases.
+const UPSERT_TRANSACTION = `
+  insert into appservice_transactions (txn_id, event_count, received_at, fingerprint)
+  values (?, ?, ?, ?)
+  on conflict (txn_id) do update
+    set event_count = excluded.event_count, received_at = excluded.received_at, fingerprint = excluded.fingerprint
+    where appservice_transactions.fingerprint is null or appservice_transactions.fingerprint <> excluded.fingerprint
+  returning txn_id, received_at`;
+
+// The homeserver may repeat an event in a later transaction; it is processed once.
+const INSERT_EVENT_ON_SQLITE = `
+  insert into inbox_events (event_id, txn_id, room_id, type, sender, event, status, last_error, received_at)
+  values (?, ?, ?, ?, ?, ?, ?, ?, ?)
+  on conflict (event_id) do nothing`;
+
+// On SQLite a statement is a call, not a round trip: the txnId and then each
+// event, one compiled statement run per row, in one database transaction. A
+// query builder's one INSERT of a hundred rows cost more to build and bind
+// than these cost to run.
+function recordOnSqlite(db: Database, txnId: string, events: readonly IncomingEvent[], now: number, fingerprint: string): Promise<'recorded' | 'duplicate'> {
+  return inSqliteTransaction(db, (connection) => {
+    const written = statementOf(connection, UPSERT_TRANSACTION).all(txnId, events.length, now, fingerprint);
+    if (written.length === 0) return 'duplicate';
+    const insert = statementOf(connection, INSERT_EVENT_ON_SQLITE);
+    for (const event of events) {
+      const row = eventRow(event, txnId, now);
+      insert.run(row.event_id, row.txn_id, row.room_id, row.type, row.sender, row.event, row.status, row.last_error, row.received_at);
+    }
+    return 'recorded';
+  });
+}
+
 // On PostgreSQL every statement is a round trip to the server: BEGIN, the
 // txnId, the events and COMMIT were four, and most of a recording's time. One
-// statement does the same, atomic on its own: the txnId's upsert decides as
-// below, and the events go in, in their order, only when it wrote a row. They
-// come as one array per column, so the statement has eleven parameters whatever
-// the number of events.
+// statement does the same, atomic on its own: the txnId's upsert decides, and
+// the events go in, in their order, only when it wrote a row. They come as one
+// array per column, so the statement has eleven parameters whatever the number
+// of events.
 const RECORD_ON_POSTGRES = `
-  with txn as (
-    insert into appservice_transactions (txn_id, event_count, received_at, fingerprint)
-    values (?, ?, ?, ?)
-    on conflict (txn_id) do update
-      set event_count = excluded.event_count, received_at = excluded.received_at, fingerprint = excluded.fingerprint
-      where appservice_transactions.fingerprint is null or appservice_transactions.fingerprint <> excluded.fingerprint
-    returning txn_id, received_at
+  with txn as (${UPSERT_TRANSACTION}
   ), events as (
     insert into inbox_events (event_id, txn_id, room_id, type, sender, event, status, last_error, received_at)
     select e.event_id, txn.txn_id, e.room_id, e.type, e.sender, e.event, e.status, e.last_error, txn.received_at
@@ -176,31 +202,36 @@ async function recordOnPostgres(db: Database, txnId: string, events: readonly In
   return result.rows[0]?.written === 1 ? 'recorded' : 'duplicate';
 }
 
+/** A `where` for a list of seqs that come as one parameter, whatever their number, and that parameter. */
+function seqsIn(onPostgres: boolean, seqs: readonly number[]): [where: string, binding: Knex.RawBinding] {
+  return onPostgres ? ['seq = any(?::int[])', seqs as number[]] : ['seq in (select value from json_each(?))', JSON.stringify(seqs)];
+}
+
+const MARK_DONE = `update inbox_events set status = 'done', processed_at = ?, last_error = null, attempts = attempts + 1 where`;
+const UPSERT_IN_HAND = `
+  insert into inbox_in_hand (id, seqs, taken_at) values (${IN_HAND_ID}, ?, ?)
+  on conflict (id) do update set seqs = excluded.seqs, taken_at = excluded.taken_at`;
+
+// The events the batch before finished, marked done, and the next batch
+// recorded in hand: one commit. On PostgreSQL one statement, one round trip.
+async function takeInHandWith(db: Database, onPostgres: boolean, seqs: string, now: number, doneBefore: readonly number[]): Promise<void> {
+  const [where, done] = seqsIn(onPostgres, doneBefore);
+  if (onPostgres) {
+    await db.raw(`with done as (${MARK_DONE} ${where}) ${UPSERT_IN_HAND}`, [now, done, seqs, now]);
+    return;
+  }
+  await inSqliteTransaction(db, (connection) => {
+    if (doneBefore.length > 0) statementOf(connection, `${MARK_DONE} ${where}`).run(now, done as string);
+    statementOf(connection, UPSERT_IN_HAND).run(seqs, now);
+  });
+}
+
 export function createInboxStore(db: Database): InboxStore {
   const onPostgres = (db.client as Knex.Client).dialect === 'postgresql';
   return {
     async recordTransaction(txnId, events, now) {
       const fingerprint = fingerprintOf(events);
-      if (onPostgres) return recordOnPostgres(db, txnId, events, now, fingerprint);
-      return db.transaction(async (trx) => {
-        // One statement decides: a new txnId is inserted, a reused one with other
-        // events is updated, and the same events again change no row, which is
-        // a duplicate. A parallel copy of the same transaction waits on the
-        // key until the first is committed, then finds it a duplicate.
-        const written: unknown[] = await trx('appservice_transactions')
-          .insert({ txn_id: txnId, event_count: events.length, received_at: now, fingerprint })
-          .onConflict('txn_id')
-          .merge(['event_count', 'received_at', 'fingerprint'])
-          .whereRaw('appservice_transactions.fingerprint is null or appservice_transactions.fingerprint <> ?', [fingerprint])
-          .returning('txn_id');
-        if (written.length === 0) return 'duplicate' as const;
-        const rows = events.map((event) => eventRow(event, txnId, now));
-        for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-          // The homeserver may repeat an event in a later transaction; it is processed once.
-          await trx('inbox_events').insert(rows.slice(i, i + INSERT_CHUNK)).onConflict('event_id').ignore();
-        }
-        return 'recorded' as const;
-      });
+      return onPostgres ? recordOnPostgres(db, txnId, events, now, fingerprint) : recordOnSqlite(db, txnId, events, now, fingerprint);
     },
 
     async dueEvents(now, limit) {
@@ -221,17 +252,13 @@ export function createInboxStore(db: Database): InboxStore {
       return row?.next === null || row?.next === undefined ? null : Number(row.next);
     },
 
-    async takeInHand(batch, now) {
-      const seqs = JSON.stringify(batch.map((event): InHandEntry => [event.seq, event.attempts]));
-      await db('inbox_in_hand').insert({ id: IN_HAND_ID, seqs, taken_at: now }).onConflict('id').merge(['seqs', 'taken_at']);
+    async takeInHand(batch, now, doneBefore = []) {
+      await takeInHandWith(db, onPostgres, JSON.stringify(batch.map((event): InHandEntry => [event.seq, event.attempts])), now, doneBefore);
     },
 
     async markDone(seqs, now) {
-      for (let i = 0; i < seqs.length; i += UPDATE_CHUNK) {
-        await db('inbox_events')
-          .whereIn('seq', seqs.slice(i, i + UPDATE_CHUNK))
-          .update({ status: 'done', processed_at: now, last_error: null, attempts: db.raw('attempts + 1') });
-      }
+      const [where, done] = seqsIn(onPostgres, seqs);
+      await db.raw(`${MARK_DONE} ${where}`, [now, done]);
     },
 
     async releaseInHand() {
@@ -245,13 +272,12 @@ export function createInboxStore(db: Database): InboxStore {
         let counted = 0;
         // An event whose failure was recorded already (markRetry, markFailed) has its attempt: it is not counted twice.
         for (const [before, seqs] of seqsByAttempts(parseInHand(row.seqs))) {
-          for (let i = 0; i < seqs.length; i += UPDATE_CHUNK) {
-            counted += await trx('inbox_events')
-              .whereIn('seq', seqs.slice(i, i + UPDATE_CHUNK))
-              .andWhere('status', 'pending')
-              .andWhere('attempts', '<=', before)
-              .update({ attempts: before + 1 });
-          }
+          const [where, binding] = seqsIn(onPostgres, seqs);
+          counted += await trx('inbox_events')
+            .whereRaw(where, [binding])
+            .andWhere('status', 'pending')
+            .andWhere('attempts', '<=', before)
+            .update({ attempts: before + 1 });
         }
         await trx('inbox_in_hand').where({ id: IN_HAND_ID }).delete();
         return counted;

@@ -2,6 +2,7 @@
 // knex's SQLite dialect and replaces only the driver calls, so Hearth needs no
 // native addon: nothing to compile on a Raspberry Pi, nothing to download.
 import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
+import type { Knex } from 'knex';
 import BetterSqliteClient, { type QueryObject } from 'knex/lib/dialects/better-sqlite3/index.js';
 
 /**
@@ -32,6 +33,37 @@ function prepared(connection: DatabaseSync, sql: string): Prepared {
   if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value ?? '');
   cache.set(sql, fresh);
   return fresh;
+}
+
+/** The statement of this SQL on this connection, compiled once. */
+export function statementOf(connection: DatabaseSync, sql: string): StatementSync {
+  return prepared(connection, sql).statement;
+}
+
+/**
+ * Runs `work` in one database transaction on the SQLite database's one
+ * connection, with no query builder between: for a hot path whose statements
+ * are few and fixed, where building each of them costs more than running it.
+ * `work` is synchronous, as node:sqlite is, so nothing else in the process
+ * runs between its statements; it commits when `work` returns and rolls back
+ * when it throws.
+ */
+export async function inSqliteTransaction<T>(db: Knex, work: (connection: DatabaseSync) => T): Promise<T> {
+  const client = db.client as Knex.Client;
+  const connection = (await client.acquireConnection()) as DatabaseSync;
+  try {
+    connection.exec('BEGIN');
+    try {
+      const result = work(connection);
+      connection.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (connection.isTransaction) connection.exec('ROLLBACK');
+      throw error;
+    }
+  } finally {
+    await client.releaseConnection(connection);
+  }
 }
 
 export class NodeSqliteClient extends BetterSqliteClient {

@@ -131,6 +131,16 @@ for (const engine of ENGINES) {
       await inbox.releaseInHand();
       assert.equal(await inbox.countAbandoned(), 0);
     });
+
+    it('marks done the events the batch before finished in the same write that takes the next batch in hand', async () => {
+      await inbox.recordTransaction('b1', [incoming('$x1'), incoming('$x2'), incoming('$x3')], 3000);
+      const due = (await inbox.dueEvents(3000, 5000)).filter((e) => e.eventId.startsWith('$x'));
+      await inbox.takeInHand(due.slice(0, 2), 3000);
+      await inbox.takeInHand(due.slice(2), 3000, due.slice(0, 2).map((e) => e.seq));
+      const rows: { event_id: string; status: string; attempts: number }[] = await database()('inbox_events').where('event_id', 'like', '$x%').orderBy('seq').select('event_id', 'status', 'attempts');
+      assert.deepEqual(rows.map((r) => [r.event_id, r.status, r.attempts]), [['$x1', 'done', 1], ['$x2', 'done', 1], ['$x3', 'pending', 0]]);
+      assert.equal(await inbox.countAbandoned(), 1, 'only the batch now in hand');
+    });
   });
 
   describe(`events finished with long ago, forgotten on ${engine}`, () => {

@@ -67,19 +67,26 @@ export class MemoryInboxStore implements InboxStore {
     return Promise.resolve(pending.length === 0 ? null : Math.min(...pending));
   }
 
-  takeInHand(batch: readonly Pick<StoredEvent, 'seq' | 'attempts'>[]): Promise<void> {
-    this.writes.push(`takeInHand ${this.idsOf(batch.map((e) => e.seq))}`);
+  /** One write: with events of the batch before done, `markDone $a,$b + takeInHand $c`. */
+  takeInHand(batch: readonly Pick<StoredEvent, 'seq' | 'attempts'>[], _now: number, doneBefore: readonly number[] = []): Promise<void> {
+    const taking = `takeInHand ${this.idsOf(batch.map((e) => e.seq))}`;
+    this.writes.push(doneBefore.length > 0 ? `markDone ${this.idsOf(doneBefore)} + ${taking}` : taking);
+    this.setDone(doneBefore);
     this.inHand = new Map(batch.map((e) => [e.seq, e.attempts]));
     return Promise.resolve();
   }
 
   markDone(seqs: readonly number[]): Promise<void> {
     this.writes.push(`markDone ${this.idsOf(seqs)}`);
+    this.setDone(seqs);
+    return Promise.resolve();
+  }
+
+  private setDone(seqs: readonly number[]): void {
     for (const seq of seqs) {
       const row = this.bySeq(seq);
       Object.assign(row, { status: 'done', lastError: null, attempts: row.attempts + 1 });
     }
-    return Promise.resolve();
   }
 
   releaseInHand(): Promise<void> {

@@ -47,6 +47,60 @@ describe('the inbox worker', () => {
     assert.equal(await store.countAbandoned(), 0, 'nothing of the batch is left to count');
   });
 
+  it('marks a batch done in the same write that takes the next batch in hand: one write per batch', async () => {
+    const store = new MemoryInboxStore();
+    store.add('$a', '$b', '$c');
+    const worker = workerOn(store, (event) => {
+      store.writes.push(`handle ${event.event_id}`);
+      return Promise.resolve();
+    }, { batchSize: 2 });
+    worker.start();
+    await worker.idle();
+    await worker.stop();
+    assert.deepEqual(store.writes, ['takeInHand $a,$b', 'handle $a', 'handle $b', 'markDone $a,$b + takeInHand $c', 'handle $c', 'markDone $c']);
+    assert.deepEqual(store.rows.map((r) => [r.eventId, r.status, r.attempts]), [['$a', 'done', 1], ['$b', 'done', 1], ['$c', 'done', 1]]);
+  });
+
+  it('marks what finished done when a stop comes between two batches, and leaves the next batch untouched', async () => {
+    const store = new MemoryInboxStore();
+    store.add('$a', '$b', '$c');
+    let worker: InboxWorker | null = null;
+    let stopping: Promise<void> = Promise.resolve();
+    worker = workerOn(store, (event) => {
+      if (event.event_id === '$b') stopping = worker?.stop() ?? Promise.resolve();
+      return Promise.resolve();
+    }, { batchSize: 2 });
+    worker.start();
+    await new Promise((resolve) => setImmediate(resolve));
+    await stopping;
+    assert.deepEqual(store.rows.map((r) => [r.eventId, r.status, r.attempts]), [['$a', 'done', 1], ['$b', 'done', 1], ['$c', 'pending', 0]]);
+    assert.equal(await store.countAbandoned(), 0, 'the batch in hand finished: nothing to count');
+  });
+
+  it('handles again, with the attempt counted, the finished events of a batch whose done write failed', async () => {
+    const store = new MemoryInboxStore();
+    store.add('$a', '$b');
+    const takeInHand = store.takeInHand.bind(store);
+    let failed = false;
+    store.takeInHand = (batch, now, doneBefore) => {
+      if (doneBefore?.length && !failed) {
+        failed = true;
+        return Promise.reject(new Error('the database is out'));
+      }
+      return takeInHand(batch, now, doneBefore);
+    };
+    const handled: string[] = [];
+    const worker = workerOn(store, (event) => {
+      handled.push(event.event_id);
+      return Promise.resolve();
+    }, { batchSize: 1, retryBaseMs: 1 });
+    worker.start();
+    await waitUntil('both events done', () => store.rows.every((r) => r.status === 'done'));
+    await worker.stop();
+    assert.deepEqual(handled, ['$a', '$a', '$b'], '$a again: its done was in the write that failed');
+    assert.deepEqual(store.rows.map((r) => [r.eventId, r.attempts]), [['$a', 2], ['$b', 1]]);
+  });
+
   it('takes an event tried before on its own, so the next batch never pays for its attempts', () => {
     const event = (eventId: string, attempts: number) => ({ seq: 0, eventId, json: '{}', attempts });
     assert.deepEqual(nextBatch([event('$retried', 2), event('$new', 0)]).map((e) => e.eventId), ['$retried']);

@@ -80,6 +80,13 @@ export class InboxWorker {
    * due later; new events are due at once, and the worker sets every retry.
    */
   private nextRetryAt: number | null | undefined = undefined;
+  /**
+   * Events whose handlers finished, not yet marked done: the write that takes
+   * the next batch in hand marks them, or a write of their own when no batch
+   * follows. Until then they are pending in the database, and a process that
+   * dies meanwhile handles them again, as after a death in their batch.
+   */
+  private finished: number[] = [];
   private readonly idleWaiters: (() => void)[] = [];
   private readonly options: InboxWorkerOptions;
   private readonly now: () => number;
@@ -125,10 +132,9 @@ export class InboxWorker {
         if (mayHoldAbandoned) await this.countAbandoned();
         mayHoldAbandoned = false;
         this.wokenEarly = false;
-        // One event more than a batch: whether more are due behind it.
         const now = this.now();
         if ((this.nextRetryAt ?? Infinity) <= now) this.nextRetryAt = undefined;
-        const due = await this.options.store.dueEvents(now, this.options.batchSize + 1);
+        const due = await this.dueEvents(now);
         const batch = nextBatch(due.slice(0, this.options.batchSize));
         await this.processBatch(batch);
         this.outage.succeeded();
@@ -137,18 +143,47 @@ export class InboxWorker {
         // a retry whose time comes, which sleepTime() finds, and a look that
         // would find nothing is saved: a database read per transaction.
         if (batch.length < due.length || this.wokenSinceLook()) continue;
+        await this.markFinishedDone();
         this.idleWaiters.splice(0).forEach((resolve) => { resolve(); });
         await this.forgetOldIfDue();
         await this.sleep(await this.sleepTime());
       } catch (error) {
         // The database itself failed: wait and try again rather than spin, and say so once, not at every try.
-        // The batch in hand may not have been settled, nor a retry known.
+        // The batch in hand may not have been settled, nor a retry known;
+        // the finished events still pending are handled again, their attempt counted.
         mayHoldAbandoned = true;
         this.nextRetryAt = undefined;
+        this.finished = [];
         this.outage.failed(error);
         await this.sleep(this.options.retryBaseMs);
       }
     }
+    await this.markFinishedDoneAtStop();
+  }
+
+  /** A stop came between a batch and the next: what finished is marked done before the worker ends. */
+  private async markFinishedDoneAtStop(): Promise<void> {
+    try {
+      await this.markFinishedDone();
+    } catch (error) {
+      this.options.log.warn('could not mark the events last handled done; the next start handles them again', { events: this.finished.length, error });
+    }
+  }
+
+  /** The events due next, in order, one more than a batch (whether more are due behind it), finished ones left out. */
+  private async dueEvents(now: number): Promise<StoredEvent[]> {
+    const limit = this.options.batchSize + 1;
+    if (this.finished.length === 0) return this.options.store.dueEvents(now, limit);
+    const finished = new Set(this.finished);
+    const due = await this.options.store.dueEvents(now, limit + finished.size);
+    return due.filter((event) => !finished.has(event.seq)).slice(0, limit);
+  }
+
+  /** Marks the finished events done, in a write of their own: no batch follows them now. */
+  private async markFinishedDone(): Promise<void> {
+    if (this.finished.length === 0) return;
+    await this.options.store.markDone(this.finished, this.now());
+    this.finished = [];
   }
 
   private async countAbandoned(): Promise<void> {
@@ -220,11 +255,12 @@ export class InboxWorker {
   }
 
   /**
-   * Handles a batch in order and marks the successes done in one write. A crash
-   * mid-batch repeats at most that batch, which handlers tolerate: their
-   * effects are keyed by event id. Before any handler runs, the batch is
-   * recorded as in hand, in one small write: if the process dies in it, the
-   * next start counts the attempt of each of its events left unfinished.
+   * Handles a batch in order; its successes are marked done in one write,
+   * with the next batch's. A crash mid-batch repeats at most that batch, which
+   * handlers tolerate: their effects are keyed by event id. Before any handler
+   * runs, the batch is recorded as in hand, in one small write: if the process
+   * dies in it, the next start counts the attempt of each of its events left
+   * unfinished.
    */
   private async processBatch(batch: readonly StoredEvent[]): Promise<void> {
     const [first] = batch;
@@ -233,19 +269,21 @@ export class InboxWorker {
       await this.setAsideUnfinished(first);
       return;
     }
-    await this.options.store.takeInHand(batch, this.now());
-    const done: number[] = [];
+    await this.options.store.takeInHand(batch, this.now(), this.finished);
+    this.finished = [];
     let cutShort = false;
     try {
       for (const stored of batch) {
         cutShort = !this.isRunning();
         if (cutShort) return;
-        if (await this.process(stored)) done.push(stored.seq);
+        if (await this.process(stored)) this.finished.push(stored.seq);
       }
     } finally {
-      if (done.length > 0) await this.options.store.markDone(done, this.now());
       // The events a stop kept from running are left as they were: no attempt of theirs began.
-      if (cutShort) await this.options.store.releaseInHand();
+      if (cutShort) {
+        await this.markFinishedDone();
+        await this.options.store.releaseInHand();
+      }
     }
   }
 
