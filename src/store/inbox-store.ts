@@ -67,7 +67,6 @@ export interface InboxStore {
   forgetSettled(before: number, limit: number): Promise<number>;
 }
 
-
 interface EventRow {
   seq: number;
   event_id: string;
@@ -217,7 +216,8 @@ const UPSERT_IN_HAND = `
 async function takeInHandWith(db: Database, onPostgres: boolean, seqs: string, now: number, doneBefore: readonly number[]): Promise<void> {
   const [where, done] = seqsIn(onPostgres, doneBefore);
   if (onPostgres) {
-    await db.raw(`with done as (${MARK_DONE} ${where}) ${UPSERT_IN_HAND}`, [now, done, seqs, now]);
+    if (doneBefore.length === 0) await db.raw(UPSERT_IN_HAND, [seqs, now]);
+    else await db.raw(`with done as (${MARK_DONE} ${where}) ${UPSERT_IN_HAND}`, [now, done, seqs, now]);
     return;
   }
   await inSqliteTransaction(db, (connection) => {

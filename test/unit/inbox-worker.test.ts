@@ -101,6 +101,28 @@ describe('the inbox worker', () => {
     assert.deepEqual(store.rows.map((r) => [r.eventId, r.attempts]), [['$a', 2], ['$b', 1]]);
   });
 
+  it('is not idle while events recorded during the write marking the last batch done are still due', async () => {
+    const store = new MemoryInboxStore();
+    store.add('$a');
+    let worker: InboxWorker | null = null;
+    let lateAtIdle: Promise<string> = Promise.resolve('never asked');
+    const markDone = store.markDone.bind(store);
+    store.markDone = async (seqs) => {
+      if (store.row('$a').status === 'pending' && worker) {
+        // The homeserver's next transaction is recorded, and someone asks for idle, while this write is on its way.
+        store.add('$late');
+        worker.wake();
+        lateAtIdle = worker.idle().then(() => store.row('$late').status);
+      }
+      await markDone(seqs);
+    };
+    worker = workerOn(store, () => Promise.resolve());
+    worker.start();
+    await waitUntil('the late event recorded', () => store.rows.length === 2);
+    assert.equal(await lateAtIdle, 'done', 'idle came only once the late event was handled');
+    await worker.stop();
+  });
+
   it('takes an event tried before on its own, so the next batch never pays for its attempts', () => {
     const event = (eventId: string, attempts: number) => ({ seq: 0, eventId, json: '{}', attempts });
     assert.deepEqual(nextBatch([event('$retried', 2), event('$new', 0)]).map((e) => e.eventId), ['$retried']);

@@ -144,6 +144,8 @@ export class InboxWorker {
         // would find nothing is saved: a database read per transaction.
         if (batch.length < due.length || this.wokenSinceLook()) continue;
         await this.markFinishedDone();
+        // A transaction recorded during that write woke the worker: its events are due, so not idle yet.
+        if (this.wokenSinceLook()) continue;
         this.idleWaiters.splice(0).forEach((resolve) => { resolve(); });
         await this.forgetOldIfDue();
         await this.sleep(await this.sleepTime());
