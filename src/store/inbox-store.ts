@@ -148,9 +148,12 @@ const UPSERT_TRANSACTION = `
     where appservice_transactions.fingerprint is null or appservice_transactions.fingerprint <> excluded.fingerprint
   returning txn_id, received_at`;
 
+/** The columns an incoming event fills, in the order both databases' INSERTs give them. */
+const EVENT_COLUMNS = 'event_id, txn_id, room_id, type, sender, event, status, last_error, received_at';
+
 // The homeserver may repeat an event in a later transaction; it is processed once.
 const INSERT_EVENT_ON_SQLITE = `
-  insert into inbox_events (event_id, txn_id, room_id, type, sender, event, status, last_error, received_at)
+  insert into inbox_events (${EVENT_COLUMNS})
   values (?, ?, ?, ?, ?, ?, ?, ?, ?)
   on conflict (event_id) do nothing`;
 
@@ -180,7 +183,7 @@ function recordOnSqlite(db: Database, txnId: string, events: readonly IncomingEv
 const RECORD_ON_POSTGRES = `
   with txn as (${UPSERT_TRANSACTION}
   ), events as (
-    insert into inbox_events (event_id, txn_id, room_id, type, sender, event, status, last_error, received_at)
+    insert into inbox_events (${EVENT_COLUMNS})
     select e.event_id, txn.txn_id, e.room_id, e.type, e.sender, e.event, e.status, e.last_error, txn.received_at
     from txn, unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])
       with ordinality as e(event_id, room_id, type, sender, event, status, last_error, n)
