@@ -17,6 +17,7 @@ import * as jobs from './0013_jobs.ts';
 import * as webOptOuts from './0014_web_opt_outs.ts';
 import * as repairs from './0015_repairs.ts';
 import * as inboxInHand from './0016_inbox_in_hand.ts';
+import * as inboxPendingIndex from './0017_inbox_pending_index.ts';
 
 export interface Migration {
   name: string;
@@ -41,4 +42,5 @@ export const migrations: readonly Migration[] = [
   webOptOuts,
   repairs,
   inboxInHand,
+  inboxPendingIndex,
 ];

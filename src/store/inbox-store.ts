@@ -209,6 +209,10 @@ function seqsIn(onPostgres: boolean, seqs: readonly number[]): [where: string, b
   return onPostgres ? ['seq = any(?::int[])', seqs as number[]] : ['seq in (select value from json_each(?))', JSON.stringify(seqs)];
 }
 
+// The pending events' partial index (migration 0017) is used only by a query
+// whose condition is this text: a bound parameter in its place would not do.
+const PENDING = "status = 'pending'";
+
 const MARK_DONE = `update inbox_events set status = 'done', processed_at = ?, last_error = null, attempts = attempts + 1 where`;
 const UPSERT_IN_HAND = `
   insert into inbox_in_hand (id, seqs, taken_at) values (${IN_HAND_ID}, ?, ?)
@@ -239,7 +243,7 @@ export function createInboxStore(db: Database): InboxStore {
 
     async dueEvents(now, limit) {
       const rows: EventRow[] = await db('inbox_events')
-        .where('status', 'pending')
+        .whereRaw(PENDING)
         .andWhere('next_attempt_at', '<=', now)
         .orderBy('seq')
         .limit(limit)
@@ -249,7 +253,7 @@ export function createInboxStore(db: Database): InboxStore {
 
     async nextDueTime() {
       const row = (await db('inbox_events')
-        .where('status', 'pending')
+        .whereRaw(PENDING)
         .min({ next: 'next_attempt_at' })
         .first()) as { next: number | string | null } | undefined;
       return row?.next === null || row?.next === undefined ? null : Number(row.next);
