@@ -24,6 +24,7 @@ import { defederationCommands } from './commands.ts';
 import { Defederation } from './defederation.ts';
 import { PolicyList, SERVER_RULE } from './policy-list.ts';
 import { BlockListFollower } from './block-lists.ts';
+import { RemoteActivity } from './remote-activity.ts';
 import { createPolicySubscriptionsStore } from '../store/policy-subscriptions-store.ts';
 import type { ServerListsStore } from '../store/server-lists-store.ts';
 
@@ -59,6 +60,7 @@ export interface Federation {
 export function createFederation(o: FederationOptions): Federation {
   const serverName = o.config.homeserver.server_name;
   const members = createRoomMembersStore(o.db);
+  const remoteActivity = new RemoteActivity(members);
   o.jobs.register(aclPushKind({
     reconciler: o.tiers.reconciler,
     store: createJobsStore(o.db),
@@ -107,7 +109,7 @@ export function createFederation(o: FederationOptions): Federation {
       });
       router.on(SERVER_RULE, blockLists.handleRule);
       router.onAny(async (event) => {
-        if (serverNameOf(event.sender) !== serverName) await members.sawRemoteActivity(event.sender, event.origin_server_ts);
+        if (serverNameOf(event.sender) !== serverName) await remoteActivity.saw(event.sender, event.origin_server_ts);
       });
     },
     async setUp() {

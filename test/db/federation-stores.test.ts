@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { createDefederationStore } from '../../src/store/defederation-store.ts';
 import { createDirectRoomsStore } from '../../src/store/direct-rooms-store.ts';
 import { createRoomMembersStore } from '../../src/store/room-members-store.ts';
+import { ACTIVITY_PRECISION_MS, RemoteActivity } from '../../src/federation/remote-activity.ts';
 import { ENGINES, useMigratedDatabase } from '../support/databases.ts';
 
 for (const engine of ENGINES) {
@@ -55,6 +56,22 @@ for (const engine of ENGINES) {
       await members.sawRemoteActivity('@f:far.test', 150);
       assert.deepEqual([...await members.lastSeen(['@f:far.test', '@x:far.test'])], [['@f:far.test', 200]]);
       assert.deepEqual(await members.knownServers(), ['camp.test', 'far.test', 'glen.test']);
+    });
+
+    it("writes a remote account's activity once a minute at most, the precision the impact report shows", async () => {
+      const members = createRoomMembersStore(database());
+      let writes = 0;
+      const activity = new RemoteActivity({ sawRemoteActivity: async (userId, at) => { writes++; await members.sawRemoteActivity(userId, at); } });
+      const start = 1_796_000_000_000;
+      for (const at of [start, start + 1_000, start + 30_000, start + ACTIVITY_PRECISION_MS - 1]) await activity.saw('@chatty:hood.test', at);
+      assert.equal(writes, 1, 'signs within a minute of the one written are not written');
+      assert.deepEqual([...await members.lastSeen(['@chatty:hood.test'])], [['@chatty:hood.test', start]]);
+      await activity.saw('@chatty:hood.test', start + ACTIVITY_PRECISION_MS);
+      await activity.saw('@quiet:hood.test', start + 5);
+      assert.equal(writes, 3);
+      assert.deepEqual([...await members.lastSeen(['@chatty:hood.test', '@quiet:hood.test'])], [
+        ['@chatty:hood.test', start + ACTIVITY_PRECISION_MS], ['@quiet:hood.test', start + 5],
+      ]);
     });
   });
 }
