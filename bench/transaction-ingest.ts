@@ -5,7 +5,8 @@
 // shows the floor durability sets: the same transactions' events written
 // straight to the database (a bare SQLite file synced as Hearth syncs it, or
 // the scratch PostgreSQL database through one connection), and the ratio that
-// floor alone would give.
+// floor alone would give; and a second floor, Hearth's own inbox statements
+// through its store with nothing else, what the inbox's bookkeeping costs.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
