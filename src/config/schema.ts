@@ -224,7 +224,7 @@ export const FederationSchema = Type.Object(
     }),
     acl_concurrency: Type.Integer({
       description: 'How many rooms an ACL change is sent to at once.',
-      default: 16,
+      default: 32,
       minimum: 1,
     }),
     acl_progress_seconds: Type.Integer({

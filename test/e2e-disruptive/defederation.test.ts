@@ -60,7 +60,7 @@ describe('defederating far.test', () => {
     await waitFor('ferris to join the porch', () => ferris.join(porch, ['camp.test']));
   });
   after(() => {
-    setHearthConfig('camp.test', [[['federation', 'acl_room_delay_ms'], 0], [['federation', 'acl_concurrency'], 16]]);
+    setHearthConfig('camp.test', [[['federation', 'acl_room_delay_ms'], 0], [['federation', 'acl_concurrency'], 32]]);
   });
 
   it('the proposal\'s report names exactly the camp members who share rooms with far.test users, and only they get a DM', async () => {
@@ -101,7 +101,7 @@ describe('defederating far.test', () => {
     await killHearth('camp.test');
     const pendingAtCrash = await count("select count(*) as n from job_items i join jobs j on j.id = i.job_id where j.kind = 'acl-push' and i.status = 'pending'");
     assert.ok(pendingAtCrash > 0, 'the crash came in the middle of propagation');
-    setHearthConfig('camp.test', [[['federation', 'acl_room_delay_ms'], 0], [['federation', 'acl_concurrency'], 16]]);
+    setHearthConfig('camp.test', [[['federation', 'acl_room_delay_ms'], 0], [['federation', 'acl_concurrency'], 32]]);
     await startHearth('camp.test');
     await waitFor('the resumed propagation to finish', jobFinished, 60_000);
 

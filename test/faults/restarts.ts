@@ -9,7 +9,7 @@ export type Settings = readonly [readonly string[], unknown][];
 export function slowAcl(rooms: number, totalMs: number): Settings {
   return [[['federation', 'acl_room_delay_ms'], Math.max(50, Math.round(totalMs / Math.max(1, rooms)))], [['federation', 'acl_concurrency'], 1]];
 }
-export const NORMAL_ACL: Settings = [[['federation', 'acl_room_delay_ms'], 0], [['federation', 'acl_concurrency'], 16]];
+export const NORMAL_ACL: Settings = [[['federation', 'acl_room_delay_ms'], 0], [['federation', 'acl_concurrency'], 32]];
 /** Broadcasts delivered one DM at a time, 200 ms apart, with room for the suite's broadcasts under the limits. */
 export const SLOW_BUGLE: Settings = [
   [['bugle', 'delivery_delay_ms'], 200], [['bugle', 'concurrency'], 1], [['bugle', 'hourly_cap'], 1000], [['bugle', 'per_member_per_day'], 1000],
