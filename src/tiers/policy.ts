@@ -80,6 +80,18 @@ export function serverAcl(tier: Tier, facts: CommunityFacts): Content | null {
   return { allow, deny, allow_ip_literals: false };
 }
 
+/**
+ * Whether an ACL admits everyone `before` did and more or the same, and cuts
+ * off no server `before` did not: a change that takes nobody's access away.
+ */
+export function aclOnlyWidens(before: Content, after: Content): boolean {
+  const list = (content: Content, key: string): string[] => (Array.isArray(content[key]) ? (content[key] as unknown[]).filter((s): s is string => typeof s === 'string') : []);
+  const allowedAfter = new Set(list(after, 'allow'));
+  const deniedBefore = new Set(list(before, 'deny'));
+  return list(before, 'allow').every((server) => allowedAfter.has(server))
+    && list(after, 'deny').every((server) => deniedBefore.has(server))
+    && (before.allow_ip_literals !== true || after.allow_ip_literals === true);
+}
 
 /** The bots of the current neighbors, who may invite their own members to a neighborhood room. */
 export function neighborBots(room: Pick<ManagedRoom, 'tier'>, facts: CommunityFacts): string[] {

@@ -12,7 +12,7 @@ import type { Presence, RoomMembersStore } from '../store/room-members-store.ts'
 import type { NotifyAdmins } from '../community/admin-notices.ts';
 import type { RepairEntry, RepairsStore } from '../store/repairs-store.ts';
 import type { CommunityFacts } from './facts.ts';
-import { neighborBots, serverAcl, withEncryptionFromState } from './policy.ts';
+import { aclOnlyWidens, neighborBots, serverAcl, withEncryptionFromState } from './policy.ts';
 import { topicFor } from './creation.ts';
 import { canonical } from '../room-state/canonical.ts';
 import type { Content, DesiredState, StateWriter } from '../room-state/writer.ts';
@@ -113,7 +113,9 @@ export class Reconciler {
       if (!row) return false;
       // A neighborhood room's power levels and invitations follow the neighbors too: the whole pass.
       if (row.tier === 'neighborhood') {
-        return (await this.pass(roomId, { kind: 'facts-changed' })).some((repair) => repair.type === 'm.room.server_acl');
+        const widened = await this.widenAclFirst(roomId, row.tier);
+        const repairs = await this.pass(roomId, { kind: 'facts-changed' });
+        return widened || repairs.some((repair) => repair.type === 'm.room.server_acl');
       }
       const acl = serverAcl(row.tier, await this.options.facts());
       if (!acl) return false;
@@ -124,6 +126,24 @@ export class Reconciler {
       this.noteAcl(roomId, acl);
       return true;
     });
+  }
+
+  /**
+   * An admitted neighbor's members wait for the room's ACL, not for the rest
+   * of the pass: when the ACL only widens from the one last seen, it is
+   * written before the pass reads the whole room. Power levels that take
+   * power away must go before the ACL (desiredRoomState), and a narrower ACL
+   * may come with them, so only a pure widening takes this way.
+   */
+  private async widenAclFirst(roomId: string, tier: ManagedRoom['tier']): Promise<boolean> {
+    const seen = this.seenAcls.get(roomId);
+    const acl = serverAcl(tier, await this.options.facts());
+    if (!seen || !acl || !aclOnlyWidens(seen, acl)) return false;
+    const written = await this.options.writer.apply(roomId, [aclState(acl)], [{ type: 'm.room.server_acl', state_key: '', content: seen }]);
+    if (written.length === 0) return false;
+    this.noteAcl(roomId, acl);
+    this.options.log.info('repaired room state', { room_id: roomId, type: 'm.room.server_acl', trigger: 'facts-changed', previous_sender: written[0]?.previousSender });
+    return true;
   }
 
   /**

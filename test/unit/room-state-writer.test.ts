@@ -112,8 +112,13 @@ function reconcilerOver(rooms: Record<string, StateEvent[]>, rows: ManagedRoomRo
   const writer = new DryRunStateWriter(reads);
   const notices: string[] = [];
   const messages: string[] = [];
+  /** Each read of a room's whole state, with how many writes came before it. */
+  const roomReads: { roomId: string; writesBefore: number }[] = [];
   const client = partial<HomeserverClient>('client', {
-    getRoomState: (roomId) => Promise.resolve(rooms[roomId] ?? []),
+    getRoomState: (roomId) => {
+      roomReads.push({ roomId, writesBefore: writer.writes.length });
+      return Promise.resolve(rooms[roomId] ?? []);
+    },
     invite: () => Promise.resolve(),
     sendEvent: (_roomId, type) => { messages.push(type); return Promise.resolve('$message'); },
   });
@@ -133,7 +138,7 @@ function reconcilerOver(rooms: Record<string, StateEvent[]>, rows: ManagedRoomRo
     roomMembers: partial<Pick<RoomMembersStore, 'present'>>('roomMembers', { present: () => Promise.resolve([]) }),
     repairLog: { record: (entries) => { logged.push(...entries); return Promise.resolve(); } },
   });
-  return { reconciler, writer, reads, notices, messages, logged };
+  return { reconciler, writer, reads, notices, messages, logged, roomReads };
 }
 
 /** The state a room has once everything the dry run would write was written. */
@@ -204,6 +209,41 @@ describe('the reconciler hands each room its tier\'s state to the writer', () =>
     assert.deepEqual(writer.writes.map((w) => w.content), [{ allow: ['*'], deny: ['far.test'], allow_ip_literals: false }]);
     assert.equal(await reconciler.reconcileAcl('!pub:camp.test'), false, 'what it wrote is what the room has');
     assert.equal(reads.count, 2, 'one read before the first write; none once the ACL is known');
+  });
+
+  it('a neighbor admitted: a neighborhood room\'s ACL is written before the room is read, and the power levels that grant follow', async () => {
+    const rows = [managedRow('!book:camp.test', 'neighborhood')];
+    const bare = reconcilerOver({ '!book:camp.test': [] }, rows, () => FACTS);
+    await bare.reconciler.reconcileRoom('!book:camp.test', { kind: 'creation' });
+    const rooms = { '!book:camp.test': asWritten(bare.writer, '!book:camp.test') };
+    let facts = FACTS;
+    const { reconciler, writer, roomReads } = reconcilerOver(rooms, rows, () => facts);
+    await reconciler.reconcileRoom('!book:camp.test', { kind: 'start-up' });
+    facts = { ...FACTS, neighbors: ['glen.test', 'hood.test'] };
+    roomReads.length = 0;
+
+    assert.equal(await reconciler.reconcileAcl('!book:camp.test'), true);
+    const [acl, ...rest] = writer.writes;
+    assert.deepEqual([acl?.type, acl?.content.allow], ['m.room.server_acl', ['camp.test', 'glen.test', 'hood.test']]);
+    assert.deepEqual(roomReads[0]?.writesBefore, 1, 'the ACL went out before the room was read');
+    assert.deepEqual(rest.map((w) => w.type), ['m.room.server_acl', 'm.room.power_levels'],
+      'then the pass: the power levels granting glen\'s bot (the dry run\'s room does not change, so it finds the old ACL there still)');
+  });
+
+  it('a neighbor gone: the power levels that take its bot\'s power go before the narrower ACL, both in the one pass', async () => {
+    const rows = [managedRow('!book:camp.test', 'neighborhood')];
+    const wide = { ...FACTS, neighbors: ['glen.test', 'hood.test'] };
+    const bare = reconcilerOver({ '!book:camp.test': [] }, rows, () => wide);
+    await bare.reconciler.reconcileRoom('!book:camp.test', { kind: 'creation' });
+    let facts = wide;
+    const { reconciler, writer, roomReads } = reconcilerOver({ '!book:camp.test': asWritten(bare.writer, '!book:camp.test') }, rows, () => facts);
+    await reconciler.reconcileRoom('!book:camp.test', { kind: 'start-up' });
+    facts = FACTS;
+    roomReads.length = 0;
+
+    assert.equal(await reconciler.reconcileAcl('!book:camp.test'), true);
+    assert.equal(roomReads[0]?.writesBefore, 0, 'nothing was written before the room was read');
+    assert.deepEqual(writer.writes.map((w) => w.type), ['m.room.power_levels', 'm.room.server_acl']);
   });
 
   it('a room leaving for a new one gets its tombstone through the writer', async () => {

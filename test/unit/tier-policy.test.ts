@@ -6,7 +6,7 @@ import type { StateEvent } from '../../src/matrix/client.ts';
 import { createRoomRequest } from '../../src/tiers/creation.ts';
 import type { CommunityFacts } from '../../src/tiers/facts.ts';
 import {
-  BOT_ONLY_LEVEL, defaultPowerLevels, desiredState, enforcedPowerLevels, mayBeInvited, MODERATOR_LEVEL, NEIGHBOR_BOT_LEVEL, neighborBots, revokedUsers, serverAcl, stateKey, withEncryptionFromState,
+  aclOnlyWidens, BOT_ONLY_LEVEL, defaultPowerLevels, desiredState, enforcedPowerLevels, mayBeInvited, MODERATOR_LEVEL, NEIGHBOR_BOT_LEVEL, neighborBots, revokedUsers, serverAcl, stateKey, withEncryptionFromState,
 } from '../../src/tiers/policy.ts';
 import { encryptedByDefault } from '../../src/tiers/encryption-defaults.ts';
 import { testConfig } from '../support/config.ts';
@@ -132,6 +132,32 @@ describe('what each tier promises', () => {
     assert.equal(globMatches('*.far.test', 'far.test'), false);
     assert.equal(globMatches('fa?.test', 'far.test'), true);
     assert.equal(globMatches('far.test', 'farXtest'), false, 'dots are literal');
+  });
+});
+
+describe('an ACL change that takes nobody\'s access away', () => {
+  const acl = (allow: string[], deny: string[] = []) => ({ allow, deny, allow_ip_literals: false });
+
+  it('a neighbor admitted widens the ACL', () => {
+    assert.equal(aclOnlyWidens(acl(['camp.test', 'hood.test']), acl(['camp.test', 'glen.test', 'hood.test'])), true);
+  });
+
+  it('the same ACL, in any order, is no narrowing', () => {
+    assert.equal(aclOnlyWidens(acl(['hood.test', 'camp.test'], ['far.test']), acl(['camp.test', 'hood.test'], ['far.test'])), true);
+  });
+
+  it('a server lifted from the deny list widens it', () => {
+    assert.equal(aclOnlyWidens(acl(['*'], ['far.test']), acl(['*'])), true);
+  });
+
+  it('a neighbor gone, or a server newly denied, narrows it', () => {
+    assert.equal(aclOnlyWidens(acl(['camp.test', 'hood.test']), acl(['camp.test'])), false);
+    assert.equal(aclOnlyWidens(acl(['*']), acl(['*'], ['far.test'])), false);
+    assert.equal(aclOnlyWidens(acl(['camp.test', 'hood.test']), acl(['camp.test', 'glen.test'])), false, 'one admitted while another goes');
+  });
+
+  it('IP literals no longer allowed narrow it', () => {
+    assert.equal(aclOnlyWidens({ ...acl(['*']), allow_ip_literals: true }, acl(['*'])), false);
   });
 });
 
