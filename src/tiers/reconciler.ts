@@ -142,7 +142,7 @@ export class Reconciler {
     const written = await this.options.writer.apply(roomId, [aclState(acl)], [{ type: 'm.room.server_acl', state_key: '', content: seen }]);
     if (written.length === 0) return false;
     this.noteAcl(roomId, acl);
-    this.options.log.info('repaired room state', { room_id: roomId, type: 'm.room.server_acl', trigger: 'facts-changed', previous_sender: written[0]?.previousSender });
+    this.options.log.info('repaired room state', { room_id: roomId, type: 'm.room.server_acl', trigger: 'facts-changed' });
     return true;
   }
 

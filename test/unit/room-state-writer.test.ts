@@ -235,7 +235,7 @@ describe('the reconciler hands each room its tier\'s state to the writer', () =>
     const wide = { ...FACTS, neighbors: ['glen.test', 'hood.test'] };
     const bare = reconcilerOver({ '!book:camp.test': [] }, rows, () => wide);
     await bare.reconciler.reconcileRoom('!book:camp.test', { kind: 'creation' });
-    let facts = wide;
+    let facts: CommunityFacts = wide;
     const { reconciler, writer, roomReads } = reconcilerOver({ '!book:camp.test': asWritten(bare.writer, '!book:camp.test') }, rows, () => facts);
     await reconciler.reconcileRoom('!book:camp.test', { kind: 'start-up' });
     facts = FACTS;
