@@ -1,6 +1,7 @@
 // Deciding, not doing: the state each managed room must have, computed from
 // its tier and the community's facts. Pure functions; the reconciler applies
 // the difference.
+import { strings } from '../matrix/appservice/device-changes.ts';
 import { globMatches } from '../matrix/server-globs.ts';
 import { ROOM_ENCRYPTION } from '../matrix/encryption.ts';
 import type { CommunityFacts } from './facts.ts';
@@ -85,11 +86,10 @@ export function serverAcl(tier: Tier, facts: CommunityFacts): Content | null {
  * off no server `before` did not: a change that takes nobody's access away.
  */
 export function aclOnlyWidens(before: Content, after: Content): boolean {
-  const list = (content: Content, key: string): string[] => (Array.isArray(content[key]) ? (content[key] as unknown[]).filter((s): s is string => typeof s === 'string') : []);
-  const allowedAfter = new Set(list(after, 'allow'));
-  const deniedBefore = new Set(list(before, 'deny'));
-  return list(before, 'allow').every((server) => allowedAfter.has(server))
-    && list(after, 'deny').every((server) => deniedBefore.has(server))
+  const allowedAfter = new Set(strings(after.allow));
+  const deniedBefore = new Set(strings(before.deny));
+  return strings(before.allow).every((server) => allowedAfter.has(server))
+    && strings(after.deny).every((server) => deniedBefore.has(server))
     && (before.allow_ip_literals !== true || after.allow_ip_literals === true);
 }
 

@@ -118,14 +118,16 @@ export class Reconciler {
         return widened || repairs.some((repair) => repair.type === 'm.room.server_acl');
       }
       const acl = serverAcl(row.tier, await this.options.facts());
-      if (!acl) return false;
-      const seen = this.seenAcls.get(roomId);
-      // Without a seen ACL the writer reads the room's.
-      const written = await this.options.writer.apply(roomId, [aclState(acl)], seen ? [{ type: 'm.room.server_acl', state_key: '', content: seen }] : undefined);
-      if (written.length === 0) return false;
-      this.noteAcl(roomId, acl);
-      return true;
+      return acl ? this.writeAcl(roomId, acl, this.seenAcls.get(roomId)) : false;
     });
+  }
+
+  /** Writes the ACL if it differs from the one seen (without one, the writer reads the room's); true when written. */
+  private async writeAcl(roomId: string, acl: Content, seen: Content | undefined): Promise<boolean> {
+    const written = await this.options.writer.apply(roomId, [aclState(acl)], seen ? [{ type: 'm.room.server_acl', state_key: '', content: seen }] : undefined);
+    if (written.length === 0) return false;
+    this.noteAcl(roomId, acl);
+    return true;
   }
 
   /**
@@ -138,10 +140,7 @@ export class Reconciler {
   private async widenAclFirst(roomId: string, tier: ManagedRoom['tier']): Promise<boolean> {
     const seen = this.seenAcls.get(roomId);
     const acl = serverAcl(tier, await this.options.facts());
-    if (!seen || !acl || !aclOnlyWidens(seen, acl)) return false;
-    const written = await this.options.writer.apply(roomId, [aclState(acl)], [{ type: 'm.room.server_acl', state_key: '', content: seen }]);
-    if (written.length === 0) return false;
-    this.noteAcl(roomId, acl);
+    if (!seen || !acl || !aclOnlyWidens(seen, acl) || !(await this.writeAcl(roomId, acl, seen))) return false;
     this.options.log.info('repaired room state', { room_id: roomId, type: 'm.room.server_acl', trigger: 'facts-changed' });
     return true;
   }
