@@ -29,6 +29,34 @@ for (const engine of ENGINES) {
       }
     });
 
+    it('starts on an up-to-date database without the migrator, even while another process holds its lock', async () => {
+      const db = await fresh();
+      try {
+        await migrateToLatest(db);
+        await db('knex_migrations_lock').update({ is_locked: 1 });
+        assert.deepEqual((await migrateToLatest(db)).applied, []);
+      } finally {
+        await db.destroy();
+      }
+    });
+
+    it('still takes the migrator\'s lock when a migration is left to apply', async () => {
+      const db = await fresh();
+      try {
+        await migrateToLatest(db);
+        const last = migrations.at(-1);
+        assert.ok(last);
+        await last.down(db);
+        await db('knex_migrations').where({ name: last.name }).del();
+        await db('knex_migrations_lock').update({ is_locked: 1 });
+        await assert.rejects(migrateToLatest(db), /locked/i);
+        await db('knex_migrations_lock').update({ is_locked: 0 });
+        assert.deepEqual((await migrateToLatest(db)).applied, [last.name]);
+      } finally {
+        await db.destroy();
+      }
+    });
+
     it('refuses a database migrated by a newer Hearth', async () => {
       const db = await fresh();
       try {
