@@ -145,8 +145,9 @@ export class BotDevice {
     handle.free();
     const http = new DeviceHttp({ homeserverUrl: o.homeserverUrl, asToken: o.asToken, userId: o.userId, deviceId: row.deviceId, requestSignal: o.requestSignal });
     const device = new BotDevice(o, machine, http, row.deviceId, row.snapshot);
-    await device.persist();
     if (!(await http.deviceExists())) {
+      // Saved first: a crash cannot leave the homeserver a device whose keys are lost.
+      await device.persist();
       await http.createDevice(DEVICE_DISPLAY_NAME);
       o.log.info('created the bot\'s crypto device', { user_id: o.userId, device_id: row.deviceId });
     }
@@ -163,7 +164,11 @@ export class BotDevice {
     // An empty upload answers with the homeserver's count of the device's one-time keys.
     this.noteKeyCounts(await this.http.callRaw('POST', '/keys/upload', '{}'));
     await this.machine.receiveSyncChanges('[]', new DeviceLists(), new Map(Object.entries(this.oneTimeKeyCounts)));
-    await this.sendOutgoingRequests();
+    // The device's keys go up now: a member's client needs them to write to
+    // the bot. The machine's queries (its own user's devices, and everyone's
+    // marked below) go with the next step that sends requests, in one query;
+    // the start does not wait for them.
+    await this.sendOutgoingRequests({ uploadsOnly: true });
     await this.ensureCrossSigning();
     // A device a member added while Hearth was down is news that never comes:
     // Synapse sends a failed transaction again without its device-list
@@ -307,11 +312,17 @@ export class BotDevice {
     });
   }
 
-  /** Sends whatever the machine asks for (key uploads, queries, claims, to-device messages) until it asks for nothing. */
-  private async sendOutgoingRequests(): Promise<void> {
+  /**
+   * Sends whatever the machine asks for (key uploads, queries, claims,
+   * to-device messages) until it asks for nothing; with `uploadsOnly`, only
+   * its key uploads, and the rest waits for the next step that sends requests
+   * (the machine asks for them again until they are answered).
+   */
+  private async sendOutgoingRequests(options: { uploadsOnly?: boolean } = {}): Promise<void> {
     // A few rounds at most: answering one request may prompt another (a query after an upload).
     for (let round = 0; round < 4; round++) {
-      const requests = await this.machine.outgoingRequests();
+      const asked = await this.machine.outgoingRequests();
+      const requests = options.uploadsOnly ? asked.filter((r) => r.type === RequestType.KeysUpload) : asked;
       if (requests.length === 0) return;
       // An upload carries new one-time keys: they are saved before they are sent,
       // so a key the homeserver hands out is still here after a crash. Other
