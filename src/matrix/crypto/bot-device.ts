@@ -145,9 +145,8 @@ export class BotDevice {
     handle.free();
     const http = new DeviceHttp({ homeserverUrl: o.homeserverUrl, asToken: o.asToken, userId: o.userId, deviceId: row.deviceId, requestSignal: o.requestSignal });
     const device = new BotDevice(o, machine, http, row.deviceId, row.snapshot);
+    await device.persist();
     if (!(await http.deviceExists())) {
-      // Saved first: a crash cannot leave the homeserver a device whose keys are lost.
-      await device.persist();
       await http.createDevice(DEVICE_DISPLAY_NAME);
       o.log.info('created the bot\'s crypto device', { user_id: o.userId, device_id: row.deviceId });
     }

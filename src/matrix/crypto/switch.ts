@@ -79,16 +79,9 @@ export class EncryptionSwitch {
   }
 
   private async openDevices(o: OpenOptions): Promise<void> {
-    // The crypto loads (about 100 ms of a start, most of it compiling its
-    // WebAssembly) while the homeserver registers the bots.
-    const [crypto, registered] = await Promise.allSettled([
-      import('./index.ts').then(async (loaded) => { await loaded.loadCrypto(); return loaded; }),
-      // A device belongs to a user: the bots must exist before their devices.
-      Promise.all(o.bots.map((bot) => o.client.as(bot).ensureRegistered())),
-    ]);
-    if (registered.status === 'rejected') throw registered.reason;
-    if (crypto.status === 'rejected') throw crypto.reason;
-    const { openEncryption } = crypto.value;
+    // A device belongs to a user: the bots must exist before their devices.
+    await Promise.all(o.bots.map((bot) => o.client.as(bot).ensureRegistered()));
+    const { openEncryption } = await import('./index.ts');
     const encryption = await openEncryption({
       homeserverUrl: o.config.homeserver.url,
       asToken: o.config.appservice.as_token,
