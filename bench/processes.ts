@@ -98,12 +98,40 @@ app.get('/', (_req, res) => { res.send('ok'); });
 app.listen(Number(process.env.FLOOR_PORT), '127.0.0.1');
 `;
 
-export async function startFloor(): Promise<Started> {
+/**
+ * The same floor, which first does the crypto's own part of a start with
+ * encryption on, at its least: it loads the crypto and compiles its
+ * WebAssembly, then opens two devices (Hearth's two bots), new and in memory,
+ * and takes their first sync changes, which make their one-time keys.
+ */
+const CRYPTO_FLOOR_SERVER = `
+import { initAsync, DeviceId, DeviceLists, OlmMachine, UserId } from '@matrix-org/matrix-sdk-crypto-wasm';
+import express from 'express';
+await initAsync();
+const devices = await Promise.all(['@hearth:floor.test', '@hearth_bugle:floor.test'].map((user, i) => OlmMachine.initialize(new UserId(user), new DeviceId('FLOOR' + i))));
+await Promise.all(devices.map(async (device) => {
+  await device.receiveSyncChanges('[]', new DeviceLists(), new Map([['signed_curve25519', 0]]));
+  await device.outgoingRequests();
+}));
+const app = express();
+app.get('/', (_req, res) => { res.send('ok'); });
+app.listen(Number(process.env.FLOOR_PORT), '127.0.0.1');
+`;
+
+async function startServerScript(what: string, script: string): Promise<Started> {
   const port = await freePort();
   const started = performance.now();
-  const { child, output } = spawnTimed(process.execPath, ['--input-type=module', '-e', FLOOR_SERVER], { ...process.env, FLOOR_PORT: String(port) });
-  await until(child, 'the express floor', () => answers(`http://127.0.0.1:${port}/`, (body) => body === 'ok'), output);
+  const { child, output } = spawnTimed(process.execPath, ['--input-type=module', '-e', script], { ...process.env, FLOOR_PORT: String(port) });
+  await until(child, what, () => answers(`http://127.0.0.1:${port}/`, (body) => body === 'ok'), output);
   return { pid: child.pid ?? NaN, startMs: performance.now() - started, stop: () => stopChild(child) };
+}
+
+export function startFloor(): Promise<Started> {
+  return startServerScript('the express floor', FLOOR_SERVER);
+}
+
+export function startCryptoFloor(): Promise<Started> {
+  return startServerScript('the express floor with the crypto', CRYPTO_FLOOR_SERVER);
 }
 
 /**
