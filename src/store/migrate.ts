@@ -32,7 +32,7 @@ export async function migrateToLatest(db: Database): Promise<{ applied: string[]
   const unknown = already.filter((name) => !known.has(name));
   if (unknown.length > 0) throw new DatabaseTooNewError(unknown);
   // Most starts find every migration applied. The migrator's lock and its own
-  // checks (about ten statements) are for a start that has one to apply.
+  // checks (about a dozen statements) are for a start that has one to apply.
   if (new Set(already).size === known.size) return { applied: [] };
   const [, applied] = (await db.migrate.latest({ migrationSource: source, tableName: MIGRATIONS_TABLE })) as [number, string[]];
   return { applied };
