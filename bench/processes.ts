@@ -102,21 +102,19 @@ app.listen(Number(process.env.FLOOR_PORT), '127.0.0.1');
  * The same floor, which first does the crypto's own part of a start with
  * encryption on, at its least: it loads the crypto and compiles its
  * WebAssembly, then opens two devices (Hearth's two bots), new and in memory,
- * and takes their first sync changes, which make their one-time keys.
+ * and takes their first sync changes, which make their one-time keys. The
+ * floor's import of express is hoisted, as any import is; its server is set up
+ * after the crypto.
  */
 const CRYPTO_FLOOR_SERVER = `
 import { initAsync, DeviceId, DeviceLists, OlmMachine, UserId } from '@matrix-org/matrix-sdk-crypto-wasm';
-import express from 'express';
 await initAsync();
 const devices = await Promise.all(['@hearth:floor.test', '@hearth_bugle:floor.test'].map((user, i) => OlmMachine.initialize(new UserId(user), new DeviceId('FLOOR' + i))));
 await Promise.all(devices.map(async (device) => {
   await device.receiveSyncChanges('[]', new DeviceLists(), new Map([['signed_curve25519', 0]]));
   await device.outgoingRequests();
 }));
-const app = express();
-app.get('/', (_req, res) => { res.send('ok'); });
-app.listen(Number(process.env.FLOOR_PORT), '127.0.0.1');
-`;
+${FLOOR_SERVER}`;
 
 async function startServerScript(what: string, script: string): Promise<Started> {
   const port = await freePort();
