@@ -18,6 +18,11 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The strings of a list; anything else in it, or a value that is no list, gives nothing. */
+export function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
 const REQUIRED_STRINGS = ['event_id', 'room_id', 'type', 'sender'] as const;
 /**
  * The Matrix spec and Synapse cap identifiers and event types at 255 bytes,

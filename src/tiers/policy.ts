@@ -1,9 +1,9 @@
 // Deciding, not doing: the state each managed room must have, computed from
 // its tier and the community's facts. Pure functions; the reconciler applies
 // the difference.
-import { strings } from '../matrix/appservice/device-changes.ts';
 import { globMatches } from '../matrix/server-globs.ts';
 import { ROOM_ENCRYPTION } from '../matrix/encryption.ts';
+import { strings } from '../matrix/event.ts';
 import type { CommunityFacts } from './facts.ts';
 import type { ManagedRoom, Tier } from './tier.ts';
 

@@ -4,7 +4,7 @@
 // The homeserver sends these only when its experimental flags are on and the
 // registration asks for them; see docs/encryption.md.
 
-import { isRecord } from '../event.ts';
+import { isRecord, strings } from '../event.ts';
 
 export interface DeviceChanges {
   /** Each carries `to_user_id` and `to_device_id`: which bot device it is for. */
@@ -29,11 +29,6 @@ export const TO_DEVICE_FIELD = 'de.sorunome.msc2409.to_device';
 export const DEVICE_LISTS_FIELD = 'org.matrix.msc3202.device_lists';
 export const ONE_TIME_KEY_COUNTS_FIELD = 'org.matrix.msc3202.device_one_time_keys_count';
 export const FALLBACK_KEYS_FIELD = 'org.matrix.msc3202.device_unused_fallback_key_types';
-
-/** The strings of a list; anything else in it, or a value that is no list, gives nothing. */
-export function strings(value: unknown): string[] {
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
 
 /** Nested records two levels deep, keeping only leaves the check accepts. */
 function perDevice<T>(value: unknown, leaf: (v: unknown) => T | null): Record<string, Record<string, T>> {

@@ -3,8 +3,8 @@
 // (`user_id`, `device_id`); the device itself is created once by logging in
 // with the appservice login type. Errors name the call and the homeserver's
 // answer, never the token.
-import { counts, strings } from '../appservice/device-changes.ts';
-import { isRecord } from '../event.ts';
+import { counts } from '../appservice/device-changes.ts';
+import { isRecord, strings } from '../event.ts';
 import { httpRequest } from '../http.ts';
 
 export class DeviceCallError extends Error {
