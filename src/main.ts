@@ -67,7 +67,7 @@ export async function start(config: Config, options: StartOptions = {}): Promise
   const requestTimeoutMs = config.homeserver.request_timeout_seconds * 1000;
   const encryption = new EncryptionSwitch(config.encryption.enabled && !options.listenerOnly);
   const client = createHomeserverClient({
-    homeserverUrl: config.homeserver.url, asToken: config.appservice.as_token, botUserId, log: log.child('matrix-sdk'), sealing: encryption.sealing,
+    homeserverUrl: config.homeserver.url, asToken: config.appservice.as_token, botUserId, log: log.child('homeserver'), sealing: encryption.sealing,
     requestTimeoutMs, halt: stopSignal.hard,
   });
   const router = new EventRouter();
