@@ -108,11 +108,8 @@ export function buildDomains({ config, db, client: homeserver, router, log, stop
   const isLocalMember = (userId: string): boolean => isCommunityMember(userId, serverName, isOwnBot) && !removals.isRemoved(userId);
   const client = guardText(homeserver, new RoomAudiences({
     rooms,
-    context: async () => ({
-      serverName, isOwnBot,
-      isMember: isLocalMember,
-      neighbors: (await lists.neighbors()).filter((server) => server !== serverName),
-    }),
+    local: { serverName, isOwnBot, isMember: isLocalMember },
+    neighbors: async () => (await lists.neighbors()).filter((server) => server !== serverName),
   }));
   let adminRoomId: string | null = null;
   const notify = adminNotifier(client, () => adminRoomId, log.child('notices'));

@@ -5,6 +5,7 @@
 // conversation, the DMs) catch AudienceRefused and do so.
 import type { HomeserverClient, HttpMethod, SendOptions } from '../matrix/client.ts';
 import type { ManagedRoomsStore } from '../store/managed-rooms-store.ts';
+import { serverNameOf } from '../matrix/event.ts';
 import { mayReach, roomAudience, roomFactsFromState, type AudienceContext } from './audience.ts';
 import type { Tier } from './tier.ts';
 
@@ -25,8 +26,10 @@ export class AudienceRefused extends Error {
 
 export interface RoomAudiencesOptions {
   rooms: Pick<ManagedRoomsStore, 'byRoomId'>;
-  /** Fresh for every decision: the neighbors change while Hearth runs. */
-  context: () => Promise<AudienceContext>;
+  /** Who this server's readers are. */
+  local: Omit<AudienceContext, 'neighbors'>;
+  /** Read fresh for every decision that needs them: the neighbors change while Hearth runs. */
+  neighbors: () => Promise<readonly string[]>;
 }
 
 /** Who can read a room, as a tier: a managed room's tier, any other room judged by its current state. */
@@ -42,8 +45,10 @@ export class RoomAudiences {
     const managed = await this.o.rooms.byRoomId(roomId);
     if (managed) return managed.tier;
     // One request for everything that decides it; never cached, since a member can invite anyone at any time.
-    const state = await reader.getRoomState(roomId);
-    return roomAudience(roomFactsFromState(state), await this.o.context());
+    const facts = roomFactsFromState(await reader.getRoomState(roomId));
+    // Only a reader from another server can be a neighbor: a member's DM, which every Bugle copy goes to, needs no list.
+    const fromElsewhere = facts.readers.some((userId) => serverNameOf(userId) !== this.o.local.serverName);
+    return roomAudience(facts, { ...this.o.local, neighbors: fromElsewhere ? await this.o.neighbors() : [] });
   }
 }
 

@@ -162,7 +162,7 @@ const managedRooms = {
 function world(answer: Reply) {
   const homeserver = new FakeHomeserver();
   // The fake implements only what the sending layer and the DMs reach.
-  const client = guardText(homeserver as unknown as HomeserverClient, new RoomAudiences({ rooms: managedRooms, context: () => Promise.resolve(camp) }));
+  const client = guardText(homeserver as unknown as HomeserverClient, new RoomAudiences({ rooms: managedRooms, local: camp, neighbors: () => Promise.resolve(camp.neighbors) }));
   const dms = new DirectMessenger(client, new MemoryDirectRooms(), silentLogger(), { encrypted: false });
   const table = new CommandTable([defineCommand({ name: 'room list', summary: 'List rooms.', params: [], permission: 'member', run: () => Promise.resolve(answer) })], silentLogger());
   const handle = handleCommandMessages({
@@ -216,6 +216,18 @@ describe('the one sending layer', () => {
     homeserver.describe('!kitchen:camp.test', { readers: [BOT, '@alice:camp.test'] });
     await say('!kitchen:camp.test', '@alice:camp.test', '!room list');
     assert.deepEqual(homeserver.sentTo('!kitchen:camp.test'), ['local: Secret garden']);
+  });
+
+  it('reads the neighbors only for a room where someone from another server reads', async () => {
+    const homeserver = new FakeHomeserver();
+    let reads = 0;
+    const audiences = new RoomAudiences({ rooms: managedRooms, local: camp, neighbors: () => { reads++; return Promise.resolve(camp.neighbors); } });
+    homeserver.describe('!dm:camp.test', { federates: false, readers: [BOT, '@alice:camp.test'] });
+    homeserver.describe('!porch:camp.test', { readers: [BOT, '@alice:camp.test', '@nell:hood.test'] });
+    assert.equal(await audiences.of(homeserver, '!dm:camp.test'), 'local');
+    assert.equal(reads, 0, 'a member\'s DM is judged without the list');
+    assert.equal(await audiences.of(homeserver, '!porch:camp.test'), 'neighborhood');
+    assert.equal(reads, 1);
   });
 
   it('refuses, rather than posts, text no one redirects', async () => {
