@@ -43,10 +43,10 @@ export function bugleDeliveryKind(o: BugleDeliveryOptions): JobKind {
 }
 
 async function openDelivery(o: BugleDeliveryOptions, job: JobRecord): Promise<OpenJob> {
-  const broadcast = await o.store.broadcast(Number(job.subject));
+  // The DMs are read while the broadcast is: the first copies wait for both, then for the sender's name.
+  const [broadcast, rooms] = await Promise.all([o.store.broadcast(Number(job.subject)), o.messenger.existingRooms()]);
   if (!broadcast) throw new GiveUp(`the broadcast ${job.subject} is not recorded`);
   const rendered = renderBroadcast(broadcast.sender, await displayName(o, broadcast.sender), broadcast.body);
-  const rooms = await o.messenger.existingRooms();
   return {
     runItem: (item) => deliver(o, broadcast, rendered, rooms.get(item.key), item),
     refusalStatus: (error) => (isInviteBlocked(error) ? 'refused' : 'failed'),
