@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { startHearth, stopHearth } from '../testbed/testbed.ts';
-import { hearthSql, setHearthConfig, untilInHearthDb } from '../test/support/hearth.ts';
+import { hearthSql, recordedAt, setHearthConfig, untilInHearthDb } from '../test/support/hearth.ts';
 import { Member, server, waitFor } from '../test/support/member.ts';
 import type { Trial } from './runner.ts';
 
@@ -99,13 +99,9 @@ export async function broadcast(serverName: string, sender: Member, room: string
 async function commandTripMs(serverName: string, sender: Member, room: string): Promise<number> {
   const sentAt = Date.now();
   const eventId = await sender.send(room, `not a command ${randomBytes(3).toString('hex')}`);
-  let receivedAt = Number.NaN;
-  await untilInHearthDb(serverName, 'a message of the sender\'s to be recorded', async (db) => {
-    const row: { received_at: string } | undefined = await db('inbox_events').where({ event_id: eventId }).first('received_at');
-    receivedAt = Number(row?.received_at);
-    return row !== undefined;
-  }, POLL);
-  return receivedAt - sentAt;
+  let receivedAt: number | null = null;
+  await untilInHearthDb(serverName, 'a message of the sender\'s to be recorded', async (db) => (receivedAt = await recordedAt(db, eventId)) !== null, POLL);
+  return Number(receivedAt) - sentAt;
 }
 
 async function rawPuts(serverName: string, rooms: readonly string[], concurrency: number, token: string, readStateFirst = false): Promise<number> {

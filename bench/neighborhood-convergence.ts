@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { ACL_SETTLE_FIELD } from '../src/room-state/writer.ts';
-import { adminCommand, botByHand, hearthSql, managedRoom, withHearthDb } from '../test/support/hearth.ts';
+import { adminCommand, botByHand, hearthSql, managedRoom, recordedAt, withHearthDb } from '../test/support/hearth.ts';
 import { Member, waitFor } from '../test/support/member.ts';
 import type { Trial } from './runner.ts';
 
@@ -153,15 +153,11 @@ async function floorRun(council: string, glenSquare: string, glenDb: Knex): Prom
   const started = performance.now();
   const sentAt = Date.now();
   const eventId = await botByHand('camp.test').setState(council, 'org.hearth.bench', key, { at: sentAt });
-  let receivedAt = Number.NaN;
-  await until('the push to glen\'s Hearth', started, async () => {
-    const row: { received_at: string } | undefined = await glenDb('inbox_events').where({ event_id: eventId }).first('received_at');
-    receivedAt = Number(row?.received_at);
-    return row !== undefined;
-  }, 10);
+  let receivedAt: number | null = null;
+  await until('the push to glen\'s Hearth', started, async () => (receivedAt = await recordedAt(glenDb, eventId)) !== null, 10);
   const written = performance.now();
   await glen.setState(glenSquare, 'm.room.server_acl', '', { ...acl, [ACL_SETTLE_FIELD]: key });
-  return { hopAndPushMs: receivedAt - sentAt, aclWriteMs: performance.now() - written };
+  return { hopAndPushMs: Number(receivedAt) - sentAt, aclWriteMs: performance.now() - written };
 }
 
 async function floorRuns(council: string): Promise<FloorRun[]> {

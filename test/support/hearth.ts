@@ -64,6 +64,12 @@ export async function untilInHearthDb(serverName: string, what: string, done: (d
   });
 }
 
+/** When a Hearth recorded this event from its homeserver's push (its clock, milliseconds), or null while it has not. */
+export async function recordedAt(db: Knex, eventId: string): Promise<number | null> {
+  const row: { received_at: string | number } | undefined = await db('inbox_events').where({ event_id: eventId }).first('received_at');
+  return row === undefined ? null : Number(row.received_at);
+}
+
 export async function managedRoom(serverName: string, role: string): Promise<string> {
   return withHearthDb(serverName, async (db) => {
     const row = await db<{ creation_key: string; room_id: string | null }>('managed_rooms').where({ creation_key: role }).first('room_id');

@@ -13,7 +13,6 @@ import { decryptionStage } from './decryption.ts';
 import { RoomEncryption } from './room-encryption.ts';
 import { roomSealer } from './sealer.ts';
 
-
 export interface EncryptionOptions {
   homeserverUrl: string;
   asToken: string;
